@@ -1,0 +1,357 @@
+/*
+ * pl.h — the public API of the peerlab protocol core.
+ *
+ * The core is sans-IO: it never reads a clock, opens a socket or a file,
+ * draws randomness of its own, or keeps global state.  A host (the
+ * simulator in sim/, or a real-socket daemon) owns the world and drives a
+ * node through four entry points:
+ *
+ *   pl_node_new(config, env, self, seed)        create a node
+ *   pl_node_receive(node, now, from, bytes, len) a message arrived
+ *   pl_node_timer(node, now, timer_id)           a timer it asked for fired
+ *   pl_node_command(node, now, command)          the scenario asks it to act
+ *
+ * and the node calls back through |pl_env|: send bytes, set a timer, draw a
+ * random number, report a metric, charge virtual CPU time, and look up the
+ * host's identity table.  Peers are 32-bit handles into that table.
+ *
+ * Errors are negative |pl_error| codes.  Hostile peer input (a malformed,
+ * stale, replayed or forged message) is returned as an error and counted;
+ * the core never asserts on it and never exits.
+ */
+#ifndef PL_H
+#define PL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdbool.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(__GNUC__) || defined(__clang__)
+#define PL_WARN_UNUSED __attribute__((warn_unused_result))
+#else
+#define PL_WARN_UNUSED
+#endif
+
+/* ------------------------------------------------------------------ basics */
+
+/* Virtual time in nanoseconds since the start of a run. */
+typedef uint64_t pl_time_ns;
+
+/* A peer: a handle into the host's interned identity table. */
+typedef uint32_t pl_peer;
+#define PL_PEER_NONE UINT32_MAX
+
+#define PL_KEY_BYTES 32     /* Ed25519 public key */
+#define PL_SEED_BYTES 32    /* Ed25519 secret seed */
+#define PL_SIG_BYTES 64     /* Ed25519 signature */
+#define PL_ID_BYTES 32      /* node id / content id: BLAKE2b-256 */
+
+#define PL_NS_PER_MS UINT64_C(1000000)
+#define PL_NS_PER_S UINT64_C(1000000000)
+
+/* Protocol version this build speaks by default (major.minor). */
+#define PL_PROTO_MAJOR 1
+#define PL_PROTO_MINOR 2
+
+/* ------------------------------------------------------------------ errors */
+
+/*
+ * Error codes.  Every code from PL_ERR_TRUNCATED to PL_ERR_PEER_LIMIT is
+ * also a *rejection reason*: when a received message is refused for that
+ * reason, the node counts it (per node, see pl_node_rejected()) and reports
+ * the metric "wire.rejected.<reason>".
+ */
+typedef enum pl_error {
+  PL_OK = 0,
+  PL_ERR_TRUNCATED = -1,      /* input ends before a field does */
+  PL_ERR_TRAILING = -2,       /* bytes left after the last field */
+  PL_ERR_UNKNOWN_TYPE = -3,   /* message type not in the registry */
+  PL_ERR_WIRE_VERSION = -4,   /* framing version byte not understood */
+  PL_ERR_OVERLONG = -5,       /* a field or the message exceeds its limit */
+  PL_ERR_BAD_FIELD = -6,      /* a field value is out of range or not canonical */
+  PL_ERR_BAD_SIGNATURE = -7,  /* Ed25519 signature does not verify */
+  PL_ERR_BAD_IDENTITY = -8,   /* signer key is not the authenticated sender's */
+  PL_ERR_REPLAY = -9,         /* sequence number already seen from this signer */
+  PL_ERR_STALE = -10,         /* timestamp outside the accepted window */
+  PL_ERR_UNEXPECTED = -11,    /* valid message, not allowed in this state */
+  PL_ERR_VERSION = -12,       /* protocol major version mismatch */
+  PL_ERR_PEER_LIMIT = -13,    /* connection refused: peer limits reached */
+  PL_REJECT_REASONS = 13,     /* number of rejection reasons above */
+
+  PL_ERR_NOMEM = -20,         /* allocation refused / fixed capacity full */
+  PL_ERR_NOT_FOUND = -21,     /* no such item */
+  PL_ERR_INTEGRITY = -22,     /* stored bytes do not hash to their content id */
+  PL_ERR_INVALID = -23,       /* an argument from the host is not valid */
+  PL_ERR_BUFFER = -24,        /* output buffer too small */
+} pl_error;
+
+/* Static English description of |err|, e.g. "truncated". Never NULL. */
+const char *pl_strerror(int err);
+
+/* Short snake_case name of a rejection reason, used in metric names
+ * ("truncated", "bad_signature", ...).  |err| is a negative code in
+ * [PL_ERR_PEER_LIMIT, PL_ERR_TRUNCATED]; returns NULL for anything else. */
+const char *pl_reject_name(int err);
+
+/* Index 0..PL_REJECT_REASONS-1 of a rejection reason (= -err - 1). */
+#define PL_REJECT_INDEX(err) ((unsigned)(-(err)) - 1u)
+
+/* ----------------------------------------------------------------- metrics */
+
+/*
+ * The core's metric registry.  A node reports values through
+ * pl_env.metric_cb(self, metric, value); the host aggregates them.
+ * Kinds: COUNTER values are increments, OBSERVATION values are samples
+ * of a distribution (e.g. a round-trip time).  The host adds its own
+ * metrics after PL_METRIC_COUNT.
+ */
+typedef enum pl_metric {
+  PL_METRIC_MSG_SENT = 0,          /* counter: messages handed to send_cb */
+  PL_METRIC_MSG_RECEIVED,          /* counter: messages accepted */
+  PL_METRIC_MSG_REJECTED,          /* counter: messages rejected (any reason) */
+  PL_METRIC_REJECT_FIRST,          /* counter: first of PL_REJECT_REASONS per-reason counters */
+  PL_METRIC_REJECT_LAST = PL_METRIC_REJECT_FIRST + PL_REJECT_REASONS - 1,
+  PL_METRIC_HANDSHAKE_OK,          /* counter: handshakes completed */
+  PL_METRIC_HANDSHAKE_REFUSED,     /* counter: refused for major version mismatch */
+  PL_METRIC_HANDSHAKE_MINOR,       /* observation: negotiated minor version */
+  PL_METRIC_HANDSHAKE_FEATURES,    /* observation: popcount of common features */
+  PL_METRIC_PEER_CONNECTED,        /* counter: peers that became connected */
+  PL_METRIC_PEER_DISCONNECTED,     /* counter: peers dropped (timeout, eviction, goodbye) */
+  PL_METRIC_PEER_EVICTED,          /* counter: peers evicted to make room */
+  PL_METRIC_PEER_TIMEOUT,          /* counter: peers dropped for missed heartbeats */
+  PL_METRIC_PING_RTT_MS,           /* observation: heartbeat round trip, ms */
+  PL_METRIC_SIG_SIGNED,            /* counter: signatures made */
+  PL_METRIC_SIG_VERIFIED,          /* counter: signatures checked */
+  PL_METRIC_CONTENT_STORED,        /* counter: new blobs stored (deduplicated) */
+  PL_METRIC_COUNT
+} pl_metric;
+
+typedef enum pl_metric_kind {
+  PL_METRIC_KIND_COUNTER = 0,
+  PL_METRIC_KIND_OBSERVATION = 1,
+  PL_METRIC_KIND_GAUGE = 2,   /* sampled by the host at intervals (host metrics only) */
+} pl_metric_kind;
+
+/* Dotted name of |metric| ("msg.sent", "wire.rejected.truncated",
+ * "ping.rtt_ms", ...).  NULL if out of range. */
+const char *pl_metric_name(pl_metric metric);
+/* Kind of |metric|. */
+pl_metric_kind pl_metric_kind_of(pl_metric metric);
+
+/* ------------------------------------------------------------- signatures */
+
+typedef struct pl_sigcache pl_sigcache; /* core/sigcache.h */
+
+/* ------------------------------------------------------------ environment */
+
+/*
+ * What a host gives every node.  One pl_env is shared by all nodes of a
+ * host; the node passes its own handle |self| to each callback, and
+ * |user_data| is the host's pointer, passed last.
+ *
+ * Ownership: send_cb must copy |bytes| before returning.  Pointers returned
+ * by peer_key_cb / peer_id_cb stay valid for the life of the host.
+ */
+typedef struct pl_env {
+  /* Hand |len| bytes to the transport, addressed to |to|. */
+  void (*send_cb)(pl_peer self, pl_peer to, const uint8_t *bytes, size_t len,
+                  void *user_data);
+  /* Ask for pl_node_timer(node, t, timer_id) at virtual time |at_ns|
+   * (>= now).  Timers are one-shot and never cancel each other; a node
+   * ignores a fire it no longer wants. */
+  void (*timer_cb)(pl_peer self, pl_time_ns at_ns, uint32_t timer_id,
+                   void *user_data);
+  /* Next 64 random bits from this node's own stream. */
+  uint64_t (*random_cb)(pl_peer self, void *user_data);
+  /* Report |value| for |metric| (see pl_metric). */
+  void (*metric_cb)(pl_peer self, pl_metric metric, double value,
+                    void *user_data);
+  /* Charge |cost_ns| of virtual CPU time to this node (signing, verifying,
+   * hashing, work).  NULL: CPU is free. */
+  void (*cpu_cb)(pl_peer self, pl_time_ns cost_ns, void *user_data);
+  /* 32-byte Ed25519 public key of |peer|, or NULL if |peer| is unknown. */
+  const uint8_t *(*peer_key_cb)(pl_peer peer, void *user_data);
+  /* 32-byte node id (BLAKE2b-256 of the key) of |peer|, or NULL. */
+  const uint8_t *(*peer_id_cb)(pl_peer peer, void *user_data);
+  /* Handle for the public key |key|, interning it if new; PL_PEER_NONE if
+   * the table is full. */
+  pl_peer (*peer_intern_cb)(const uint8_t key[PL_KEY_BYTES], void *user_data);
+  /* Optional memo of signature verdicts, owned by the host; NULL to
+   * verify every signature directly. */
+  pl_sigcache *sigcache;
+  /* Host pointer handed back to every callback. */
+  void *user_data;
+} pl_env;
+
+/* ------------------------------------------------------------------ config */
+
+/* How to choose a peer to drop when a new one must be admitted. */
+typedef enum pl_eviction {
+  PL_EVICT_NONE = 0,        /* refuse the newcomer instead */
+  PL_EVICT_OLDEST,          /* drop the longest-connected peer */
+  PL_EVICT_LOWEST_TRUST,    /* drop the peer with the lowest trust score */
+  PL_EVICT_RANDOM,          /* drop a uniformly drawn peer */
+} pl_eviction;
+
+/* Roles a node plays in the marketplace (bit mask). */
+enum {
+  PL_ROLE_REQUESTER = 1u << 0,
+  PL_ROLE_WORKER = 1u << 1,
+  PL_ROLE_VERIFIER = 1u << 2,
+};
+
+/* Feature flags negotiated in the handshake (bit mask).  Bits a node does
+ * not know are carried and intersected like any other. */
+enum {
+  PL_FEATURE_PEER_EXCHANGE = 1u << 0, /* answers PEERS_REQ */
+  PL_FEATURE_BATCHING = 1u << 1,      /* reserved: gossip batching */
+  PL_FEATURE_COMPRESSION = 1u << 2,   /* reserved: payload compression */
+};
+
+/*
+ * Node configuration.  One pl_config is shared by every node of a
+ * population, so a node keeps a pointer to it, never a copy; the host keeps
+ * it alive and unchanged while any node uses it.
+ */
+typedef struct pl_config {
+  uint8_t version_major;            /* protocol major version spoken */
+  uint8_t version_minor;            /* highest minor version spoken */
+  uint8_t version_minor_min;        /* lowest minor version still accepted */
+  uint32_t features;                /* PL_FEATURE_* offered */
+  uint32_t roles;                   /* PL_ROLE_* played */
+
+  uint16_t target_peers;            /* connections the node tries to keep */
+  uint16_t max_peers;               /* hard cap on connected + connecting peers */
+  uint16_t max_inbound;             /* cap on peers that connected to us */
+  uint16_t max_outbound;            /* cap on peers we connected to */
+  pl_eviction eviction;             /* who makes room for a new inbound peer */
+
+  pl_time_ns heartbeat_interval_ns; /* PING to each peer this often */
+  pl_time_ns peer_timeout_ns;       /* drop a peer silent this long */
+  pl_time_ns handshake_timeout_ns;  /* give up on an unanswered HELLO */
+  pl_time_ns maintenance_interval_ns; /* refill below target / reconnect this often */
+  pl_time_ns replay_window_ns;      /* accept signed timestamps within +- this */
+
+  pl_time_ns sign_cost_ns;          /* virtual CPU charged per signature made */
+  pl_time_ns verify_cost_ns;        /* virtual CPU charged per signature checked */
+  pl_time_ns hash_cost_ns_per_kib;  /* virtual CPU charged per KiB hashed */
+
+  const pl_peer *bootstrap;         /* bootstrap peers (not owned, shared) */
+  uint32_t n_bootstrap;             /* entries in |bootstrap| */
+} pl_config;
+
+/* Fill |config| with the documented defaults (docs/core.md). */
+void pl_config_defaults(pl_config *config);
+
+/* --------------------------------------------------------------- commands */
+
+/* What the scenario can ask a node to do. */
+typedef enum pl_command_kind {
+  PL_CMD_PING = 1,        /* ping |peer|, or a random connected peer if PL_PEER_NONE */
+  PL_CMD_CONNECT,         /* open a connection to |peer| */
+  PL_CMD_DISCONNECT,      /* close the connection to |peer| (GOODBYE) */
+  PL_CMD_PEER_EXCHANGE,   /* ask |peer| (or a random peer) for more peers */
+} pl_command_kind;
+
+typedef struct pl_command {
+  pl_command_kind kind;   /* what to do */
+  pl_peer peer;           /* target, or PL_PEER_NONE for "choose one" */
+  uint64_t arg;           /* command-specific integer argument */
+  const uint8_t *data;    /* command-specific bytes (borrowed for the call) */
+  size_t len;             /* bytes in |data| */
+} pl_command;
+
+/* ------------------------------------------------------------- strategies */
+
+typedef struct pl_node pl_node;
+
+/*
+ * A Byzantine strategy overrides named decision points of an otherwise
+ * unmodified node.  Every member may be NULL, which means "decide
+ * honestly".  The strategy never touches another node's memory: whatever it
+ * does travels as messages.  |state| is the strategy's own pointer.
+ * Decision points are listed in docs/core.md.
+ */
+typedef struct pl_strategy {
+  const char *name;                /* e.g. "silent", "version-liar" */
+  /* Answer a PING from |from|?  Return false to stay silent. */
+  bool (*answer_ping)(pl_node *node, pl_peer from, void *state);
+  /* Version to advertise in HELLO (default: the config's). */
+  void (*hello_version)(pl_node *node, uint8_t *major, uint8_t *minor,
+                        uint32_t *features, void *state);
+  /* Fill |out| (room for |max|) with the peers to return to a
+   * PEERS_REQ from |from|; return how many.  Negative: answer honestly. */
+  int (*peer_exchange)(pl_node *node, pl_peer from, pl_peer *out,
+                       uint32_t max, void *state);
+  void *state;                     /* strategy's own data, owned by the host */
+} pl_strategy;
+
+/* --------------------------------------------------------------- node API */
+
+/*
+ * Create a node.  |config| and |env| must outlive the node (they are
+ * shared, not copied).  |self| is the node's own handle, which the host
+ * interned from the public key derived from |seed| (see
+ * pl_identity_from_seed).  The node keeps its 32-byte |seed| to sign.
+ * Returns NULL only on allocation failure.  Free with pl_node_free().
+ */
+pl_node *pl_node_new(const pl_config *config, const pl_env *env, pl_peer self,
+                     const uint8_t seed[PL_SEED_BYTES]);
+
+/* Free |node| and everything it owns.  NULL is ignored. */
+void pl_node_free(pl_node *node);
+
+/* Begin life at |now|: connect to bootstrap peers, arm timers. */
+void pl_node_start(pl_node *node, pl_time_ns now);
+
+/* Stop at |now| politely: say GOODBYE to every peer.  (A crash is the host
+ * simply freeing the node.) */
+void pl_node_stop(pl_node *node, pl_time_ns now);
+
+/*
+ * A message of |len| bytes arrived at |now| from the authenticated sender
+ * |from|.  Returns PL_OK, or the negative rejection reason (already counted
+ * and reported).  |bytes| is borrowed for the call.
+ */
+int pl_node_receive(pl_node *node, pl_time_ns now, pl_peer from,
+                    const uint8_t *bytes, size_t len);
+
+/* The timer |timer_id| the node asked for fired at |now|. */
+void pl_node_timer(pl_node *node, pl_time_ns now, uint32_t timer_id);
+
+/* Carry out |command| at |now|.  Returns PL_OK or a negative error
+ * (PL_ERR_NOT_FOUND when there is no peer to act on, PL_ERR_INVALID for a
+ * command this node cannot do). */
+int pl_node_command(pl_node *node, pl_time_ns now, const pl_command *command);
+
+/* Install a Byzantine strategy (NULL restores honest behaviour). */
+void pl_node_set_strategy(pl_node *node, const pl_strategy *strategy);
+
+/* This node's handle. */
+pl_peer pl_node_self(const pl_node *node);
+
+/* Number of peers with a completed handshake. */
+uint32_t pl_node_peer_count(const pl_node *node);
+
+/* Copy up to |max| connected peer handles, in connection order, into
+ * |out|; return how many. */
+uint32_t pl_node_peers(const pl_node *node, pl_peer *out, uint32_t max);
+
+/* Minor version negotiated with connected |peer|, or -1 if not connected. */
+int pl_node_peer_minor(const pl_node *node, pl_peer peer);
+
+/* Messages this node rejected for reason |err| (a PL_ERR_* rejection). */
+uint32_t pl_node_rejected(const pl_node *node, int err);
+
+/* Bytes of memory this node holds (struct, tables, caches), for the
+ * per-node memory figure. */
+size_t pl_node_memory(const pl_node *node);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* PL_H */

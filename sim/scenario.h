@@ -1,0 +1,156 @@
+/*
+ * scenario.h — scenario files (GLib key files), loaded and validated.
+ *
+ * A scenario is read completely and checked before anything runs: an
+ * unknown group or key (with a "did you mean" suggestion), a value of the
+ * wrong form, a missing required key, or an inconsistency (an event naming
+ * a population that does not exist) is an error naming the file, the group,
+ * the key, what was found and what was expected.  docs/scenarios.md is the
+ * reference of every group and key with its default; the schema table in
+ * scenario.c is its single source.
+ */
+#ifndef SIM_SCENARIO_H
+#define SIM_SCENARIO_H
+
+#include <glib.h>
+#include <stdint.h>
+#include <stdbool.h>
+#include "pl.h"
+#include "dist.h"
+#include "net.h"
+#include "expect.h"
+
+#define SIM_SCENARIO_ERROR (sim_scenario_error_quark())
+GQuark sim_scenario_error_quark(void);
+
+typedef enum sim_scenario_error_code {
+  SIM_SCENARIO_ERROR_READ,      /* file missing or unreadable, not a key file */
+  SIM_SCENARIO_ERROR_UNKNOWN,   /* unknown group or key */
+  SIM_SCENARIO_ERROR_VALUE,     /* a value of the wrong form or out of range */
+  SIM_SCENARIO_ERROR_MISSING,   /* a required key is absent */
+  SIM_SCENARIO_ERROR_CONFLICT,  /* keys that contradict each other */
+  SIM_SCENARIO_ERROR_OVERRIDE,  /* a --set argument is not group.key=value */
+} sim_scenario_error_code;
+
+/* Behaviours a population can have (strategies in sim/adversary*.c). */
+typedef enum sim_behaviour {
+  SIM_BEHAVIOUR_HONEST = 0,
+  SIM_BEHAVIOUR_SILENT,        /* never answers PING (looks dead to heartbeats) */
+  SIM_BEHAVIOUR_VERSION_LIAR,  /* advertises a higher minor and all features */
+} sim_behaviour;
+
+typedef struct sim_population {
+  char *name;                  /* from [population.<name>] */
+  uint32_t count;              /* nodes */
+  uint32_t first;              /* handle of its first node (assigned in file order) */
+  uint32_t roles;              /* PL_ROLE_* mask */
+  sim_behaviour behaviour;     /* strategy */
+  sim_dist join_at;            /* when each node joins, ns (default constant 0) */
+  pl_config config;            /* protocol config: [protocol.*] then this group's overrides;
+                                  bootstrap fields filled by the engine */
+  sim_net_node net;            /* bandwidth (0 unlimited); region and nat drawn per node */
+  double nat_share;            /* share of its nodes behind NAT */
+  int region;                  /* fixed region index, or -1 to draw by region weights */
+} sim_population;
+
+typedef enum sim_action {
+  SIM_ACTION_PARTITION = 0,    /* split nodes into groups: fractions= */
+  SIM_ACTION_HEAL,             /* end the partition */
+  SIM_ACTION_CRASH,            /* crash target nodes (state lost) */
+  SIM_ACTION_RESTART,          /* restart crashed target nodes (same identity, fresh state) */
+  SIM_ACTION_CHURN,            /* start churn on target: session=, downtime=, until= */
+  SIM_ACTION_COMMAND,          /* issue a node command: command=, every=, until= */
+} sim_action;
+
+typedef struct sim_event_spec {
+  char *name;                  /* from [event.<name>] */
+  sim_action action;           /* what happens */
+  uint64_t at_ns;              /* when */
+  int target;                  /* population index, or -1 for all nodes */
+  double fraction;             /* share of the target affected (default 1) */
+  uint32_t count;              /* or an exact number of nodes (0: use fraction) */
+  double *fractions;           /* partition: group sizes, summing to 1 */
+  uint32_t n_fractions;        /* partition: number of groups */
+  sim_dist session;            /* churn: online session length, ns */
+  sim_dist downtime;           /* churn: offline time, ns */
+  pl_command_kind command;     /* command: which */
+  uint64_t every_ns;           /* command: repeat period (0: once) */
+  uint64_t until_ns;           /* churn/command: stop at (0: end of run) */
+} sim_event_spec;
+
+typedef struct sim_sweep_param {
+  char *group;                 /* group of the varied key */
+  char *key;                   /* the key */
+  char **values;               /* values as text (NULL-terminated) */
+} sim_sweep_param;
+
+typedef struct sim_scenario {
+  char *path;                  /* file as given ("<string>" for in-memory text) */
+  char *text;                  /* the key file as run, after overrides */
+
+  /* [run] */
+  char *name;                  /* default: file basename without .ini */
+  char *description;           /* free text, may be NULL */
+  uint64_t seed;               /* default 1 */
+  uint64_t duration_ns;        /* virtual time to run */
+  uint64_t sample_interval_ns; /* metrics window */
+
+  /* [network] */
+  sim_net_config net;          /* latency, jitter, loss, header, nat timeout, regions */
+  sim_net_node net_defaults;   /* default bandwidths */
+  double nat_share;            /* default share of nodes behind NAT */
+  char **region_names;         /* n = net.n_regions (NULL-terminated) */
+  double *region_weights;      /* n = net.n_regions, summing to 1 */
+  sim_dist *region_latency;    /* n*n, referenced by net.region_latency */
+
+  /* [protocol.peer], [protocol.crypto] */
+  pl_config protocol;          /* defaults for every population */
+  uint32_t bootstrap_count;    /* first N nodes act as bootstrap peers */
+  uint32_t sigcache_capacity;  /* verdicts memoised */
+
+  /* [population.*], in file order */
+  sim_population *populations;
+  uint32_t n_populations;
+  uint32_t total_nodes;        /* sum of counts */
+
+  /* [event.*], sorted by (at, file order) */
+  sim_event_spec *events;
+  uint32_t n_events;
+
+  /* [metrics] */
+  char **metrics_include;      /* glob patterns of metrics written (NULL-terminated; default "*") */
+
+  /* [expect], in file order */
+  sim_expect *expects;
+  uint32_t n_expects;
+
+  /* [sweep] (validated now; run by `peerlab sweep`) */
+  sim_sweep_param *sweep;
+  uint32_t n_sweep;
+  uint32_t sweep_seeds;        /* seeds per grid point (default 1) */
+} sim_scenario;
+
+/*
+ * Load and validate the scenario at |path|, applying |overrides| (a
+ * NULL-terminated array of "group.key=value"; may be NULL) first, then
+ * |seed_override| if non-NULL.  Returns NULL and sets |error| (domain
+ * SIM_SCENARIO_ERROR) on any problem; the message starts with
+ * "FILE: [group] key: ".
+ */
+sim_scenario *sim_scenario_load(const char *path, const char *const *overrides,
+                                const uint64_t *seed_override, GError **error);
+
+/* Same, from |text| in memory; |display_name| stands for the file name in
+ * errors. */
+sim_scenario *sim_scenario_load_data(const char *text, const char *display_name,
+                                     const char *const *overrides,
+                                     const uint64_t *seed_override, GError **error);
+
+void sim_scenario_free(sim_scenario *s);
+
+/* Write the reference of every group and key with defaults, in Markdown,
+ * to |out| (docs/scenarios.md is generated from this and checked by a
+ * test). */
+void sim_scenario_write_reference(GString *out);
+
+#endif
