@@ -1,9 +1,12 @@
 /*
- * queue.h — the event queue: a binary heap totally ordered by
+ * queue.h — the event queue: a 4-ary heap totally ordered by
  * (time, sequence).  The sequence number is the order of scheduling, so two
  * events at the same virtual time always pop in the order they were pushed,
  * whatever the heap's internals.  Cancellation is lazy: a cancelled event
  * stays in the heap and is skipped when it reaches the top.
+ *
+ * Events are stored by value in one growable array (no allocation per
+ * event); push and pop are O(log n), cancel is O(1).
  */
 #ifndef SIM_QUEUE_H
 #define SIM_QUEUE_H
@@ -13,8 +16,8 @@
 #include <stddef.h>
 
 typedef struct sim_event {
-  uint64_t time_ns;  /* virtual time at which it fires */
-  uint64_t seq;      /* scheduling order; unique; also the event's id */
+  uint64_t time_ns;  /* virtual time at which it fires, ns */
+  uint64_t seq;      /* scheduling order, from 1; unique; also the event's id */
   uint32_t kind;     /* what it is (owner-defined) */
   uint32_t node;     /* node handle it concerns, or UINT32_MAX */
   uint64_t arg;      /* owner-defined integer (timer id, event index) */
@@ -23,29 +26,44 @@ typedef struct sim_event {
 
 typedef struct sim_queue sim_queue;
 
+/* A new, empty queue.  Returns: the queue, owned by the caller (free with
+ * sim_queue_free).  Never NULL (aborts on out-of-memory like GLib). */
 sim_queue *sim_queue_new(void);
-/* Free the queue.  Pointers in events still queued are not freed: drain
- * with sim_queue_pop first if they own memory. */
+
+/* Free |q| (NULL is a no-op).  Pointers in events still queued, live or
+ * cancelled, are not freed: drain with sim_queue_pop first if they own
+ * memory, and free what cancelled events own when cancelling them. */
 void sim_queue_free(sim_queue *q);
 
-/* Schedule an event; returns its id (its sequence number, from 1). */
+/* Schedule an event at |time_ns| carrying |kind|, |node|, |arg| and |ptr|
+ * (stored as is, never dereferenced).  Returns its id: its sequence
+ * number, 1 for the first push, then 2, 3, ... in push order.  Any time is
+ * accepted, including one earlier than events already popped (the caller
+ * keeps time monotone). */
 uint64_t sim_queue_push(sim_queue *q, uint64_t time_ns, uint32_t kind,
                         uint32_t node, uint64_t arg, void *ptr);
 
-/* Cancel event |id| if still pending.  Returns true if it was pending.
- * Its |ptr| is handed back by sim_queue_pop_cancelled-free semantics: the
- * owner must free what it owns before or after cancelling (the queue never
- * dereferences ptr). */
+/* Cancel event |id| if it is still pending.  Returns true if it was
+ * pending (it will never pop and no longer counts in sim_queue_size);
+ * false if |id| was already popped, already cancelled, or never issued
+ * (0 or beyond the last push).  The queue never dereferences the event's
+ * ptr: whatever it owns is the caller's to free, before or after
+ * cancelling. */
 bool sim_queue_cancel(sim_queue *q, uint64_t id);
 
-/* Pop the earliest live event into |out|.  Returns false when empty. */
+/* Pop the earliest live event (smallest (time_ns, seq)) into |*out|.
+ * Returns false, leaving |*out| untouched, when no live event is left. */
 bool sim_queue_pop(sim_queue *q, sim_event *out);
 
-/* Time of the earliest live event, or UINT64_MAX when empty. */
+/* Time of the earliest live event, or UINT64_MAX when there is none.
+ * Not const: it discards cancelled events that reached the top. */
 uint64_t sim_queue_peek_time(sim_queue *q);
 
-/* Live events pending, and bytes of memory held. */
+/* Live events pending (pushed, neither popped nor cancelled). */
 size_t sim_queue_size(const sim_queue *q);
+
+/* Bytes of memory held by |q|: the event array (by capacity), the
+ * bookkeeping of pending ids, and the struct itself. */
 size_t sim_queue_memory(const sim_queue *q);
 
 #endif

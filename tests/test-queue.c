@@ -1,3 +1,304 @@
-/* placeholder */
+/*
+ * test-queue.c — the event queue: order by time, ties strictly by push
+ * order, cancellation (pending, popped, cancelled twice, never issued),
+ * size/peek_time, memory, and 100k random operations against a simple
+ * reference model.
+ */
 #include <glib.h>
-int main(int argc, char **argv) { g_test_init(&argc, &argv, NULL); return g_test_run(); }
+#include <sodium.h>
+
+#include "queue.h"
+#include "rng.h"
+
+static void
+test_order_by_time(void)
+{
+  sim_queue *q = sim_queue_new();
+  static const uint64_t times[] = { 50, 10, 40, 30, 20, 0, 60, 5 };
+  for (size_t i = 0; i < G_N_ELEMENTS(times); i++)
+    g_assert_cmpuint(sim_queue_push(q, times[i], 7, (uint32_t)i, 100 + i, NULL), ==, i + 1);
+  g_assert_cmpuint(sim_queue_size(q), ==, 8);
+  g_assert_cmpuint(sim_queue_peek_time(q), ==, 0);
+
+  static const uint64_t sorted[] = { 0, 5, 10, 20, 30, 40, 50, 60 };
+  for (size_t i = 0; i < G_N_ELEMENTS(sorted); i++) {
+    sim_event ev;
+    g_assert_true(sim_queue_pop(q, &ev));
+    g_assert_cmpuint(ev.time_ns, ==, sorted[i]);
+    /* the payload travels with its event */
+    g_assert_cmpuint(times[ev.node], ==, ev.time_ns);
+    g_assert_cmpuint(ev.arg, ==, 100 + ev.node);
+    g_assert_cmpuint(ev.seq, ==, ev.node + 1);
+    g_assert_cmpuint(ev.kind, ==, 7);
+  }
+  sim_event ev;
+  g_assert_false(sim_queue_pop(q, &ev));
+  g_assert_cmpuint(sim_queue_size(q), ==, 0);
+  g_assert_cmpuint(sim_queue_peek_time(q), ==, UINT64_MAX);
+  sim_queue_free(q);
+}
+
+static void
+test_ties_in_push_order(void)
+{
+  /* 3000 events on three times, pushed in a scrambled interleaving: each
+   * time's events must pop in push order, whatever the heap does. */
+  sim_queue *q = sim_queue_new();
+  enum { N = 3000 };
+  for (uint32_t i = 0; i < N; i++) {
+    uint64_t t = ((i * 7919u) % 3u) * 1000u; /* 0, 1000, 2000 scrambled */
+    sim_queue_push(q, t, 0, i, t, NULL);
+  }
+  uint64_t last_time = 0, last_seq = 0;
+  uint32_t count = 0;
+  sim_event ev;
+  while (sim_queue_pop(q, &ev)) {
+    g_assert_cmpuint(ev.time_ns, ==, ev.arg);
+    g_assert_cmpuint(ev.seq, ==, ev.node + 1);
+    if (ev.time_ns == last_time)
+      g_assert_cmpuint(ev.seq, >, last_seq);
+    else
+      g_assert_cmpuint(ev.time_ns, >, last_time);
+    last_time = ev.time_ns;
+    last_seq = ev.seq;
+    count++;
+  }
+  g_assert_cmpuint(count, ==, N);
+
+  /* All at one time, pushed after the queue already holds later events. */
+  for (uint32_t i = 0; i < 100; i++)
+    sim_queue_push(q, 5000 + i % 2, 0, i, 0, NULL);
+  for (uint32_t i = 0; i < 100; i++)
+    sim_queue_push(q, 10, 0, 1000 + i, 0, NULL);
+  for (uint32_t i = 0; i < 100; i++) {
+    g_assert_true(sim_queue_pop(q, &ev));
+    g_assert_cmpuint(ev.time_ns, ==, 10);
+    g_assert_cmpuint(ev.node, ==, 1000 + i);
+  }
+  sim_queue_free(q);
+}
+
+static void
+test_cancel(void)
+{
+  sim_queue *q = sim_queue_new();
+  uint64_t a = sim_queue_push(q, 10, 0, 0, 0, NULL);
+  uint64_t b = sim_queue_push(q, 20, 0, 1, 0, NULL);
+  uint64_t c = sim_queue_push(q, 30, 0, 2, 0, NULL);
+  uint64_t d = sim_queue_push(q, 5, 0, 3, 0, NULL);
+  g_assert_cmpuint(sim_queue_size(q), ==, 4);
+
+  g_assert_false(sim_queue_cancel(q, 0));     /* never issued */
+  g_assert_false(sim_queue_cancel(q, d + 1)); /* not yet issued */
+  g_assert_false(sim_queue_cancel(q, UINT64_MAX));
+
+  g_assert_true(sim_queue_cancel(q, b));      /* pending */
+  g_assert_false(sim_queue_cancel(q, b));     /* already cancelled */
+  g_assert_cmpuint(sim_queue_size(q), ==, 3);
+
+  /* cancelling the top: peek_time moves past it */
+  g_assert_true(sim_queue_cancel(q, d));
+  g_assert_cmpuint(sim_queue_size(q), ==, 2);
+  g_assert_cmpuint(sim_queue_peek_time(q), ==, 10);
+
+  sim_event ev;
+  g_assert_true(sim_queue_pop(q, &ev));
+  g_assert_cmpuint(ev.seq, ==, a);
+  g_assert_false(sim_queue_cancel(q, a));     /* already popped */
+  g_assert_cmpuint(sim_queue_size(q), ==, 1);
+  g_assert_cmpuint(sim_queue_peek_time(q), ==, 30);
+
+  g_assert_true(sim_queue_pop(q, &ev));
+  g_assert_cmpuint(ev.seq, ==, c);
+  g_assert_false(sim_queue_pop(q, &ev));
+  g_assert_false(sim_queue_cancel(q, c));
+  g_assert_cmpuint(sim_queue_size(q), ==, 0);
+
+  /* cancel everything pending: empty */
+  uint64_t e = sim_queue_push(q, 1, 0, 0, 0, NULL);
+  g_assert_cmpuint(e, ==, d + 1);
+  g_assert_true(sim_queue_cancel(q, e));
+  g_assert_cmpuint(sim_queue_size(q), ==, 0);
+  g_assert_cmpuint(sim_queue_peek_time(q), ==, UINT64_MAX);
+  g_assert_false(sim_queue_pop(q, &ev));
+  g_assert_false(sim_queue_cancel(q, e));
+  sim_queue_free(q);
+}
+
+static void
+test_cancel_many_pages(void)
+{
+  /* More ids than one page of done bits: cancel every third, pop the rest
+   * in order; cancelling anything afterwards fails. */
+  sim_queue *q = sim_queue_new();
+  enum { N = 200000 };
+  for (uint32_t i = 0; i < N; i++)
+    sim_queue_push(q, (uint64_t)(N - i) / 4, 0, i, 0, NULL);
+  size_t cancelled = 0;
+  for (uint64_t id = 1; id <= N; id += 3) {
+    g_assert_true(sim_queue_cancel(q, id));
+    cancelled++;
+  }
+  g_assert_cmpuint(sim_queue_size(q), ==, N - cancelled);
+  size_t mem_full = sim_queue_memory(q);
+
+  sim_event ev, prev = { 0 };
+  size_t popped = 0;
+  while (sim_queue_pop(q, &ev)) {
+    g_assert_cmpuint((ev.seq - 1) % 3, !=, 0);
+    if (popped > 0)
+      g_assert_true(prev.time_ns < ev.time_ns ||
+                    (prev.time_ns == ev.time_ns && prev.seq < ev.seq));
+    prev = ev;
+    popped++;
+  }
+  g_assert_cmpuint(popped, ==, N - cancelled);
+  for (uint64_t id = 1; id <= N; id += 997)
+    g_assert_false(sim_queue_cancel(q, id));
+  /* the done-bit pages of fully settled ids are released */
+  g_assert_cmpuint(sim_queue_memory(q), <, mem_full);
+  g_assert_cmpuint(sim_queue_memory(q), >=, 1024 * sizeof(sim_event));
+  sim_queue_free(q);
+}
+
+/* The reference model: every id's state and time; pending ids in a list. */
+typedef struct model {
+  GArray *time;    /* uint64 per id (index = id) */
+  GArray *state;   /* uint8 per id: 0 pending, 1 popped, 2 cancelled */
+  GArray *pending; /* uint64 ids pending, unordered */
+} model;
+
+static void
+test_random_against_model(void)
+{
+  sim_queue *q = sim_queue_new();
+  model m = {
+    g_array_new(FALSE, TRUE, sizeof(uint64_t)),
+    g_array_new(FALSE, TRUE, sizeof(uint8_t)),
+    g_array_new(FALSE, FALSE, sizeof(uint64_t)),
+  };
+  uint64_t zero = 0;
+  uint8_t none = 1;
+  g_array_append_val(m.time, zero); /* id 0 */
+  g_array_append_val(m.state, none);
+
+  sim_rng rng;
+  sim_rng_init(&rng, 12345, "test-queue", 0);
+  uint64_t now = 0;
+  uint64_t n_push = 0, n_pop = 0, n_cancel_ok = 0, n_cancel_fail = 0;
+  for (int op = 0; op < 100000; op++) {
+    uint64_t r = sim_rng_below(&rng, 100);
+    uint64_t push_pct = op < 30000 ? 70 : 45;
+    if (r < push_pct) {
+      /* times at or after the last pop, with many ties */
+      uint64_t t = now + sim_rng_below(&rng, 64);
+      uint64_t id = sim_queue_push(q, t, 1, 0, t, NULL);
+      g_assert_cmpuint(id, ==, m.time->len);
+      uint8_t pending = 0;
+      g_array_append_val(m.time, t);
+      g_array_append_val(m.state, pending);
+      g_array_append_val(m.pending, id);
+      n_push++;
+    } else if (r < 90) {
+      /* pop: the model's minimum (time, id) among pending */
+      sim_event ev;
+      bool got = sim_queue_pop(q, &ev);
+      g_assert_cmpint(got, ==, m.pending->len > 0);
+      if (!got)
+        continue;
+      guint best = 0;
+      for (guint k = 1; k < m.pending->len; k++) {
+        uint64_t ik = g_array_index(m.pending, uint64_t, k);
+        uint64_t ib = g_array_index(m.pending, uint64_t, best);
+        uint64_t tk = g_array_index(m.time, uint64_t, ik);
+        uint64_t tb = g_array_index(m.time, uint64_t, ib);
+        if (tk < tb || (tk == tb && ik < ib))
+          best = k;
+      }
+      uint64_t id = g_array_index(m.pending, uint64_t, best);
+      g_assert_cmpuint(ev.seq, ==, id);
+      g_assert_cmpuint(ev.time_ns, ==, g_array_index(m.time, uint64_t, id));
+      g_assert_cmpuint(ev.arg, ==, ev.time_ns);
+      g_array_remove_index_fast(m.pending, best);
+      g_array_index(m.state, uint8_t, id) = 1;
+      now = ev.time_ns;
+      n_pop++;
+    } else {
+      /* cancel an id drawn from everything ever issued plus a few beyond */
+      uint64_t id = sim_rng_below(&rng, m.time->len + 3);
+      bool expect = id < m.state->len && g_array_index(m.state, uint8_t, id) == 0;
+      g_assert_cmpint(sim_queue_cancel(q, id), ==, expect);
+      if (expect) {
+        g_array_index(m.state, uint8_t, id) = 2;
+        for (guint k = 0; k < m.pending->len; k++)
+          if (g_array_index(m.pending, uint64_t, k) == id) {
+            g_array_remove_index_fast(m.pending, k);
+            break;
+          }
+        n_cancel_ok++;
+      } else {
+        n_cancel_fail++;
+      }
+    }
+    g_assert_cmpuint(sim_queue_size(q), ==, m.pending->len);
+    if (op % 16 == 0) {
+      uint64_t min_t = UINT64_MAX;
+      for (guint k = 0; k < m.pending->len; k++)
+        min_t = MIN(min_t, g_array_index(m.time, uint64_t,
+                                         g_array_index(m.pending, uint64_t, k)));
+      g_assert_cmpuint(sim_queue_peek_time(q), ==, min_t);
+    }
+  }
+  g_test_message("push %" G_GUINT64_FORMAT " pop %" G_GUINT64_FORMAT
+                 " cancel ok %" G_GUINT64_FORMAT " failed %" G_GUINT64_FORMAT,
+                 n_push, n_pop, n_cancel_ok, n_cancel_fail);
+  /* the mix really exercised every path */
+  g_assert_cmpuint(n_cancel_ok, >, 1000);
+  g_assert_cmpuint(n_cancel_fail, >, 1000);
+  g_assert_cmpuint(n_pop, >, 30000);
+
+  /* drain: what is left comes out sorted and matches the model's count */
+  sim_event ev;
+  uint64_t left = 0, lt = 0, ls = 0;
+  while (sim_queue_pop(q, &ev)) {
+    g_assert_cmpuint(g_array_index(m.state, uint8_t, ev.seq), ==, 0);
+    g_assert_true(left == 0 || lt < ev.time_ns || (lt == ev.time_ns && ls < ev.seq));
+    lt = ev.time_ns;
+    ls = ev.seq;
+    left++;
+  }
+  g_assert_cmpuint(left, ==, m.pending->len);
+  g_array_free(m.time, TRUE);
+  g_array_free(m.state, TRUE);
+  g_array_free(m.pending, TRUE);
+  sim_queue_free(q);
+}
+
+static void
+test_memory(void)
+{
+  sim_queue *q = sim_queue_new();
+  size_t empty = sim_queue_memory(q);
+  g_assert_cmpuint(empty, >, 0);
+  for (int i = 0; i < 5000; i++)
+    sim_queue_push(q, (uint64_t)i, 0, 0, 0, NULL);
+  /* at least the events themselves */
+  g_assert_cmpuint(sim_queue_memory(q), >=, 5000 * sizeof(sim_event));
+  g_assert_cmpuint(sim_queue_memory(q), <, 5000 * sizeof(sim_event) * 3);
+  sim_queue_free(q);
+  sim_queue_free(NULL);
+}
+
+int
+main(int argc, char **argv)
+{
+  g_test_init(&argc, &argv, NULL);
+  g_assert(sodium_init() >= 0);
+  g_test_add_func("/queue/order-by-time", test_order_by_time);
+  g_test_add_func("/queue/ties-in-push-order", test_ties_in_push_order);
+  g_test_add_func("/queue/cancel", test_cancel);
+  g_test_add_func("/queue/cancel-many-pages", test_cancel_many_pages);
+  g_test_add_func("/queue/random-against-model", test_random_against_model);
+  g_test_add_func("/queue/memory", test_memory);
+  return g_test_run();
+}
