@@ -1,1 +1,497 @@
-/* placeholder until implemented */
+/*
+ * net.c — the simulated network (model in net.h and docs/network.md).
+ *
+ * How the state is laid out, for a million nodes:
+ *
+ *   nodes[]     one 24-byte record per node: the times its upload and
+ *               download links become free (ns), the index of its
+ *               attributes in the class table, and its NAT slot.
+ *   classes[]   the distinct sim_net_node values in use (bandwidths, region,
+ *               NAT flag), interned through a hash table; a run has a
+ *               handful (one per population and region), so 64-bit
+ *               bandwidths cost nothing per node.
+ *   nat[]       one open-path set per NAT'd node that has ever sent, found
+ *               through the node's slot.  A set is one allocation holding
+ *               last_ns[cap] then remote[cap] (12 bytes per path), sorted by
+ *               remote handle, so the lookup at every inbound message is a
+ *               binary search and a crashed node's paths go with one free.
+ *               Expired paths are pruned lazily: when the set is full and a
+ *               new path must go in, and when a lookup meets one.
+ *   group_of[]  2 bytes per node, only while a partition is active.
+ *
+ * Nothing here is iterated in hash order: the class table is a lookup from
+ * attributes to an index, and the index is a pure function of the order of
+ * sim_net_set_node calls.
+ */
+#include "net.h"
+
+#include <glib.h>
+#include <math.h>
+#include <string.h>
+
+#ifndef __SIZEOF_INT128__
+#error "net.c needs a 128-bit integer type for exact serialisation delays"
+#endif
+__extension__ typedef unsigned __int128 u128;
+
+#define NO_SLOT UINT32_MAX
+#define TIME_MAX_NS UINT64_MAX
+/* Delays drawn from a distribution are capped here (about 146 years) so
+ * that a heavy Pareto tail cannot wrap a clock. */
+#define DELAY_MAX_NS ((uint64_t)1 << 62)
+
+/* Per-node state (24 bytes). */
+typedef struct node_rec {
+  uint64_t up_free_ns;   /* upload link busy until this time, ns */
+  uint64_t down_free_ns; /* download link busy until this time, ns */
+  uint32_t cls;          /* index into net->classes (attributes) */
+  uint32_t nat_slot;     /* index into net->nat, NO_SLOT if none yet */
+} node_rec;
+
+/* Open NAT paths of one NAT'd node. */
+typedef struct nat_set {
+  uint64_t *mem;         /* last_ns[cap] (ns) then uint32 remote[cap], sorted by remote; NULL if cap 0 */
+  uint32_t len;          /* paths held (open or not yet pruned) */
+  uint32_t cap;          /* room for this many paths */
+} nat_set;
+
+struct sim_net {
+  sim_net_config config;   /* copy of the configuration (region matrix borrowed) */
+  uint32_t n_nodes;        /* node handles 0..n_nodes-1 */
+  node_rec *nodes;         /* n_nodes records */
+  sim_net_node *classes;   /* distinct attributes, n_classes of them */
+  uint32_t n_classes;      /* used entries of |classes| */
+  uint32_t cap_classes;    /* allocated entries of |classes| */
+  GHashTable *class_index; /* sim_net_node* (owned copy) -> index + 1 */
+  nat_set *nat;            /* n_nat open-path sets */
+  uint32_t n_nat;          /* used entries of |nat| */
+  uint32_t cap_nat;        /* allocated entries of |nat| */
+  size_t nat_paths_cap;    /* sum of nat[i].cap, paths (for sim_net_memory) */
+  uint16_t *group_of;      /* partition group per node, NULL when none active */
+  uint64_t finite_down;    /* nodes whose download bandwidth is finite */
+  sim_rng delay_rng;       /* stream ("net", 0): latency and jitter */
+  sim_rng loss_rng;        /* stream ("net", 1): loss */
+  sim_net_stats stats;     /* counters */
+};
+
+/* ---- small arithmetic -------------------------------------------------- */
+
+static uint64_t
+sat_add(uint64_t a, uint64_t b)
+{
+  return a > TIME_MAX_NS - b ? TIME_MAX_NS : a + b;
+}
+
+uint64_t
+sim_net_serialisation_ns(uint64_t bytes, uint64_t bps)
+{
+  if (bps == 0)
+    return 0;
+  u128 num = (u128)bytes * 8u * 1000000000u;
+  u128 q = (num + bps - 1) / bps;
+  return q > UINT64_MAX ? UINT64_MAX : (uint64_t)q;
+}
+
+/* Draw one value of |d|; negative or NaN reads as 0. */
+static double
+draw(const sim_dist *d, sim_rng *rng)
+{
+  double x = sim_dist_sample(d, rng);
+  if (!(x > 0.0)) /* also catches NaN */
+    return 0.0;
+  return x;
+}
+
+/* Round a delay |x| (ns) to whole ns, half up, capped at DELAY_MAX_NS. */
+static uint64_t
+to_ns(double x)
+{
+  double r = floor(x + 0.5);
+  if (r >= (double)DELAY_MAX_NS)
+    return DELAY_MAX_NS;
+  return (uint64_t)r;
+}
+
+/* ---- attribute classes ------------------------------------------------- */
+
+static guint
+class_hash(gconstpointer p)
+{
+  const sim_net_node *c = p;
+  uint64_t h = c->up_bps * UINT64_C(0x9e3779b97f4a7c15);
+  h ^= c->down_bps + UINT64_C(0x632be59bd9b4e019) + (h << 6) + (h >> 2);
+  h ^= ((uint64_t)c->region << 1 | (c->nat ? 1u : 0u)) * UINT64_C(0xff51afd7ed558ccd);
+  return (guint)(h ^ (h >> 32));
+}
+
+static gboolean
+class_equal(gconstpointer a, gconstpointer b)
+{
+  const sim_net_node *x = a, *y = b;
+  return x->up_bps == y->up_bps && x->down_bps == y->down_bps &&
+         x->region == y->region && x->nat == y->nat;
+}
+
+/* Index of the class equal to |attrs|, added if new. */
+static uint32_t
+intern_class(sim_net *net, const sim_net_node *attrs)
+{
+  sim_net_node key = { attrs->up_bps, attrs->down_bps, attrs->region, attrs->nat };
+  gpointer v = g_hash_table_lookup(net->class_index, &key);
+  if (v != NULL)
+    return (uint32_t)(GPOINTER_TO_SIZE(v) - 1);
+  g_assert(net->n_classes < UINT32_MAX - 1);
+  if (net->n_classes == net->cap_classes) {
+    net->cap_classes = net->cap_classes ? net->cap_classes * 2 : 8;
+    net->classes = g_renew(sim_net_node, net->classes, net->cap_classes);
+  }
+  uint32_t idx = net->n_classes++;
+  net->classes[idx] = key;
+  sim_net_node *owned = g_new(sim_net_node, 1);
+  *owned = key;
+  g_hash_table_insert(net->class_index, owned, GSIZE_TO_POINTER((gsize)idx + 1));
+  return idx;
+}
+
+/* ---- NAT paths ----------------------------------------------------------- */
+
+static uint32_t *
+set_remotes(const nat_set *s)
+{
+  return s->mem != NULL ? (uint32_t *)(s->mem + s->cap) : NULL;
+}
+
+/* Position of |remote| in |s| (found: *found = true) or where it would go. */
+static uint32_t
+set_find(const nat_set *s, uint32_t remote, bool *found)
+{
+  *found = false;
+  if (s->len == 0)
+    return 0;
+  const uint32_t *r = set_remotes(s);
+  uint32_t lo = 0, hi = s->len;
+  while (lo < hi) {
+    uint32_t mid = lo + (hi - lo) / 2;
+    if (r[mid] < remote)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  *found = lo < s->len && r[lo] == remote;
+  return lo;
+}
+
+static bool
+path_open(const sim_net *net, uint64_t last_ns, uint64_t now_ns)
+{
+  return now_ns < sat_add(last_ns, net->config.nat_timeout_ns);
+}
+
+/* Reallocate |s| to hold |cap| paths, keeping the first len. */
+static void
+set_resize(sim_net *net, nat_set *s, uint32_t cap)
+{
+  g_assert(cap >= s->len);
+  uint64_t *mem = cap ? g_malloc((size_t)cap * (sizeof(uint64_t) + sizeof(uint32_t))) : NULL;
+  if (s->len > 0) {
+    memcpy(mem, s->mem, (size_t)s->len * sizeof(uint64_t));
+    memcpy(mem + cap, set_remotes(s), (size_t)s->len * sizeof(uint32_t));
+  }
+  g_free(s->mem);
+  net->nat_paths_cap = net->nat_paths_cap - s->cap + cap;
+  s->mem = mem;
+  s->cap = cap;
+}
+
+/* Drop the paths of |s| that are closed at |now_ns|, keeping order. */
+static void
+set_prune(const sim_net *net, nat_set *s, uint64_t now_ns)
+{
+  if (s->len == 0)
+    return;
+  uint32_t *r = set_remotes(s);
+  uint32_t j = 0;
+  for (uint32_t i = 0; i < s->len; i++) {
+    if (path_open(net, s->mem[i], now_ns)) {
+      s->mem[j] = s->mem[i];
+      r[j] = r[i];
+      j++;
+    }
+  }
+  s->len = j;
+}
+
+static void
+set_remove_at(nat_set *s, uint32_t i)
+{
+  uint32_t *r = set_remotes(s);
+  memmove(s->mem + i, s->mem + i + 1, (size_t)(s->len - i - 1) * sizeof(uint64_t));
+  memmove(r + i, r + i + 1, (size_t)(s->len - i - 1) * sizeof(uint32_t));
+  s->len--;
+}
+
+static void
+set_clear(sim_net *net, nat_set *s)
+{
+  s->len = 0;
+  set_resize(net, s, 0);
+}
+
+/* NAT'd |node| sent to |remote| at |now_ns|: open or refresh the path. */
+static void
+nat_open(sim_net *net, uint32_t node, uint32_t remote, uint64_t now_ns)
+{
+  node_rec *n = &net->nodes[node];
+  if (n->nat_slot == NO_SLOT) {
+    g_assert(net->n_nat < NO_SLOT);
+    if (net->n_nat == net->cap_nat) {
+      net->cap_nat = net->cap_nat ? net->cap_nat * 2 : 64;
+      net->nat = g_renew(nat_set, net->nat, net->cap_nat);
+    }
+    n->nat_slot = net->n_nat++;
+    net->nat[n->nat_slot] = (nat_set){ NULL, 0, 0 };
+  }
+  nat_set *s = &net->nat[n->nat_slot];
+  bool found;
+  uint32_t i = set_find(s, remote, &found);
+  if (found) {
+    if (now_ns > s->mem[i])
+      s->mem[i] = now_ns;
+    return;
+  }
+  if (s->len == s->cap) {
+    /* full: drop the expired paths, then size the set to twice what is
+     * left (a power of two, at least 4), shrinking or doubling */
+    set_prune(net, s, now_ns);
+    uint32_t want = 4;
+    while (want < 2 * (uint64_t)s->len && want < UINT32_MAX / 2)
+      want *= 2;
+    if (want < s->cap || s->len == s->cap)
+      set_resize(net, s, want);
+    i = set_find(s, remote, &found);
+  }
+  uint32_t *r = set_remotes(s);
+  memmove(s->mem + i + 1, s->mem + i, (size_t)(s->len - i) * sizeof(uint64_t));
+  memmove(r + i + 1, r + i, (size_t)(s->len - i) * sizeof(uint32_t));
+  s->mem[i] = now_ns;
+  r[i] = remote;
+  s->len++;
+}
+
+/* True if NAT'd |node| has an open path to |remote| at |now_ns|; an expired
+ * path met on the way is removed. */
+static bool
+nat_accepts(sim_net *net, uint32_t node, uint32_t remote, uint64_t now_ns)
+{
+  const node_rec *n = &net->nodes[node];
+  if (n->nat_slot == NO_SLOT)
+    return false;
+  nat_set *s = &net->nat[n->nat_slot];
+  bool found;
+  uint32_t i = set_find(s, remote, &found);
+  if (!found)
+    return false;
+  if (path_open(net, s->mem[i], now_ns))
+    return true;
+  set_remove_at(s, i);   /* closed for good: time only moves forward */
+  return false;
+}
+
+static void
+nat_forget(sim_net *net, uint32_t node)
+{
+  node_rec *n = &net->nodes[node];
+  if (n->nat_slot != NO_SLOT)
+    set_clear(net, &net->nat[n->nat_slot]);
+}
+
+/* ---- public API -------------------------------------------------------- */
+
+sim_net *
+sim_net_new(const sim_net_config *config, uint32_t n_nodes, uint64_t seed)
+{
+  g_assert(config != NULL);
+  g_assert(config->loss >= 0.0 && config->loss <= 1.0);
+  g_assert(config->n_regions <= 256);
+  g_assert(config->n_regions == 0 || config->region_latency != NULL);
+
+  sim_net *net = g_new0(sim_net, 1);
+  net->config = *config;
+  net->n_nodes = n_nodes;
+  net->nodes = g_new(node_rec, n_nodes ? n_nodes : 1);
+  net->class_index = g_hash_table_new_full(class_hash, class_equal, g_free, NULL);
+  sim_net_node dflt = { 0, 0, 0, false };
+  uint32_t c0 = intern_class(net, &dflt);
+  for (uint32_t i = 0; i < n_nodes; i++)
+    net->nodes[i] = (node_rec){ 0, 0, c0, NO_SLOT };
+  sim_rng_init(&net->delay_rng, seed, "net", 0);
+  sim_rng_init(&net->loss_rng, seed, "net", 1);
+  return net;
+}
+
+void
+sim_net_free(sim_net *net)
+{
+  if (net == NULL)
+    return;
+  for (uint32_t i = 0; i < net->n_nat; i++)
+    g_free(net->nat[i].mem);
+  g_free(net->nat);
+  g_hash_table_destroy(net->class_index);
+  g_free(net->classes);
+  g_free(net->nodes);
+  g_free(net->group_of);
+  g_free(net);
+}
+
+void
+sim_net_set_node(sim_net *net, uint32_t node, const sim_net_node *attrs)
+{
+  g_assert(node < net->n_nodes);
+  g_assert(attrs != NULL);
+  g_assert(attrs->region < (net->config.n_regions ? net->config.n_regions : 1));
+  node_rec *n = &net->nodes[node];
+  const sim_net_node *old = &net->classes[n->cls];
+  if (old->down_bps != 0)
+    net->finite_down--;
+  if (attrs->down_bps != 0)
+    net->finite_down++;
+  if (old->nat && !attrs->nat)
+    nat_forget(net, node);
+  n->cls = intern_class(net, attrs);
+}
+
+void
+sim_net_get_node(const sim_net *net, uint32_t node, sim_net_node *out)
+{
+  g_assert(node < net->n_nodes);
+  *out = net->classes[net->nodes[node].cls];
+}
+
+sim_net_verdict
+sim_net_send(sim_net *net, uint64_t now_ns, uint32_t src, uint32_t dst,
+             uint32_t size, uint64_t *arrive_ns)
+{
+  g_assert(src < net->n_nodes && dst < net->n_nodes);
+  g_assert(arrive_ns != NULL);
+  node_rec *s = &net->nodes[src];
+  const sim_net_node *sa = &net->classes[s->cls];
+  const sim_net_node *da = &net->classes[net->nodes[dst].cls];
+
+  /* 1. upload queue, and the NAT path this send opens */
+  uint64_t sent_ns = now_ns; /* last bit on the wire */
+  if (sa->up_bps != 0) {
+    uint64_t bytes = (uint64_t)size + net->config.header_bytes;
+    uint64_t start = now_ns > s->up_free_ns ? now_ns : s->up_free_ns;
+    s->up_free_ns = sat_add(start, sim_net_serialisation_ns(bytes, sa->up_bps));
+    sent_ns = s->up_free_ns;
+  }
+  if (sa->nat && src != dst)
+    nat_open(net, src, dst, now_ns);
+
+  /* 2. draws, made for every send whatever its verdict */
+  const sim_dist *lat = net->config.n_regions
+    ? &net->config.region_latency[(size_t)sa->region * net->config.n_regions + da->region]
+    : &net->config.latency;
+  double delay = draw(lat, &net->delay_rng) + draw(&net->config.jitter, &net->delay_rng);
+  bool lost = sim_rng_chance(&net->loss_rng, net->config.loss) != 0;
+
+  /* 4. arrival at dst's link */
+  *arrive_ns = sat_add(sent_ns, to_ns(delay));
+
+  /* 3. verdict */
+  sim_net_verdict v = SIM_NET_OK;
+  if (sim_net_partitioned(net, src, dst))
+    v = SIM_NET_DROP_PARTITION;
+  else if (da->nat && src != dst && (sa->nat || !nat_accepts(net, dst, src, now_ns)))
+    v = SIM_NET_DROP_NAT;
+  else if (lost)
+    v = SIM_NET_DROP_LOSS;
+
+  net->stats.sent++;
+  net->stats.sent_bytes += size;
+  if (v != SIM_NET_OK) {
+    net->stats.dropped[v]++;
+    net->stats.dropped_bytes[v] += size;
+  }
+  return v;
+}
+
+uint64_t
+sim_net_arrive(sim_net *net, uint64_t now_ns, uint32_t dst, uint32_t size)
+{
+  g_assert(dst < net->n_nodes);
+  node_rec *d = &net->nodes[dst];
+  uint64_t bps = net->classes[d->cls].down_bps;
+  net->stats.arrived++;
+  net->stats.arrived_bytes += size;
+  if (bps == 0)
+    return now_ns;
+  uint64_t bytes = (uint64_t)size + net->config.header_bytes;
+  uint64_t start = now_ns > d->down_free_ns ? now_ns : d->down_free_ns;
+  d->down_free_ns = sat_add(start, sim_net_serialisation_ns(bytes, bps));
+  return d->down_free_ns;
+}
+
+void
+sim_net_drop_in_flight(sim_net *net, sim_net_verdict why, uint32_t size)
+{
+  g_assert(why > SIM_NET_OK && why < SIM_NET_VERDICTS);
+  net->stats.dropped[why]++;
+  net->stats.dropped_bytes[why] += size;
+}
+
+bool
+sim_net_partitioned(const sim_net *net, uint32_t src, uint32_t dst)
+{
+  g_assert(src < net->n_nodes && dst < net->n_nodes);
+  return net->group_of != NULL && net->group_of[src] != net->group_of[dst];
+}
+
+void
+sim_net_partition(sim_net *net, const uint16_t *group_of)
+{
+  if (group_of == NULL) {
+    g_clear_pointer(&net->group_of, g_free);
+    return;
+  }
+  if (net->group_of == NULL)
+    net->group_of = g_new(uint16_t, net->n_nodes ? net->n_nodes : 1);
+  memcpy(net->group_of, group_of, (size_t)net->n_nodes * sizeof(uint16_t));
+}
+
+void
+sim_net_reset_node(sim_net *net, uint32_t node)
+{
+  g_assert(node < net->n_nodes);
+  net->nodes[node].up_free_ns = 0;
+  net->nodes[node].down_free_ns = 0;
+  nat_forget(net, node);
+}
+
+bool
+sim_net_has_download_stage(const sim_net *net)
+{
+  return net->finite_down > 0;
+}
+
+size_t
+sim_net_memory(const sim_net *net)
+{
+  size_t m = sizeof(sim_net);
+  m += (size_t)net->n_nodes * sizeof(node_rec);
+  m += (size_t)net->cap_classes * sizeof(sim_net_node);
+  /* hash table: an owned key plus about three words of table per entry */
+  m += (size_t)g_hash_table_size(net->class_index) * (sizeof(sim_net_node) + 3 * sizeof(void *));
+  m += (size_t)net->cap_nat * sizeof(nat_set);
+  m += net->nat_paths_cap * (sizeof(uint64_t) + sizeof(uint32_t));
+  if (net->group_of != NULL)
+    m += (size_t)net->n_nodes * sizeof(uint16_t);
+  return m;
+}
+
+const sim_net_stats *
+sim_net_get_stats(const sim_net *net)
+{
+  return &net->stats;
+}
