@@ -1,11 +1,18 @@
 /*
  * results.h — the results database (SQLite), one per run.
  *
- * Schema (docs/results.md): run, metric, series, summary, histogram,
+ * Schema (docs/results.md): meta, run, metric, series, summary, histogram,
  * expectation.  Written in transactions: the run row first (status
  * 'running'), series rows at each sample tick, summaries and expectations
  * at the end with the final status.  A run stopped by a signal is finished
  * with status 'interrupted' and keeps everything sampled so far.
+ *
+ * The database uses SQLite's rollback journal (journal_mode=DELETE,
+ * synchronous=NORMAL): every committed transaction is in the main file
+ * itself, so a process killed at any point (even by SIGKILL) leaves one
+ * file that opens and holds every flushed window, with status 'running';
+ * a transaction cut short is rolled back from its -journal file by the
+ * next connection that opens it.
  */
 #ifndef SIM_RESULTS_H
 #define SIM_RESULTS_H
@@ -17,6 +24,17 @@
 
 #define SIM_RESULTS_ERROR (sim_results_error_quark())
 GQuark sim_results_error_quark(void);
+
+/* Version of the schema written, also in meta('schema_version') and
+ * PRAGMA user_version. */
+#define SIM_RESULTS_SCHEMA_VERSION 1
+
+/* Error codes in SIM_RESULTS_ERROR.  Every message starts with the
+ * database path. */
+typedef enum sim_results_error {
+  SIM_RESULTS_ERROR_FILE,    /* creating the parent directory or removing an old file failed */
+  SIM_RESULTS_ERROR_SQLITE,  /* SQLite failed (message has sqlite3_errmsg) */
+} sim_results_error;
 
 typedef struct sim_run_info {
   const char *name;          /* scenario name */
@@ -31,7 +49,7 @@ typedef struct sim_run_info {
 } sim_run_info;
 
 typedef struct sim_run_final {
-  const char *status;        /* "complete", "interrupted", "failed" */
+  const char *status;        /* "complete", "interrupted" or "failed" (asserted) */
   const char *trace;         /* hex trace digest */
   uint64_t events;           /* events processed */
   uint64_t virtual_ns;       /* virtual time reached */
@@ -48,23 +66,32 @@ typedef struct sim_expect_outcome {
 
 typedef struct sim_results sim_results;
 
-/* Create (replacing any file at |path|, creating parent directories) and
- * write the schema and the run row with status 'running'.  NULL + |error|
- * on failure. */
+/* Create the database at |path|: remove any file there and its -wal,
+ * -shm and -journal companions (a directory at |path| is an error), create
+ * the parent directories, then write the schema and the run row from
+ * |info| (strings copied; NULL strings are stored as NULL) with status
+ * 'running', in one transaction.  Returns the writer (free with
+ * sim_results_close), or NULL + |error| (SIM_RESULTS_ERROR) on failure. */
 sim_results *sim_results_create(const char *path, const sim_run_info *info, GError **error);
 
 /* Write the metric table rows for any metrics registered since the last
- * call, and all pending series rows, in one transaction; clears them from
- * |m|. */
+ * call, and all pending series rows of |m|, in one transaction; on success
+ * clears the pending rows from |m|.  On failure returns FALSE + |error|,
+ * rolls the transaction back and leaves |m| as it was (a later flush or
+ * finish writes the rows again). */
 gboolean sim_results_flush(sim_results *r, sim_metrics *m, GError **error);
 
-/* Flush, then write summaries, histograms, the expectation outcomes and
- * the final run row, in one transaction. */
+/* Flush, then write summaries (every metric with count > 0), histograms,
+ * the |n_outcomes| expectation outcomes (borrowed; their metric and stat
+ * columns as sim_expect_resolve decides against |m|) and the final run
+ * fields from |final|, all in one transaction.  Returns FALSE + |error| on
+ * failure (nothing of it is written; it may be called again). */
 gboolean sim_results_finish(sim_results *r, sim_metrics *m, const sim_run_final *final,
                             const sim_expect_outcome *outcomes, size_t n_outcomes,
                             GError **error);
 
-/* Close the database.  NULL is ignored. */
+/* Close the database and free |r|.  Closing without a finish leaves the
+ * run with status 'running'.  NULL is ignored. */
 void sim_results_close(sim_results *r);
 
 #endif
