@@ -1,1 +1,412 @@
-/* placeholder until implemented */
+/*
+ * node.c — the node: configuration defaults, life cycle, dispatch to the
+ * layers, rejection accounting, and the helpers layers use to reach the
+ * host (node_internal.h).
+ *
+ * Receiving a message, in order:
+ *   1. the node must be running                       else PL_ERR_UNEXPECTED
+ *   2. pl_wire_decode                                 wire reasons
+ *   3. the owning layer: the registry's, or for a SIGNED envelope the
+ *      inner type's; it must be registered and present in this node
+ *                                                     else PL_ERR_UNKNOWN_TYPE
+ *      an envelope's inner type must be envelope-only else PL_ERR_BAD_FIELD
+ *      an envelope-only type may not arrive bare      else PL_ERR_UNEXPECTED
+ *   4. session types need a connected sender          else PL_ERR_UNEXPECTED
+ *      (and the sender is told GOODBYE(not connected))
+ *   5. envelopes: freshness, replay, signature        (pl_node_open_envelope)
+ *   6. the layer's receive                            its own reasons
+ * A refusal at any step is counted once, per reason, and reported as
+ * msg.rejected and wire.rejected.<reason>; an acceptance as msg.received.
+ */
+#include "pl.h"
+
+#include <string.h>
+
+#include <glib.h>
+#include <sodium.h>
+
+#include "handshake.h"
+#include "identity.h"
+#include "node_internal.h"
+#include "peer.h"
+
+/*
+ * The layer table, indexed by pl_layer_id.  A new layer adds one line
+ * here (and its rows to the registry in wire.c).
+ */
+static const pl_layer *const layers[PL_LAYER_MAX] = {
+  [PL_LAYER_PEER] = &pl_peer_layer,
+};
+
+void
+pl_config_defaults(pl_config *config)
+{
+  memset(config, 0, sizeof *config);
+  config->version_major = PL_PROTO_MAJOR;
+  config->version_minor = PL_PROTO_MINOR;
+  config->version_minor_min = 0;
+  config->features = PL_FEATURE_PEER_EXCHANGE;
+  config->roles = PL_ROLE_REQUESTER | PL_ROLE_WORKER | PL_ROLE_VERIFIER;
+  config->target_peers = 8;
+  config->max_peers = 16;
+  config->max_inbound = 12;
+  config->max_outbound = 8;
+  config->eviction = PL_EVICT_OLDEST;
+  config->heartbeat_interval_ns = 10 * PL_NS_PER_S;
+  config->peer_timeout_ns = 30 * PL_NS_PER_S;
+  config->handshake_timeout_ns = 5 * PL_NS_PER_S;
+  config->maintenance_interval_ns = 5 * PL_NS_PER_S;
+  config->replay_window_ns = 60 * PL_NS_PER_S;
+  config->sign_cost_ns = 25000;
+  config->verify_cost_ns = 60000;
+  config->hash_cost_ns_per_kib = 2000;
+  config->bootstrap = NULL;
+  config->n_bootstrap = 0;
+}
+
+/* ----------------------------------------------------------- life cycle */
+
+pl_node *
+pl_node_new(const pl_config *config, const pl_env *env, pl_peer self,
+            const uint8_t seed[PL_SEED_BYTES])
+{
+  g_assert(config != NULL && env != NULL && seed != NULL);
+  g_assert(env->send_cb != NULL && env->timer_cb != NULL && env->random_cb != NULL);
+  g_assert(env->peer_key_cb != NULL);
+  g_assert(config->max_peers >= 1 && config->max_peers <= PL_PEER_SLOTS_MAX);
+  g_assert(config->version_major >= 1 &&
+           config->version_minor_min <= config->version_minor);
+  const uint8_t *key = env->peer_key_cb(self, env->user_data);
+  g_assert(key != NULL); /* the host interns the node's key first */
+
+  pl_node *node = g_try_new0(pl_node, 1);
+  if (node == NULL)
+    return NULL;
+  node->config = config;
+  node->env = env;
+  node->key = key;
+  node->self = self;
+  memcpy(node->seed, seed, PL_SEED_BYTES);
+  for (unsigned l = 0; l < PL_LAYER_MAX; l++) {
+    if (layers[l] == NULL || layers[l]->init == NULL)
+      continue;
+    node->layer_state[l] = layers[l]->init(node);
+    if (node->layer_state[l] == NULL) {
+      pl_node_free(node);
+      return NULL;
+    }
+  }
+  return node;
+}
+
+void
+pl_node_free(pl_node *node)
+{
+  if (node == NULL)
+    return;
+  for (unsigned l = PL_LAYER_MAX; l-- > 0;)
+    if (layers[l] != NULL && layers[l]->clear != NULL && node->layer_state[l] != NULL)
+      layers[l]->clear(node, node->layer_state[l]);
+  sodium_memzero(node->seed, sizeof node->seed);
+  g_free(node);
+}
+
+void
+pl_node_start(pl_node *node, pl_time_ns now)
+{
+  if (node->running)
+    return;
+  node->running = 1;
+  for (unsigned l = 0; l < PL_LAYER_MAX; l++)
+    if (layers[l] != NULL && layers[l]->start != NULL)
+      layers[l]->start(node, node->layer_state[l], now);
+}
+
+void
+pl_node_stop(pl_node *node, pl_time_ns now)
+{
+  if (!node->running)
+    return;
+  for (unsigned l = PL_LAYER_MAX; l-- > 0;)
+    if (layers[l] != NULL && layers[l]->stop != NULL)
+      layers[l]->stop(node, node->layer_state[l], now);
+  node->running = 0;
+}
+
+/* ------------------------------------------------------------ receiving */
+
+static int
+reject(pl_node *node, int err)
+{
+  g_assert(err >= PL_ERR_PEER_LIMIT && err <= PL_ERR_TRUNCATED);
+  unsigned idx = PL_REJECT_INDEX(err);
+  node->rejected[idx]++;
+  pl_node_metric(node, PL_METRIC_MSG_REJECTED, 1);
+  pl_node_metric(node, (pl_metric)(PL_METRIC_REJECT_FIRST + idx), 1);
+  return err;
+}
+
+int
+pl_node_receive(pl_node *node, pl_time_ns now, pl_peer from, const uint8_t *bytes,
+                size_t len)
+{
+  if (!node->running)
+    return reject(node, PL_ERR_UNEXPECTED);
+  pl_msg msg;
+  int rc = pl_wire_decode(bytes, len, &msg);
+  if (rc != PL_OK)
+    return reject(node, rc);
+
+  const pl_msg_spec *spec = pl_wire_spec(msg.type);
+  g_assert(spec != NULL);
+  const pl_msg_spec *owner = spec;
+  if (msg.type == PL_MSG_SIGNED) {
+    owner = pl_wire_spec(msg.u.envelope.inner_type);
+    if (owner == NULL)
+      return reject(node, PL_ERR_UNKNOWN_TYPE);
+  } else if (spec->flags & PL_WIRE_F_ENVELOPE) {
+    /* An envelope-only type must arrive sealed; check its owner exists
+     * first so that an unknown layer still reads as unknown. */
+    if (layers[spec->layer] == NULL)
+      return reject(node, PL_ERR_UNKNOWN_TYPE);
+    return reject(node, PL_ERR_UNEXPECTED);
+  }
+  const pl_layer *layer = layers[owner->layer];
+  if (layer == NULL || layer->receive == NULL)
+    return reject(node, PL_ERR_UNKNOWN_TYPE);
+  if (msg.type == PL_MSG_SIGNED && !(owner->flags & PL_WIRE_F_ENVELOPE))
+    return reject(node, PL_ERR_BAD_FIELD);
+  if ((owner->flags & PL_WIRE_F_SESSION) && !pl_peer_is_connected(node, from)) {
+    pl_peer_not_connected(node, now, from);
+    return reject(node, PL_ERR_UNEXPECTED);
+  }
+  if (msg.type == PL_MSG_SIGNED) {
+    rc = pl_node_open_envelope(node, now, from, &msg);
+    if (rc != PL_OK)
+      return reject(node, rc);
+  }
+  rc = layer->receive(node, node->layer_state[owner->layer], now, from, &msg);
+  if (rc != PL_OK)
+    return reject(node, rc);
+  pl_node_metric(node, PL_METRIC_MSG_RECEIVED, 1);
+  return PL_OK;
+}
+
+void
+pl_node_timer(pl_node *node, pl_time_ns now, uint32_t timer_id)
+{
+  if (!node->running)
+    return; /* a stopped node ignores the timers it left behind */
+  unsigned l = timer_id >> PL_TIMER_LAYER_SHIFT;
+  if (l >= PL_LAYER_MAX || layers[l] == NULL || layers[l]->timer == NULL)
+    return;
+  layers[l]->timer(node, node->layer_state[l], now, timer_id & PL_TIMER_LOCAL_MASK);
+}
+
+int
+pl_node_command(pl_node *node, pl_time_ns now, const pl_command *command)
+{
+  g_assert(command != NULL);
+  if (!node->running)
+    return PL_ERR_INVALID;
+  unsigned l = (unsigned)command->kind / PL_LAYER_CMD_RANGE;
+  if (l >= PL_LAYER_MAX || layers[l] == NULL || layers[l]->command == NULL)
+    return PL_ERR_INVALID;
+  return layers[l]->command(node, node->layer_state[l], now, command);
+}
+
+void
+pl_node_set_strategy(pl_node *node, const pl_strategy *strategy)
+{
+  node->strategy = strategy;
+}
+
+/* ------------------------------------------------------------ accessors */
+
+pl_peer
+pl_node_self(const pl_node *node)
+{
+  return node->self;
+}
+
+uint32_t
+pl_node_peer_count(const pl_node *node)
+{
+  return pl_peer_connected_count(node);
+}
+
+uint32_t
+pl_node_peers(const pl_node *node, pl_peer *out, uint32_t max)
+{
+  return pl_peer_list(node, out, max);
+}
+
+int
+pl_node_peer_minor(const pl_node *node, pl_peer peer)
+{
+  return pl_peer_minor(node, peer);
+}
+
+uint32_t
+pl_node_rejected(const pl_node *node, int err)
+{
+  if (err < PL_ERR_PEER_LIMIT || err > PL_ERR_TRUNCATED)
+    return 0;
+  return node->rejected[PL_REJECT_INDEX(err)];
+}
+
+size_t
+pl_node_memory(const pl_node *node)
+{
+  size_t bytes = sizeof *node;
+  for (unsigned l = 0; l < PL_LAYER_MAX; l++)
+    if (layers[l] != NULL && layers[l]->memory != NULL && node->layer_state[l] != NULL)
+      bytes += layers[l]->memory(node, node->layer_state[l]);
+  return bytes;
+}
+
+/* -------------------------------------------------------------- helpers */
+
+void
+pl_node_send(pl_node *node, pl_peer to, const uint8_t *bytes, size_t len)
+{
+  node->env->send_cb(node->self, to, bytes, len, node->env->user_data);
+  pl_node_metric(node, PL_METRIC_MSG_SENT, 1);
+}
+
+void
+pl_node_set_timer(pl_node *node, pl_layer_id layer, pl_time_ns at_ns, uint32_t local_id)
+{
+  g_assert((unsigned)layer < PL_LAYER_MAX && local_id <= PL_TIMER_LOCAL_MASK);
+  node->env->timer_cb(node->self, at_ns, ((uint32_t)layer << PL_TIMER_LAYER_SHIFT) | local_id,
+                      node->env->user_data);
+}
+
+uint64_t
+pl_node_random(pl_node *node)
+{
+  return node->env->random_cb(node->self, node->env->user_data);
+}
+
+uint32_t
+pl_node_random_below(pl_node *node, uint32_t n)
+{
+  g_assert(n >= 1);
+  /* Multiply-shift: unbiased enough for n << 2^32 and one draw exactly. */
+  return (uint32_t)(((pl_node_random(node) >> 32) * (uint64_t)n) >> 32);
+}
+
+void
+pl_node_metric(pl_node *node, pl_metric metric, double value)
+{
+  if (node->env->metric_cb != NULL)
+    node->env->metric_cb(node->self, metric, value, node->env->user_data);
+}
+
+void
+pl_node_charge_cpu(pl_node *node, pl_time_ns cost_ns)
+{
+  if (node->env->cpu_cb != NULL && cost_ns > 0)
+    node->env->cpu_cb(node->self, cost_ns, node->env->user_data);
+}
+
+const uint8_t *
+pl_node_peer_key(const pl_node *node, pl_peer peer)
+{
+  if (peer == PL_PEER_NONE)
+    return NULL;
+  return node->env->peer_key_cb(peer, node->env->user_data);
+}
+
+void
+pl_node_note_sign(pl_node *node)
+{
+  pl_node_charge_cpu(node, node->config->sign_cost_ns);
+  pl_node_metric(node, PL_METRIC_SIG_SIGNED, 1);
+}
+
+void
+pl_node_note_verify(pl_node *node)
+{
+  pl_node_charge_cpu(node, node->config->verify_cost_ns);
+  pl_node_metric(node, PL_METRIC_SIG_VERIFIED, 1);
+}
+
+void
+pl_node_sign(pl_node *node, const uint8_t *msg, size_t len, uint8_t sig[PL_SIG_BYTES])
+{
+  pl_sign_raw(node->seed, node->key, msg, len, sig);
+  pl_node_note_sign(node);
+}
+
+int
+pl_node_verify(pl_node *node, const uint8_t key[PL_KEY_BYTES], const uint8_t *msg,
+               size_t len, const uint8_t sig[PL_SIG_BYTES])
+{
+  pl_node_note_verify(node);
+  return pl_verify_env(node->env, key, msg, len, sig);
+}
+
+int
+pl_node_seal(pl_node *node, pl_time_ns now, uint8_t inner_type, const uint8_t *payload,
+             size_t len, uint8_t *buf, size_t cap)
+{
+  uint64_t seq = MAX(node->seq_out + 1, (uint64_t)now);
+  int n = pl_envelope_seal(buf, cap, node->seed, node->key, seq, now, inner_type, payload, len);
+  if (n < 0)
+    return n;
+  node->seq_out = seq;
+  pl_node_note_sign(node);
+  return n;
+}
+
+int
+pl_node_open_envelope(pl_node *node, pl_time_ns now, pl_peer from, const pl_msg *msg)
+{
+  g_assert(msg->type == PL_MSG_SIGNED);
+  const pl_msg_envelope *e = &msg->u.envelope;
+  if (pl_timestamp_check(now, e->timestamp_ns, node->config->replay_window_ns) != PL_OK)
+    return PL_ERR_STALE;
+  uint64_t *highest = NULL;
+  const uint8_t *sender = pl_node_peer_key(node, from);
+  if (sender != NULL && pl_key_equal(sender, e->signer))
+    highest = pl_peer_seq_slot(node, from);
+  if (highest != NULL && pl_seq_check(*highest, e->seq) != PL_OK)
+    return PL_ERR_REPLAY;
+  pl_node_note_verify(node);
+  if (pl_envelope_verify(node->env, msg) != PL_OK)
+    return PL_ERR_BAD_SIGNATURE;
+  if (highest != NULL)
+    *highest = e->seq;
+  return PL_OK;
+}
+
+void *
+pl_node_layer_state(const pl_node *node, pl_layer_id layer)
+{
+  g_assert((unsigned)layer < PL_LAYER_MAX);
+  return node->layer_state[layer];
+}
+
+void
+pl_node_set_score_hook(pl_node *node, pl_score_fn fn, void *user_data)
+{
+  node->score_fn = fn;
+  node->score_user_data = user_data;
+}
+
+void
+pl_node_peer_up(pl_node *node, pl_time_ns now, pl_peer peer)
+{
+  for (unsigned l = 0; l < PL_LAYER_MAX; l++)
+    if (layers[l] != NULL && layers[l]->peer_up != NULL)
+      layers[l]->peer_up(node, node->layer_state[l], now, peer);
+}
+
+void
+pl_node_peer_down(pl_node *node, pl_time_ns now, pl_peer peer)
+{
+  for (unsigned l = 0; l < PL_LAYER_MAX; l++)
+    if (layers[l] != NULL && layers[l]->peer_down != NULL)
+      layers[l]->peer_down(node, node->layer_state[l], now, peer);
+}

@@ -1,1 +1,1015 @@
-/* placeholder until implemented */
+/*
+ * peer.c — peer management: sessions, heartbeats, limits, eviction,
+ * address book, maintenance and peer exchange.
+ *
+ * How it works.
+ *
+ * Slots.  Every peer the node is connecting to or connected with occupies
+ * one slot of an inline array of max_peers slots, allocated once.  A slot
+ * is FREE, HELLO_SENT (we dialled and await the HELLO_ACK) or CONNECTED
+ * (handshake complete).  A slot keeps its index for its life, so a
+ * handshake timer can name it; a generation byte, bumped whenever the
+ * slot is reused, makes a stale timer harmless.  Connection order is a
+ * node-wide counter stamped when the handshake completes.
+ *
+ * Handshake.  Dialling sends HELLO and arms a handshake timeout.  The
+ * receiver authenticates the HELLO (handshake.h), negotiates, admits the
+ * peer (limits, eviction), answers HELLO_ACK and is connected; the dialler
+ * completes on the HELLO_ACK.  If both dial each other at once, each
+ * accepts the other's HELLO as above (the slot stays outbound) and takes
+ * the late HELLO_ACK quietly.  A HELLO from an already connected peer is a
+ * re-handshake (the peer restarted): it is answered, the session
+ * renegotiated, and no second peer_up is raised.
+ *
+ * Liveness.  One heartbeat timer per node: every heartbeat_interval_ns it
+ * drops each connected peer whose last PONG (or handshake) is
+ * peer_timeout_ns old or more, then PINGs the rest.  Only answers count as
+ * life: a peer that talks but never answers a PING times out.  A PONG
+ * must echo an outstanding PING nonce (per slot counters: nonces in
+ * (acked, next) are outstanding); its round trip is now - sent_at.
+ *
+ * Address book and maintenance.  The book is a bounded array of handles:
+ * bootstrap peers, every peer that completed a handshake, and keys learned
+ * from PEERS.  Every maintenance_interval_ns, while connected + connecting
+ * peers are below target_peers and outbound slots remain, the node dials
+ * book entries whose retry time has come, starting at a random offset.  A
+ * failed attempt (handshake timeout, refusal, GOODBYE) doubles the entry's
+ * retry delay, from maintenance_interval_ns up to
+ * maintenance_interval_ns << PL_PEER_BACKOFF_SHIFT_MAX; success resets it.
+ * Peers dropped by a partition are retried this way until it heals.  When
+ * the book has no candidate the node asks one connected peer for more
+ * (PEERS_REQ), if peer exchange is a common feature.
+ */
+#include "peer.h"
+
+#include <string.h>
+
+#include <glib.h>
+
+#include "handshake.h"
+#include "identity.h"
+
+enum { SLOT_FREE = 0, SLOT_HELLO_SENT = 1, SLOT_CONNECTED = 2 };
+
+enum {
+  SLOT_F_OUTBOUND = 1u << 0,      /* we dialled this peer */
+  SLOT_F_HELLO_PENDING = 1u << 1, /* our HELLO awaits its HELLO_ACK */
+};
+
+/* One connecting or connected peer (48 bytes). */
+typedef struct slot {
+  pl_time_ns last_pong_ns; /* last heartbeat answer or handshake, ns */
+  uint64_t env_seq;        /* highest SIGNED sequence accepted directly from it */
+  uint32_t conn_seq;       /* connection order stamp (0 while connecting) */
+  uint32_t features;       /* negotiated common features, bit mask */
+  uint32_t ping_next;      /* nonce of the next PING to send (from 1) */
+  uint32_t ping_acked;     /* highest PING nonce answered */
+  pl_peer peer;            /* handle, PL_PEER_NONE when free */
+  uint8_t state;           /* SLOT_* */
+  uint8_t flags;           /* SLOT_F_* */
+  uint8_t minor;           /* negotiated minor version */
+  uint8_t gen;             /* generation, bumped on reuse (handshake timers) */
+  uint8_t px_max;          /* max of our outstanding PEERS_REQ, 0 = none */
+} slot;
+
+/* One known peer in the address book (16 bytes). */
+typedef struct book_entry {
+  pl_time_ns next_try_ns;  /* do not dial before this time, ns */
+  pl_peer peer;            /* handle */
+  uint8_t fails;           /* consecutive failed attempts (saturating) */
+  uint8_t bootstrap;       /* 1 if it came from config->bootstrap */
+} book_entry;
+
+/* The layer's state; the three arrays follow it in the same allocation. */
+typedef struct peer_state {
+  slot *slots;             /* max_peers slots */
+  book_entry *book;        /* book_cap entries, book_len used */
+  pl_nonce_ring ring;      /* recently accepted HELLO nonces */
+  size_t bytes;            /* size of the whole allocation, bytes */
+  uint32_t n_slots;        /* = config->max_peers */
+  uint32_t book_cap;       /* entries in |book| */
+  uint32_t book_len;       /* entries used */
+  uint32_t conn_counter;   /* last connection order stamp given */
+  pl_time_ns px_next_ns;   /* no maintenance PEERS_REQ before this time, ns */
+  uint8_t px_fails;        /* maintenance asks in a row that taught nothing */
+} peer_state;
+
+static peer_state *
+state_of(const pl_node *node)
+{
+  return pl_node_layer_state(node, PL_LAYER_PEER);
+}
+
+/* ------------------------------------------------------------- slots */
+
+static int
+find_slot(const peer_state *st, pl_peer peer)
+{
+  for (uint32_t i = 0; i < st->n_slots; i++)
+    if (st->slots[i].state != SLOT_FREE && st->slots[i].peer == peer)
+      return (int)i;
+  return -1;
+}
+
+static int
+free_slot(const peer_state *st)
+{
+  for (uint32_t i = 0; i < st->n_slots; i++)
+    if (st->slots[i].state == SLOT_FREE)
+      return (int)i;
+  return -1;
+}
+
+typedef struct counts {
+  uint32_t total;     /* slots in use */
+  uint32_t inbound;   /* slots in use that the peer dialled */
+  uint32_t outbound;  /* slots in use that we dialled */
+  uint32_t connected; /* slots with a completed handshake */
+} counts;
+
+static counts
+count_slots(const peer_state *st)
+{
+  counts c = {0, 0, 0, 0};
+  for (uint32_t i = 0; i < st->n_slots; i++) {
+    const slot *s = &st->slots[i];
+    if (s->state == SLOT_FREE)
+      continue;
+    c.total++;
+    if (s->flags & SLOT_F_OUTBOUND)
+      c.outbound++;
+    else
+      c.inbound++;
+    if (s->state == SLOT_CONNECTED)
+      c.connected++;
+  }
+  return c;
+}
+
+static void
+slot_reset(slot *s)
+{
+  uint8_t gen = s->gen;
+  memset(s, 0, sizeof *s);
+  s->peer = PL_PEER_NONE;
+  s->gen = (uint8_t)(gen + 1);
+}
+
+/* -------------------------------------------------------- address book */
+
+static int
+book_find(const peer_state *st, pl_peer peer)
+{
+  for (uint32_t i = 0; i < st->book_len; i++)
+    if (st->book[i].peer == peer)
+      return (int)i;
+  return -1;
+}
+
+/* Add |peer| to the book (no-op if present).  When full, it replaces the
+ * non-bootstrap entry with the most failures, if any has failed. */
+static void
+book_add(pl_node *node, peer_state *st, pl_peer peer, bool bootstrap)
+{
+  if (peer == node->self || peer == PL_PEER_NONE)
+    return;
+  int i = book_find(st, peer);
+  if (i >= 0) {
+    if (bootstrap)
+      st->book[i].bootstrap = 1;
+    return;
+  }
+  if (st->book_len < st->book_cap) {
+    i = (int)st->book_len++;
+  } else {
+    int worst = -1;
+    for (uint32_t j = 0; j < st->book_len; j++) {
+      const book_entry *e = &st->book[j];
+      if (!e->bootstrap && e->fails > 0 && (worst < 0 || e->fails > st->book[worst].fails))
+        worst = (int)j;
+    }
+    if (worst < 0)
+      return;
+    i = worst;
+  }
+  st->book[i].peer = peer;
+  st->book[i].fails = 0;
+  st->book[i].next_try_ns = 0;
+  st->book[i].bootstrap = bootstrap ? 1 : 0;
+}
+
+/* A dial of |peer| failed at |now|: double its retry delay. */
+static void
+book_fail(pl_node *node, peer_state *st, pl_peer peer, pl_time_ns now)
+{
+  int i = book_find(st, peer);
+  if (i < 0)
+    return;
+  book_entry *e = &st->book[i];
+  if (e->fails < UINT8_MAX)
+    e->fails++;
+  unsigned shift = MIN((unsigned)e->fails - 1u, (unsigned)PL_PEER_BACKOFF_SHIFT_MAX);
+  e->next_try_ns = now + (node->config->maintenance_interval_ns << shift);
+}
+
+/* Do not dial |peer| again before |at_ns|. */
+static void
+book_hold(peer_state *st, pl_peer peer, pl_time_ns at_ns)
+{
+  int i = book_find(st, peer);
+  if (i >= 0)
+    st->book[i].next_try_ns = at_ns;
+}
+
+static void
+book_success(pl_node *node, peer_state *st, pl_peer peer)
+{
+  book_add(node, st, peer, false);
+  int i = book_find(st, peer);
+  if (i >= 0) {
+    st->book[i].fails = 0;
+    st->book[i].next_try_ns = 0;
+  }
+}
+
+/* ----------------------------------------------------------- sending */
+
+static void
+send_msg(pl_node *node, pl_peer to, const pl_msg *m)
+{
+  uint8_t buf[PL_WIRE_PEERS_BYTES(PL_WIRE_PEERS_MAX)];
+  int n = pl_wire_encode(m, buf, sizeof buf);
+  g_assert(n > 0);
+  pl_node_send(node, to, buf, (size_t)n);
+}
+
+static void
+send_goodbye(pl_node *node, pl_peer to, pl_goodbye_reason reason)
+{
+  pl_msg m = {.type = PL_MSG_GOODBYE};
+  m.u.goodbye.reason = (uint8_t)reason;
+  send_msg(node, to, &m);
+}
+
+static void
+send_ping(pl_node *node, slot *s, pl_time_ns now)
+{
+  pl_msg m = {.type = PL_MSG_PING};
+  m.u.ping.nonce = s->ping_next++;
+  m.u.ping.sent_at_ns = now;
+  send_msg(node, s->peer, &m);
+}
+
+static void
+send_peers_req(pl_node *node, slot *s, uint8_t max)
+{
+  pl_msg m = {.type = PL_MSG_PEERS_REQ};
+  m.u.peers_req.max = max;
+  s->px_max = max;
+  send_msg(node, s->peer, &m);
+}
+
+/*
+ * Byzantine decision point "hello_version": the offer this node advertises
+ * (and negotiates with).  Honest: the config's.
+ */
+static pl_offer
+my_offer(pl_node *node)
+{
+  const pl_config *c = node->config;
+  pl_offer o = {c->version_major, c->version_minor, c->version_minor_min, c->features};
+  const pl_strategy *sg = node->strategy;
+  if (sg != NULL && sg->hello_version != NULL) {
+    sg->hello_version(node, &o.major, &o.minor, &o.features, sg->state);
+    if (o.minor_min > o.minor)
+      o.minor_min = o.minor;
+  }
+  return o;
+}
+
+static void
+send_hello(pl_node *node, pl_peer to, uint8_t type, const pl_offer *offer, pl_time_ns now)
+{
+  const uint8_t *rk = pl_node_peer_key(node, to);
+  g_assert(rk != NULL);
+  uint8_t buf[PL_WIRE_HELLO_BYTES];
+  uint64_t nonce = pl_node_random(node);
+  int n = pl_hello_build(buf, sizeof buf, type, offer, nonce, now, node->seed, node->key, rk);
+  g_assert(n == PL_WIRE_HELLO_BYTES); /* a strategy advertising major 0 is a bug */
+  pl_node_note_sign(node);
+  pl_node_send(node, to, buf, (size_t)n);
+}
+
+/* ------------------------------------------------------ session changes */
+
+/* Free slot |i|; if it was connected, report the peer down.  |bye|:
+ * GOODBYE reason to send first, or -1 for none. */
+static void
+drop_slot(pl_node *node, peer_state *st, int i, pl_time_ns now, int bye)
+{
+  slot *s = &st->slots[i];
+  pl_peer peer = s->peer;
+  bool was_connected = s->state == SLOT_CONNECTED;
+  if (bye >= 0)
+    send_goodbye(node, peer, (pl_goodbye_reason)bye);
+  slot_reset(s);
+  if (was_connected) {
+    pl_node_metric(node, PL_METRIC_PEER_DISCONNECTED, 1);
+    pl_node_peer_down(node, now, peer);
+  }
+}
+
+static void
+report_handshake(pl_node *node, const pl_agreement *ag)
+{
+  pl_node_metric(node, PL_METRIC_HANDSHAKE_OK, 1);
+  pl_node_metric(node, PL_METRIC_HANDSHAKE_MINOR, ag->minor);
+  pl_node_metric(node, PL_METRIC_HANDSHAKE_FEATURES, pl_feature_count(ag->features));
+}
+
+/* Slot |i| just completed its handshake. */
+static void
+session_up(pl_node *node, peer_state *st, int i, const pl_agreement *ag, pl_time_ns now)
+{
+  slot *s = &st->slots[i];
+  s->state = SLOT_CONNECTED;
+  s->minor = ag->minor;
+  s->features = ag->features;
+  s->last_pong_ns = now;
+  s->conn_seq = ++st->conn_counter;
+  if (s->ping_next == 0)
+    s->ping_next = 1;
+  report_handshake(node, ag);
+  pl_node_metric(node, PL_METRIC_PEER_CONNECTED, 1);
+  book_success(node, st, s->peer);
+  pl_peer peer = s->peer;
+  /* Learn more peers while below target. */
+  counts c = count_slots(st);
+  if ((ag->features & PL_FEATURE_PEER_EXCHANGE) && c.total < node->config->target_peers &&
+      (node->config->features & PL_FEATURE_PEER_EXCHANGE))
+    send_peers_req(node, s, PL_WIRE_PEERS_MAX);
+  pl_node_peer_up(node, now, peer);
+}
+
+/* Dial |peer|.  PL_OK if dialled or already connecting/connected;
+ * PL_ERR_INVALID for self or an unknown handle; PL_ERR_PEER_LIMIT when no
+ * outbound slot is left. */
+static int
+dial(pl_node *node, peer_state *st, pl_peer peer, pl_time_ns now)
+{
+  if (peer == node->self || peer == PL_PEER_NONE || pl_node_peer_key(node, peer) == NULL)
+    return PL_ERR_INVALID;
+  if (find_slot(st, peer) >= 0)
+    return PL_OK;
+  counts c = count_slots(st);
+  if (c.total >= node->config->max_peers || c.outbound >= node->config->max_outbound)
+    return PL_ERR_PEER_LIMIT;
+  int i = free_slot(st);
+  g_assert(i >= 0);
+  slot *s = &st->slots[i];
+  s->peer = peer;
+  s->state = SLOT_HELLO_SENT;
+  s->flags = SLOT_F_OUTBOUND | SLOT_F_HELLO_PENDING;
+  s->ping_next = 1;
+  s->last_pong_ns = now;
+  book_add(node, st, peer, false);
+  pl_offer offer = my_offer(node);
+  send_hello(node, peer, PL_MSG_HELLO, &offer, now);
+  uint32_t id = ((uint32_t)PL_PEER_TIMER_HANDSHAKE << 20) | ((uint32_t)i << 8) | s->gen;
+  pl_node_set_timer(node, PL_LAYER_PEER, now + node->config->handshake_timeout_ns, id);
+  return PL_OK;
+}
+
+/* Choose an inbound connected peer to evict per config->eviction; -1 if
+ * none may be evicted. */
+static int
+choose_victim(pl_node *node, peer_state *st)
+{
+  pl_eviction how = node->config->eviction;
+  if (how == PL_EVICT_NONE)
+    return -1;
+  uint32_t n = 0;
+  for (uint32_t i = 0; i < st->n_slots; i++) {
+    const slot *s = &st->slots[i];
+    if (s->state == SLOT_CONNECTED && !(s->flags & SLOT_F_OUTBOUND))
+      n++;
+  }
+  if (n == 0)
+    return -1;
+  uint32_t pick = how == PL_EVICT_RANDOM ? pl_node_random_below(node, n) : 0;
+  int best = -1;
+  uint32_t best_score = 0, k = 0;
+  for (uint32_t i = 0; i < st->n_slots; i++) {
+    const slot *s = &st->slots[i];
+    if (s->state != SLOT_CONNECTED || (s->flags & SLOT_F_OUTBOUND))
+      continue;
+    if (how == PL_EVICT_RANDOM) {
+      if (k++ == pick)
+        return (int)i;
+      continue;
+    }
+    uint32_t score = 0;
+    if (how == PL_EVICT_LOWEST_TRUST && node->score_fn != NULL)
+      score = node->score_fn(node, s->peer, node->score_user_data);
+    /* Lowest score first; ties (and PL_EVICT_OLDEST) by oldest connection. */
+    if (best < 0 || score < best_score ||
+        (score == best_score && s->conn_seq < st->slots[best].conn_seq)) {
+      best = (int)i;
+      best_score = score;
+    }
+  }
+  return best;
+}
+
+/* Find room for a new inbound peer |from|: a free slot within the limits,
+ * or one freed by eviction.  Returns the slot, or PL_ERR_PEER_LIMIT after
+ * answering GOODBYE(peer limit). */
+static int
+admit_inbound(pl_node *node, peer_state *st, pl_peer from, pl_time_ns now)
+{
+  const pl_config *c = node->config;
+  counts n = count_slots(st);
+  if (n.inbound >= c->max_inbound || n.total >= c->max_peers) {
+    int victim = choose_victim(node, st);
+    if (victim < 0) {
+      send_goodbye(node, from, PL_BYE_PEER_LIMIT);
+      return PL_ERR_PEER_LIMIT;
+    }
+    pl_peer evicted = st->slots[victim].peer;
+    pl_node_metric(node, PL_METRIC_PEER_EVICTED, 1);
+    drop_slot(node, st, victim, now, PL_BYE_EVICTED);
+    book_fail(node, st, evicted, now);
+  }
+  int i = free_slot(st);
+  g_assert(i >= 0);
+  return i;
+}
+
+/* ---------------------------------------------------------- receiving */
+
+static int
+authenticate_hello(pl_node *node, peer_state *st, pl_time_ns now, pl_peer from,
+                   const pl_msg *msg)
+{
+  if (from == node->self)
+    return PL_ERR_BAD_IDENTITY;
+  int rc = pl_hello_check(node->env, msg, from, node->key, now,
+                          node->config->replay_window_ns, &st->ring);
+  if (rc == PL_OK || rc == PL_ERR_BAD_SIGNATURE)
+    pl_node_note_verify(node);
+  return rc;
+}
+
+static int
+on_hello(pl_node *node, peer_state *st, pl_time_ns now, pl_peer from, const pl_msg *msg)
+{
+  int rc = authenticate_hello(node, st, now, from, msg);
+  if (rc != PL_OK)
+    return rc;
+  int i = find_slot(st, from);
+  pl_offer mine = my_offer(node);
+  pl_offer theirs = pl_hello_offer(&msg->u.hello);
+  pl_agreement ag;
+  if (pl_handshake_negotiate(&mine, &theirs, &ag) != PL_OK) {
+    pl_node_metric(node, PL_METRIC_HANDSHAKE_REFUSED, 1);
+    if (i >= 0)
+      drop_slot(node, st, i, now, -1);
+    send_goodbye(node, from, PL_BYE_VERSION);
+    return PL_ERR_VERSION;
+  }
+  bool fresh = i < 0 || st->slots[i].state != SLOT_CONNECTED;
+  if (i < 0) {
+    i = admit_inbound(node, st, from, now);
+    if (i < 0)
+      return i;
+    slot *s = &st->slots[i];
+    s->peer = from;
+    s->flags = 0;
+    s->ping_next = 1;
+  }
+  pl_nonce_ring_add(&st->ring, from, msg->u.hello.nonce);
+  send_hello(node, from, PL_MSG_HELLO_ACK, &mine, now);
+  if (fresh) {
+    session_up(node, st, i, &ag, now);
+  } else {
+    /* Re-handshake of a connected peer: renegotiate in place. */
+    slot *s = &st->slots[i];
+    s->minor = ag.minor;
+    s->features = ag.features;
+    s->last_pong_ns = now;
+    report_handshake(node, &ag);
+  }
+  return PL_OK;
+}
+
+static int
+on_hello_ack(pl_node *node, peer_state *st, pl_time_ns now, pl_peer from, const pl_msg *msg)
+{
+  int i = find_slot(st, from);
+  if (i < 0) {
+    pl_peer_not_connected(node, now, from);
+    return PL_ERR_UNEXPECTED;
+  }
+  if (!(st->slots[i].flags & SLOT_F_HELLO_PENDING))
+    return PL_ERR_UNEXPECTED;
+  int rc = authenticate_hello(node, st, now, from, msg);
+  if (rc != PL_OK)
+    return rc;
+  pl_offer mine = my_offer(node);
+  pl_offer theirs = pl_hello_offer(&msg->u.hello);
+  pl_agreement ag;
+  if (pl_handshake_negotiate(&mine, &theirs, &ag) != PL_OK) {
+    pl_node_metric(node, PL_METRIC_HANDSHAKE_REFUSED, 1);
+    drop_slot(node, st, i, now, PL_BYE_VERSION);
+    book_fail(node, st, from, now);
+    return PL_ERR_VERSION;
+  }
+  pl_nonce_ring_add(&st->ring, from, msg->u.hello.nonce);
+  slot *s = &st->slots[i];
+  s->flags &= (uint8_t)~SLOT_F_HELLO_PENDING;
+  if (s->state == SLOT_HELLO_SENT)
+    session_up(node, st, i, &ag, now);
+  /* else: simultaneous open, already up from the peer's HELLO. */
+  return PL_OK;
+}
+
+static int
+on_goodbye(pl_node *node, peer_state *st, pl_time_ns now, pl_peer from, const pl_msg *msg)
+{
+  int i = find_slot(st, from);
+  if (i < 0)
+    return PL_ERR_UNEXPECTED; /* never answer a GOODBYE */
+  drop_slot(node, st, i, now, -1);
+  if (msg->u.goodbye.reason == PL_BYE_NOT_CONNECTED)
+    book_hold(st, from, now); /* it forgot us: redial at the next maintenance */
+  else
+    book_fail(node, st, from, now);
+  return PL_OK;
+}
+
+static int
+on_ping(pl_node *node, pl_peer from, const pl_msg *msg)
+{
+  /* Byzantine decision point "answer_ping". */
+  const pl_strategy *sg = node->strategy;
+  if (sg != NULL && sg->answer_ping != NULL && !sg->answer_ping(node, from, sg->state))
+    return PL_OK;
+  pl_msg pong = *msg;
+  pong.type = PL_MSG_PONG;
+  pong.frame = NULL;
+  pong.frame_len = 0;
+  send_msg(node, from, &pong);
+  return PL_OK;
+}
+
+static int
+on_pong(pl_node *node, slot *s, pl_time_ns now, const pl_msg *msg)
+{
+  const pl_msg_ping *p = &msg->u.ping;
+  if (p->nonce <= s->ping_acked || p->nonce >= s->ping_next)
+    return PL_ERR_UNEXPECTED; /* answers no outstanding PING */
+  if (p->sent_at_ns > now)
+    return PL_ERR_BAD_FIELD;  /* echo of a PING from the future: forged */
+  s->ping_acked = (uint32_t)p->nonce;
+  s->last_pong_ns = now;
+  pl_node_metric(node, PL_METRIC_PING_RTT_MS, (double)(now - p->sent_at_ns) / 1e6);
+  return PL_OK;
+}
+
+static int
+on_peers_req(pl_node *node, peer_state *st, slot *s, const pl_msg *msg)
+{
+  if (!(s->features & PL_FEATURE_PEER_EXCHANGE))
+    return PL_ERR_UNEXPECTED;
+  uint32_t max = msg->u.peers_req.max;
+  pl_peer chosen[PL_WIRE_PEERS_MAX];
+  int n = -1;
+  /* Byzantine decision point "peer_exchange". */
+  const pl_strategy *sg = node->strategy;
+  if (sg != NULL && sg->peer_exchange != NULL)
+    n = sg->peer_exchange(node, s->peer, chosen, max, sg->state);
+  if (n < 0) {
+    /* Honest: connected peers in connection order, the asker excluded. */
+    pl_peer all[PL_WIRE_PEERS_MAX + 1];
+    uint32_t m = pl_peer_list(node, all, max + 1);
+    n = 0;
+    for (uint32_t k = 0; k < m && (uint32_t)n < max; k++)
+      if (all[k] != s->peer)
+        chosen[n++] = all[k];
+  }
+  if ((uint32_t)n > max)
+    n = (int)max;
+  uint8_t keys[PL_WIRE_PEERS_MAX * PL_KEY_BYTES];
+  uint32_t count = 0;
+  for (int k = 0; k < n; k++) {
+    const uint8_t *key = pl_node_peer_key(node, chosen[k]);
+    if (key == NULL)
+      continue;
+    bool dup = false;
+    for (uint32_t j = 0; j < count && !dup; j++)
+      dup = memcmp(keys + j * PL_KEY_BYTES, key, PL_KEY_BYTES) == 0;
+    if (!dup)
+      memcpy(keys + PL_KEY_BYTES * count++, key, PL_KEY_BYTES);
+  }
+  pl_msg reply = {.type = PL_MSG_PEERS};
+  reply.u.peers.count = (uint8_t)count;
+  reply.u.peers.keys = keys;
+  send_msg(node, s->peer, &reply);
+  return PL_OK;
+}
+
+static int
+on_peers(pl_node *node, peer_state *st, slot *s, const pl_msg *msg)
+{
+  if (s->px_max == 0)
+    return PL_ERR_UNEXPECTED; /* we asked for nothing */
+  if (msg->u.peers.count > s->px_max)
+    return PL_ERR_OVERLONG;
+  s->px_max = 0;
+  const pl_env *env = node->env;
+  bool learned = false;
+  for (unsigned k = 0; k < msg->u.peers.count && env->peer_intern_cb != NULL; k++) {
+    pl_peer p = env->peer_intern_cb(msg->u.peers.keys + k * PL_KEY_BYTES, env->user_data);
+    if (p == PL_PEER_NONE || p == node->self || book_find(st, p) >= 0)
+      continue;
+    book_add(node, st, p, false);
+    learned = learned || book_find(st, p) >= 0;
+  }
+  if (learned)
+    st->px_fails = 0;
+  else if (st->px_fails < UINT8_MAX)
+    st->px_fails++;
+  return PL_OK;
+}
+
+static int
+peer_receive(pl_node *node, void *state, pl_time_ns now, pl_peer from, const pl_msg *msg)
+{
+  peer_state *st = state;
+  switch (msg->type) {
+  case PL_MSG_HELLO:
+    return on_hello(node, st, now, from, msg);
+  case PL_MSG_HELLO_ACK:
+    return on_hello_ack(node, st, now, from, msg);
+  case PL_MSG_GOODBYE:
+    return on_goodbye(node, st, now, from, msg);
+  default:
+    break;
+  }
+  /* Session messages: the node checked the session already. */
+  int i = find_slot(st, from);
+  g_assert(i >= 0 && st->slots[i].state == SLOT_CONNECTED);
+  slot *s = &st->slots[i];
+  switch (msg->type) {
+  case PL_MSG_PING:
+    return on_ping(node, from, msg);
+  case PL_MSG_PONG:
+    return on_pong(node, s, now, msg);
+  case PL_MSG_PEERS_REQ:
+    return on_peers_req(node, st, s, msg);
+  case PL_MSG_PEERS:
+    return on_peers(node, st, s, msg);
+  default:
+    /* A SIGNED envelope is dispatched to its inner type's layer. */
+    return PL_ERR_UNKNOWN_TYPE;
+  }
+}
+
+/* ------------------------------------------------------------- timers */
+
+static void
+arm(pl_node *node, pl_time_ns at_ns, uint32_t kind)
+{
+  pl_node_set_timer(node, PL_LAYER_PEER, at_ns, kind << 20);
+}
+
+static void
+heartbeat(pl_node *node, peer_state *st, pl_time_ns now)
+{
+  const pl_config *c = node->config;
+  for (uint32_t i = 0; i < st->n_slots; i++) {
+    slot *s = &st->slots[i];
+    if (s->state != SLOT_CONNECTED)
+      continue;
+    if (now - s->last_pong_ns >= c->peer_timeout_ns) {
+      pl_peer peer = s->peer;
+      pl_node_metric(node, PL_METRIC_PEER_TIMEOUT, 1);
+      drop_slot(node, st, (int)i, now, PL_BYE_TIMEOUT);
+      book_fail(node, st, peer, now);
+      continue;
+    }
+    send_ping(node, s, now);
+  }
+  if (c->heartbeat_interval_ns > 0)
+    arm(node, now + c->heartbeat_interval_ns, PL_PEER_TIMER_HEARTBEAT);
+}
+
+/* Ask one random connected peer with peer exchange for more peers, unless
+ * a request is already out or the ask backoff has not expired (it doubles
+ * for every answer that teaches nothing new, like a dial backoff). */
+static void
+ask_for_peers(pl_node *node, peer_state *st, pl_time_ns now)
+{
+  if (!(node->config->features & PL_FEATURE_PEER_EXCHANGE) || now < st->px_next_ns)
+    return;
+  uint32_t n = 0;
+  for (uint32_t i = 0; i < st->n_slots; i++) {
+    const slot *s = &st->slots[i];
+    if (s->state != SLOT_CONNECTED)
+      continue;
+    if (s->px_max != 0)
+      return;
+    if (s->features & PL_FEATURE_PEER_EXCHANGE)
+      n++;
+  }
+  if (n == 0)
+    return;
+  uint32_t pick = pl_node_random_below(node, n), k = 0;
+  for (uint32_t i = 0; i < st->n_slots; i++) {
+    slot *s = &st->slots[i];
+    if (s->state == SLOT_CONNECTED && (s->features & PL_FEATURE_PEER_EXCHANGE) && k++ == pick) {
+      send_peers_req(node, s, PL_WIRE_PEERS_MAX);
+      unsigned shift = MIN((unsigned)st->px_fails, (unsigned)PL_PEER_BACKOFF_SHIFT_MAX);
+      st->px_next_ns = now + (node->config->maintenance_interval_ns << shift);
+      return;
+    }
+  }
+}
+
+static void
+maintenance(pl_node *node, peer_state *st, pl_time_ns now)
+{
+  const pl_config *c = node->config;
+  counts n = count_slots(st);
+  if (n.total < c->target_peers) {
+    uint32_t want = c->target_peers - n.total;
+    uint32_t dialled = 0;
+    if (st->book_len > 0) {
+      uint32_t start = pl_node_random_below(node, st->book_len);
+      for (uint32_t k = 0; k < st->book_len && dialled < want; k++) {
+        const book_entry *e = &st->book[(start + k) % st->book_len];
+        if (e->next_try_ns > now || find_slot(st, e->peer) >= 0)
+          continue;
+        int rc = dial(node, st, e->peer, now);
+        if (rc == PL_ERR_PEER_LIMIT)
+          break;
+        if (rc == PL_OK)
+          dialled++;
+      }
+    }
+    if (dialled < want)
+      ask_for_peers(node, st, now);
+  }
+  if (c->maintenance_interval_ns > 0)
+    arm(node, now + c->maintenance_interval_ns, PL_PEER_TIMER_MAINTENANCE);
+}
+
+static void
+peer_timer(pl_node *node, void *state, pl_time_ns now, uint32_t local_id)
+{
+  peer_state *st = state;
+  switch (local_id >> 20) {
+  case PL_PEER_TIMER_HEARTBEAT:
+    heartbeat(node, st, now);
+    break;
+  case PL_PEER_TIMER_MAINTENANCE:
+    maintenance(node, st, now);
+    break;
+  case PL_PEER_TIMER_HANDSHAKE: {
+    uint32_t i = (local_id >> 8) & 0xfffu;
+    uint8_t gen = (uint8_t)(local_id & 0xffu);
+    if (i >= st->n_slots)
+      break;
+    slot *s = &st->slots[i];
+    if (s->gen != gen)
+      break; /* the slot moved on */
+    if (s->state == SLOT_HELLO_SENT) {
+      pl_peer peer = s->peer;
+      drop_slot(node, st, (int)i, now, -1);
+      book_fail(node, st, peer, now);
+    } else if (s->state == SLOT_CONNECTED) {
+      s->flags &= (uint8_t)~SLOT_F_HELLO_PENDING;
+    }
+    break;
+  }
+  default:
+    break;
+  }
+}
+
+/* ----------------------------------------------------------- commands */
+
+/* A connected peer: |want| if connected, or a random one for
+ * PL_PEER_NONE (only among those with all |features|).  -1 if none. */
+static int
+pick_connected(pl_node *node, peer_state *st, pl_peer want, uint32_t features)
+{
+  if (want != PL_PEER_NONE) {
+    int i = find_slot(st, want);
+    return i >= 0 && st->slots[i].state == SLOT_CONNECTED ? i : -1;
+  }
+  uint32_t n = 0;
+  for (uint32_t i = 0; i < st->n_slots; i++)
+    if (st->slots[i].state == SLOT_CONNECTED &&
+        (st->slots[i].features & features) == features)
+      n++;
+  if (n == 0)
+    return -1;
+  uint32_t pick = pl_node_random_below(node, n), k = 0;
+  for (uint32_t i = 0; i < st->n_slots; i++)
+    if (st->slots[i].state == SLOT_CONNECTED &&
+        (st->slots[i].features & features) == features && k++ == pick)
+      return (int)i;
+  return -1;
+}
+
+static int
+peer_command(pl_node *node, void *state, pl_time_ns now, const pl_command *cmd)
+{
+  peer_state *st = state;
+  switch (cmd->kind) {
+  case PL_CMD_PING: {
+    int i = pick_connected(node, st, cmd->peer, 0);
+    if (i < 0)
+      return PL_ERR_NOT_FOUND;
+    send_ping(node, &st->slots[i], now);
+    return PL_OK;
+  }
+  case PL_CMD_CONNECT:
+    if (cmd->peer == PL_PEER_NONE)
+      return PL_ERR_INVALID;
+    return dial(node, st, cmd->peer, now);
+  case PL_CMD_DISCONNECT: {
+    int i = find_slot(st, cmd->peer);
+    if (i < 0)
+      return PL_ERR_NOT_FOUND;
+    drop_slot(node, st, i, now, PL_BYE_NORMAL);
+    book_hold(st, cmd->peer, now + node->config->peer_timeout_ns);
+    return PL_OK;
+  }
+  case PL_CMD_PEER_EXCHANGE: {
+    int i = pick_connected(node, st, cmd->peer, PL_FEATURE_PEER_EXCHANGE);
+    if (i < 0)
+      return PL_ERR_NOT_FOUND;
+    if (!(st->slots[i].features & PL_FEATURE_PEER_EXCHANGE))
+      return PL_ERR_INVALID;
+    uint8_t max = cmd->arg >= 1 && cmd->arg <= PL_WIRE_PEERS_MAX ? (uint8_t)cmd->arg
+                                                                  : PL_WIRE_PEERS_MAX;
+    send_peers_req(node, &st->slots[i], max);
+    return PL_OK;
+  }
+  default:
+    return PL_ERR_INVALID;
+  }
+}
+
+/* ---------------------------------------------------------- lifecycle */
+
+static void *
+peer_init(pl_node *node)
+{
+  const pl_config *c = node->config;
+  uint32_t n_slots = c->max_peers;
+  uint32_t book_cap = MAX(2u * n_slots, 8u);
+  size_t head = (sizeof(peer_state) + 7u) & ~(size_t)7u;
+  size_t bytes = head + n_slots * sizeof(slot) + book_cap * sizeof(book_entry) +
+                 n_slots * sizeof(pl_nonce_entry);
+  uint8_t *mem = g_try_malloc0(bytes);
+  if (mem == NULL)
+    return NULL;
+  peer_state *st = (peer_state *)mem;
+  st->slots = (slot *)(mem + head);
+  st->book = (book_entry *)(mem + head + n_slots * sizeof(slot));
+  pl_nonce_entry *ring = (pl_nonce_entry *)(st->book + book_cap);
+  pl_nonce_ring_init(&st->ring, ring, n_slots);
+  st->bytes = bytes;
+  st->n_slots = n_slots;
+  st->book_cap = book_cap;
+  for (uint32_t i = 0; i < n_slots; i++)
+    st->slots[i].peer = PL_PEER_NONE;
+  return st;
+}
+
+static void
+peer_clear(pl_node *node, void *state)
+{
+  g_free(state);
+}
+
+static void
+peer_start(pl_node *node, void *state, pl_time_ns now)
+{
+  peer_state *st = state;
+  const pl_config *c = node->config;
+  for (uint32_t k = 0; k < c->n_bootstrap; k++)
+    book_add(node, st, c->bootstrap[k], true);
+  if (c->heartbeat_interval_ns > 0)
+    arm(node, now + c->heartbeat_interval_ns, PL_PEER_TIMER_HEARTBEAT);
+  maintenance(node, st, now);
+}
+
+static void
+peer_stop(pl_node *node, void *state, pl_time_ns now)
+{
+  peer_state *st = state;
+  for (uint32_t i = 0; i < st->n_slots; i++)
+    if (st->slots[i].state != SLOT_FREE)
+      drop_slot(node, st, (int)i, now, PL_BYE_NORMAL);
+}
+
+static size_t
+peer_memory(const pl_node *node, const void *state)
+{
+  return ((const peer_state *)state)->bytes;
+}
+
+const pl_layer pl_peer_layer = {
+  .name = "peer",
+  .init = peer_init,
+  .clear = peer_clear,
+  .start = peer_start,
+  .stop = peer_stop,
+  .receive = peer_receive,
+  .timer = peer_timer,
+  .command = peer_command,
+  .memory = peer_memory,
+};
+
+/* ------------------------------------------------------------ queries */
+
+bool
+pl_peer_is_connected(const pl_node *node, pl_peer peer)
+{
+  const peer_state *st = state_of(node);
+  int i = find_slot(st, peer);
+  return i >= 0 && st->slots[i].state == SLOT_CONNECTED;
+}
+
+uint32_t
+pl_peer_connected_count(const pl_node *node)
+{
+  return count_slots(state_of(node)).connected;
+}
+
+uint32_t
+pl_peer_list(const pl_node *node, pl_peer *out, uint32_t max)
+{
+  const peer_state *st = state_of(node);
+  /* Selection by connection stamp: repeatedly take the smallest stamp
+   * above the last one taken (n <= max_peers, small). */
+  uint32_t n = 0, last = 0;
+  while (n < max) {
+    int best = -1;
+    for (uint32_t i = 0; i < st->n_slots; i++) {
+      const slot *s = &st->slots[i];
+      if (s->state == SLOT_CONNECTED && s->conn_seq > last &&
+          (best < 0 || s->conn_seq < st->slots[best].conn_seq))
+        best = (int)i;
+    }
+    if (best < 0)
+      break;
+    out[n++] = st->slots[best].peer;
+    last = st->slots[best].conn_seq;
+  }
+  return n;
+}
+
+int
+pl_peer_minor(const pl_node *node, pl_peer peer)
+{
+  const peer_state *st = state_of(node);
+  int i = find_slot(st, peer);
+  return i >= 0 && st->slots[i].state == SLOT_CONNECTED ? st->slots[i].minor : -1;
+}
+
+uint32_t
+pl_peer_features(const pl_node *node, pl_peer peer)
+{
+  const peer_state *st = state_of(node);
+  int i = find_slot(st, peer);
+  return i >= 0 && st->slots[i].state == SLOT_CONNECTED ? st->slots[i].features : 0;
+}
+
+uint64_t *
+pl_peer_seq_slot(pl_node *node, pl_peer peer)
+{
+  peer_state *st = state_of(node);
+  int i = find_slot(st, peer);
+  return i >= 0 && st->slots[i].state == SLOT_CONNECTED ? &st->slots[i].env_seq : NULL;
+}
+
+void
+pl_peer_not_connected(pl_node *node, pl_time_ns now, pl_peer from)
+{
+  if (from != node->self && pl_node_peer_key(node, from) != NULL)
+    send_goodbye(node, from, PL_BYE_NOT_CONNECTED);
+}
+
+uint32_t
+pl_peer_book(const pl_node *node, pl_peer *out, uint32_t max)
+{
+  const peer_state *st = state_of(node);
+  for (uint32_t i = 0; i < st->book_len && i < max; i++)
+    out[i] = st->book[i].peer;
+  return st->book_len;
+}

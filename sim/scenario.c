@@ -1,1 +1,2208 @@
-/* placeholder until implemented */
+/*
+ * scenario.c — scenario files: schema, loader, validation, reference.
+ *
+ * How it works.
+ *
+ * One table, |schema| below, lists every group pattern and key with its
+ * value type, default, flags and a one-line description.  It is the single
+ * source for three things: validation (is the key known, does its value
+ * parse as its type, is a required key missing), "did you mean"
+ * suggestions (Levenshtein distance over the table's names), and the
+ * Markdown reference (sim_scenario_write_reference, which generates
+ * docs/scenarios.md).  Protocol keys ([protocol.peer], [protocol.crypto]
+ * and the per-population overrides) also carry the offset of their field
+ * in pl_config, so that values are stored generically and the reference
+ * prints the defaults of pl_config_defaults(): there is one source of
+ * protocol defaults, the core.
+ *
+ * Loading goes in four steps, each reporting the FIRST problem only:
+ *
+ *   1. parse the text as a GLib key file (a syntax error names the line);
+ *   2. apply the --set overrides (group.key=value) and the seed override to
+ *      the key file; the key file as it then stands is the text as run;
+ *   3. check every group in file order, and in each group every key in
+ *      file order: the group and key are known, the value parses as its
+ *      type, then the group's required keys are present;
+ *   4. build the sim_scenario in dependency order ([run], [network],
+ *      [protocol.*], populations in file order, events in file order,
+ *      [metrics], [expect], [sweep]), checking what needs more than one key
+ *      (region matrix size, event targets, population regions, sweep keys).
+ *
+ * Nothing is half-loaded: on any error everything is freed and NULL
+ * returned.  No hash table is iterated: groups and keys are visited in the
+ * order GKeyFile keeps them (file order, then order of creation).
+ */
+#include "scenario.h"
+
+#include <inttypes.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <math.h>
+#include <stddef.h>
+#include <string.h>
+
+G_DEFINE_QUARK(sim-scenario-error-quark, sim_scenario_error)
+
+/* ------------------------------------------------------------ value types */
+
+typedef enum vtype {
+  V_TEXT,       /* any text */
+  V_SEED,       /* unsigned 64-bit integer */
+  V_DURATION,   /* ns */
+  V_SIZE32,     /* bytes, fits in 32 bits */
+  V_BANDWIDTH,  /* bit/s */
+  V_RATIO,      /* [0, 1] */
+  V_U8,         /* count up to 255 */
+  V_U16,        /* count up to 65535 */
+  V_U32,        /* count up to 2^32-1 */
+  V_DIST,       /* distribution of durations */
+  V_VERSION,    /* major.minor */
+  V_FEATURES,   /* list of feature names */
+  V_ROLES,      /* list of role names */
+  V_EVICTION,   /* keyword */
+  V_BEHAVIOUR,  /* keyword */
+  V_ACTION,     /* keyword */
+  V_COMMAND,    /* keyword */
+  V_NAME,       /* one name: letters, digits, '-', '_' */
+  V_NAMES,      /* list of distinct names */
+  V_WEIGHTS,    /* list of non-negative numbers, not all 0 */
+  V_FRACTIONS,  /* list of >= 2 ratios summing to 1 */
+  V_MATRIX,     /* square matrix of duration distributions */
+  V_GLOBS,      /* list of glob patterns */
+  V_EXPECT,     /* expectation (expect.h) */
+  V_SWEEP,      /* list of values of another key */
+} vtype;
+
+typedef struct kw {
+  const char *name;  /* as written */
+  unsigned value;    /* enum value or mask bit */
+} kw;
+
+static const kw kw_eviction[] = {
+  { "oldest", PL_EVICT_OLDEST }, { "lowest-trust", PL_EVICT_LOWEST_TRUST },
+  { "random", PL_EVICT_RANDOM }, { "none", PL_EVICT_NONE }, { NULL, 0 },
+};
+static const kw kw_behaviour[] = {
+  { "honest", SIM_BEHAVIOUR_HONEST }, { "silent", SIM_BEHAVIOUR_SILENT },
+  { "version-liar", SIM_BEHAVIOUR_VERSION_LIAR }, { NULL, 0 },
+};
+static const kw kw_action[] = {
+  { "partition", SIM_ACTION_PARTITION }, { "heal", SIM_ACTION_HEAL },
+  { "crash", SIM_ACTION_CRASH }, { "restart", SIM_ACTION_RESTART },
+  { "churn", SIM_ACTION_CHURN }, { "command", SIM_ACTION_COMMAND }, { NULL, 0 },
+};
+static const kw kw_command[] = {
+  { "ping", PL_CMD_PING }, { "connect", PL_CMD_CONNECT },
+  { "peer-exchange", PL_CMD_PEER_EXCHANGE }, { NULL, 0 },
+};
+static const kw kw_feature[] = {
+  { "peer-exchange", PL_FEATURE_PEER_EXCHANGE }, { "batching", PL_FEATURE_BATCHING },
+  { "compression", PL_FEATURE_COMPRESSION }, { NULL, 0 },
+};
+static const kw kw_role[] = {
+  { "requester", PL_ROLE_REQUESTER }, { "worker", PL_ROLE_WORKER },
+  { "verifier", PL_ROLE_VERIFIER },
+  { "all", PL_ROLE_REQUESTER | PL_ROLE_WORKER | PL_ROLE_VERIFIER }, { NULL, 0 },
+};
+
+#define ALL_ROLES (PL_ROLE_REQUESTER | PL_ROLE_WORKER | PL_ROLE_VERIFIER)
+#define MAX_REGIONS 256u      /* sim_net_node.region is 8 bits */
+#define MAX_SWEEP_VALUES 10000u
+#define FRACTIONS_EPSILON 1e-9
+
+/* ---------------------------------------------------------------- schema */
+
+enum {
+  F_REQUIRED = 1u << 0, /* must be present (for events: when the key belongs to the action) */
+  F_POSITIVE = 1u << 1, /* numeric value must be > 0 */
+  F_CFG = 1u << 2,      /* default taken from pl_config_defaults() */
+};
+
+#define NOCFG (-1)
+#define CFG(field) ((int)offsetof(pl_config, field))
+#define ACT(a) (1u << SIM_ACTION_##a)
+#define TARGETED (ACT(CRASH) | ACT(RESTART) | ACT(CHURN) | ACT(COMMAND))
+
+typedef struct skey {
+  const char *group;   /* group pattern: "run", "population.*", "event.*" */
+  const char *key;     /* key name; "*" stands for any key */
+  vtype type;          /* value type */
+  const char *def;     /* default as value text, or NULL */
+  const char *def_doc; /* reference text of the default when |def| is NULL */
+  unsigned flags;      /* F_* */
+  int cfg_off;         /* offset of the pl_config field set by this key, or NOCFG */
+  unsigned actions;    /* event keys: mask of ACT() it belongs to, 0 for every action */
+  const char *doc;     /* one-line description */
+} skey;
+
+typedef struct sgroup {
+  const char *name;    /* pattern as in skey.group */
+  const char *title;   /* as shown in the reference */
+  const char *doc;     /* paragraph for the reference */
+} sgroup;
+
+static const sgroup groups[] = {
+  { "run", "[run]", "The run as a whole. Required, for `duration`." },
+  { "network", "[network]",
+    "The simulated network: latency, loss, bandwidth, NAT and regions. Every message "
+    "is dropped by loss or partition, queued behind the sender's upload, delayed by "
+    "latency plus jitter, and queued behind the receiver's download." },
+  { "protocol.peer", "[protocol.peer]",
+    "Overlay parameters of every node (defaults from the protocol core, "
+    "`pl_config_defaults`). A population may override some of them." },
+  { "protocol.crypto", "[protocol.crypto]",
+    "Virtual CPU cost of cryptography, and the signature verdict cache." },
+  { "population.*", "[population.NAME]",
+    "A group of identical nodes. Populations are laid out in file order: the first "
+    "node of a population has the handle that follows the last of the previous one. "
+    "Each population's protocol configuration starts from [protocol.peer] and "
+    "[protocol.crypto] and then applies the overrides below. At least one population "
+    "is required. NAME is made of letters, digits, `-` and `_`." },
+  { "event.*", "[event.NAME]",
+    "One scripted event of the timeline. Events run in order of `at`, ties in file "
+    "order. Keys other than `at` and `action` belong to some actions only (column "
+    "\"actions\"); using one with another action is an error. A partition always splits "
+    "all nodes, and a heal joins them again. NAME is made of letters, digits, `-` and "
+    "`_`." },
+  { "metrics", "[metrics]", "Which metrics are written to the results database." },
+  { "expect", "[expect]",
+    "Expectations checked at the end of the run and printed as TAP lines. Each key is "
+    "a label, each value `METRIC[.STAT] OP NUMBER` with OP one of `<`, `<=`, `>`, `>=`, "
+    "`==`, `!=` and STAT one of count, sum, mean, min, max, p50, p90, p99, last "
+    "(without STAT: sum for counters, mean for observations, last for gauges)." },
+  { "sweep", "[sweep]",
+    "Parameters varied by `peerlab sweep`: every combination of the listed values is "
+    "run `seeds` times. Each key other than `seeds` is GROUP.KEY of a known group (a "
+    "[population.NAME] or [event.NAME] must be in the file) and its value a list of "
+    "values, each valid for that key: separated by `,` (by `;` when the key's own "
+    "values contain commas, as lists do), or `range(lo, hi, step)` for numeric keys, "
+    "which gives lo, lo+step, ... up to and including hi. `region_latency` and "
+    "[expect] keys cannot be swept. Values are checked on load; checks that involve "
+    "other keys happen when each combination runs." },
+};
+
+static const skey schema[] = {
+  /* [run] */
+  { "run", "name", V_TEXT, NULL, "file name without `.ini`", 0, NOCFG, 0,
+    "Name of the study, used in results and reports." },
+  { "run", "description", V_TEXT, NULL, "none", 0, NOCFG, 0,
+    "Free text describing the study." },
+  { "run", "seed", V_SEED, "1", NULL, 0, NOCFG, 0,
+    "Seed of every random stream of the run (`--seed` overrides it)." },
+  { "run", "duration", V_DURATION, NULL, NULL, F_REQUIRED | F_POSITIVE, NOCFG, 0,
+    "Virtual time simulated." },
+  { "run", "sample_interval", V_DURATION, "1s", NULL, F_POSITIVE, NOCFG, 0,
+    "Length of a metrics window: time series get one row per metric this often." },
+
+  /* [network] */
+  { "network", "latency", V_DIST, "lognormal(40ms, 0.5)", NULL, 0, NOCFG, 0,
+    "One-way latency, drawn per message (when regions are set, `region_latency` is used instead)." },
+  { "network", "jitter", V_DIST, "0", NULL, 0, NOCFG, 0,
+    "Extra delay drawn per message and added to the latency." },
+  { "network", "loss", V_RATIO, "0", NULL, 0, NOCFG, 0,
+    "Probability that a message is lost." },
+  { "network", "upload", V_BANDWIDTH, "0", NULL, 0, NOCFG, 0,
+    "Upload bandwidth of every node; 0 is unlimited." },
+  { "network", "download", V_BANDWIDTH, "0", NULL, 0, NOCFG, 0,
+    "Download bandwidth of every node; 0 is unlimited." },
+  { "network", "header_bytes", V_SIZE32, "40B", NULL, 0, NOCFG, 0,
+    "Per-message overhead counted against bandwidth." },
+  { "network", "nat_share", V_RATIO, "0", NULL, 0, NOCFG, 0,
+    "Share of nodes behind NAT: they receive only from peers they sent to recently." },
+  { "network", "nat_timeout", V_DURATION, "120s", NULL, 0, NOCFG, 0,
+    "A path opened through a NAT stays open this long after its last use." },
+  { "network", "regions", V_NAMES, NULL, "none", 0, NOCFG, 0,
+    "Names of regions (at most 256); each node is placed in one." },
+  { "network", "region_weights", V_WEIGHTS, NULL, "equal", 0, NOCFG, 0,
+    "Relative number of nodes per region, one per region (normalised to sum 1)." },
+  { "network", "region_latency", V_MATRIX, NULL, "`latency` for every pair", 0, NOCFG, 0,
+    "One-way latency from region (row) to region (column): one distribution per entry, "
+    "entries separated by `,`, rows by `;`, as many rows and columns as regions." },
+
+  /* [protocol.peer] */
+  { "protocol.peer", "version", V_VERSION, NULL, NULL, F_CFG, CFG(version_major), 0,
+    "Protocol version spoken: major.minor (a node speaks every minor from `min_minor` up)." },
+  { "protocol.peer", "min_minor", V_U8, NULL, NULL, F_CFG, CFG(version_minor_min), 0,
+    "Lowest minor version still accepted from a peer (at most the minor of `version`)." },
+  { "protocol.peer", "features", V_FEATURES, NULL, NULL, F_CFG, CFG(features), 0,
+    "Feature flags offered in the handshake; peers use the common ones." },
+  { "protocol.peer", "target_peers", V_U16, NULL, NULL, F_CFG, CFG(target_peers), 0,
+    "Connections a node tries to keep (at most `max_peers`)." },
+  { "protocol.peer", "max_peers", V_U16, NULL, NULL, F_CFG, CFG(max_peers), 0,
+    "Hard cap on connected plus connecting peers." },
+  { "protocol.peer", "max_inbound", V_U16, NULL, NULL, F_CFG, CFG(max_inbound), 0,
+    "Cap on peers that connected to the node." },
+  { "protocol.peer", "max_outbound", V_U16, NULL, NULL, F_CFG, CFG(max_outbound), 0,
+    "Cap on peers the node connected to." },
+  { "protocol.peer", "eviction", V_EVICTION, NULL, NULL, F_CFG, CFG(eviction), 0,
+    "Which peer makes room for a new inbound one (`none` refuses the newcomer)." },
+  { "protocol.peer", "heartbeat_interval", V_DURATION, NULL, NULL, F_CFG | F_POSITIVE,
+    CFG(heartbeat_interval_ns), 0, "A PING goes to each peer this often." },
+  { "protocol.peer", "peer_timeout", V_DURATION, NULL, NULL, F_CFG | F_POSITIVE,
+    CFG(peer_timeout_ns), 0, "A peer silent this long is dropped." },
+  { "protocol.peer", "handshake_timeout", V_DURATION, NULL, NULL, F_CFG | F_POSITIVE,
+    CFG(handshake_timeout_ns), 0, "An unanswered HELLO is given up after this long." },
+  { "protocol.peer", "maintenance_interval", V_DURATION, NULL, NULL, F_CFG | F_POSITIVE,
+    CFG(maintenance_interval_ns), 0,
+    "Below `target_peers`, the node looks for more peers this often." },
+  { "protocol.peer", "replay_window", V_DURATION, NULL, NULL, F_CFG | F_POSITIVE,
+    CFG(replay_window_ns), 0, "Signed timestamps are accepted within plus or minus this." },
+  { "protocol.peer", "bootstrap", V_U32, "4", NULL, 0, NOCFG, 0,
+    "The first N nodes created (handles 0 to N-1) are every node's bootstrap peers." },
+
+  /* [protocol.crypto] */
+  { "protocol.crypto", "sign_cost", V_DURATION, NULL, NULL, F_CFG, CFG(sign_cost_ns), 0,
+    "Virtual CPU time charged per signature made." },
+  { "protocol.crypto", "verify_cost", V_DURATION, NULL, NULL, F_CFG, CFG(verify_cost_ns), 0,
+    "Virtual CPU time charged per signature checked." },
+  { "protocol.crypto", "hash_cost_per_kib", V_DURATION, NULL, NULL, F_CFG,
+    CFG(hash_cost_ns_per_kib), 0, "Virtual CPU time charged per KiB hashed." },
+  { "protocol.crypto", "sigcache_capacity", V_U32, "65536", NULL, F_POSITIVE, NOCFG, 0,
+    "Signature verdicts memoised by the host (at least 1)." },
+
+  /* [population.NAME] */
+  { "population.*", "count", V_U32, NULL, NULL, F_REQUIRED | F_POSITIVE, NOCFG, 0,
+    "Number of nodes (at least 1)." },
+  { "population.*", "role", V_ROLES, "all", NULL, 0, NOCFG, 0,
+    "Roles played: a list of requester, worker, verifier, or all." },
+  { "population.*", "behaviour", V_BEHAVIOUR, "honest", NULL, 0, NOCFG, 0,
+    "Strategy: honest; silent (never answers PING); version-liar (advertises a higher "
+    "minor and every feature)." },
+  { "population.*", "join_at", V_DIST, "0", NULL, 0, NOCFG, 0,
+    "When each node joins, drawn per node." },
+  { "population.*", "version", V_VERSION, NULL, "[protocol.peer] `version`", 0,
+    CFG(version_major), 0, "Protocol version of these nodes." },
+  { "population.*", "min_minor", V_U8, NULL, "[protocol.peer] `min_minor`", 0,
+    CFG(version_minor_min), 0, "Lowest minor version these nodes accept." },
+  { "population.*", "features", V_FEATURES, NULL, "[protocol.peer] `features`", 0,
+    CFG(features), 0, "Features these nodes offer." },
+  { "population.*", "target_peers", V_U16, NULL, "[protocol.peer] `target_peers`", 0,
+    CFG(target_peers), 0, "Connections these nodes try to keep." },
+  { "population.*", "max_peers", V_U16, NULL, "[protocol.peer] `max_peers`", 0,
+    CFG(max_peers), 0, "Cap on peers of these nodes." },
+  { "population.*", "upload", V_BANDWIDTH, NULL, "[network] `upload`", 0, NOCFG, 0,
+    "Upload bandwidth of these nodes; 0 is unlimited." },
+  { "population.*", "download", V_BANDWIDTH, NULL, "[network] `download`", 0, NOCFG, 0,
+    "Download bandwidth of these nodes; 0 is unlimited." },
+  { "population.*", "nat_share", V_RATIO, NULL, "[network] `nat_share`", 0, NOCFG, 0,
+    "Share of these nodes behind NAT." },
+  { "population.*", "region", V_NAME, NULL, "drawn by [network] `region_weights`", 0,
+    NOCFG, 0, "Region of every node of the population, one of [network] `regions`." },
+
+  /* [event.NAME] */
+  { "event.*", "at", V_DURATION, NULL, NULL, F_REQUIRED, NOCFG, 0,
+    "When the event happens (at most the run's `duration`)." },
+  { "event.*", "action", V_ACTION, NULL, NULL, F_REQUIRED, NOCFG, 0,
+    "partition: split the nodes into groups; heal: end the partition; crash: stop "
+    "nodes, losing their state; restart: bring crashed nodes back (same identity, fresh "
+    "state); churn: nodes leave and rejoin; command: nodes act (see `command`)." },
+  { "event.*", "target", V_NAME, "all", NULL, 0, NOCFG, TARGETED,
+    "Population affected, or `all` for every node." },
+  { "event.*", "fraction", V_RATIO, "1", NULL, 0, NOCFG, TARGETED,
+    "Share of the target's nodes affected, drawn at random (crash and command choose "
+    "among live nodes, restart among crashed ones)." },
+  { "event.*", "count", V_U32, "0", NULL, 0, NOCFG, TARGETED,
+    "Exact number of target nodes affected, instead of `fraction` (0: use `fraction`)." },
+  { "event.*", "fractions", V_FRACTIONS, NULL, NULL, F_REQUIRED, NOCFG, ACT(PARTITION),
+    "Sizes of the partition's groups: at least 2 ratios summing to 1." },
+  { "event.*", "session", V_DIST, NULL, NULL, F_REQUIRED, NOCFG, ACT(CHURN),
+    "Time a node stays online, drawn per session." },
+  { "event.*", "downtime", V_DIST, NULL, NULL, F_REQUIRED, NOCFG, ACT(CHURN),
+    "Time a node stays offline, drawn per absence." },
+  { "event.*", "command", V_COMMAND, NULL, NULL, F_REQUIRED, NOCFG, ACT(COMMAND),
+    "What each target node is told to do: ping a connected peer; connect to a peer; "
+    "peer-exchange: ask a peer for more peers (the node chooses the peer)." },
+  { "event.*", "every", V_DURATION, "0", NULL, 0, NOCFG, ACT(COMMAND),
+    "Repeat the command this often (0: once)." },
+  { "event.*", "until", V_DURATION, NULL, "end of run", 0, NOCFG, ACT(CHURN) | ACT(COMMAND),
+    "Stop churning or repeating at this time (after `at`)." },
+
+  /* [metrics] */
+  { "metrics", "include", V_GLOBS, "*", NULL, 0, NOCFG, 0,
+    "Metrics written to the results database: a list of glob patterns over metric "
+    "names (`*` and `?` wildcards)." },
+
+  /* [expect] */
+  { "expect", "*", V_EXPECT, NULL, "none", 0, NOCFG, 0,
+    "LABEL = METRIC[.STAT] OP NUMBER, e.g. `rtt = ping.rtt_ms.p99 <= 400`." },
+
+  /* [sweep] */
+  { "sweep", "seeds", V_U32, "1", NULL, F_POSITIVE, NOCFG, 0,
+    "Runs per combination of values, each with its own seed." },
+  { "sweep", "*", V_SWEEP, NULL, "none", 0, NOCFG, 0,
+    "GROUP.KEY = list of values, e.g. `protocol.peer.max_peers = 8, 16, 32` or "
+    "`network.loss = range(0, 0.1, 0.02)`." },
+};
+
+/* Fixed (non-pattern) group names, in reference order. */
+static const char *const fixed_groups[] = {
+  "run", "network", "protocol.peer", "protocol.crypto", "metrics", "expect", "sweep", NULL,
+};
+
+/* ------------------------------------------------------------- utilities */
+
+static bool
+is_name(const char *s)
+{
+  if (!s || !*s)
+    return false;
+  for (const char *p = s; *p; p++)
+    if (!g_ascii_isalnum(*p) && *p != '-' && *p != '_')
+      return false;
+  return true;
+}
+
+/* Optimal string alignment distance (Levenshtein plus transpositions). */
+static unsigned
+edit_distance(const char *a, const char *b)
+{
+  size_t la = strlen(a), lb = strlen(b);
+  unsigned *d = g_new(unsigned, (la + 1) * (lb + 1));
+#define D(i, j) d[(i) * (lb + 1) + (j)]
+  for (size_t i = 0; i <= la; i++)
+    D(i, 0) = (unsigned)i;
+  for (size_t j = 0; j <= lb; j++)
+    D(0, j) = (unsigned)j;
+  for (size_t i = 1; i <= la; i++) {
+    for (size_t j = 1; j <= lb; j++) {
+      unsigned cost = a[i - 1] == b[j - 1] ? 0 : 1;
+      unsigned v = MIN(D(i - 1, j) + 1, D(i, j - 1) + 1);
+      v = MIN(v, D(i - 1, j - 1) + cost);
+      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
+        v = MIN(v, D(i - 2, j - 2) + 1);
+      D(i, j) = v;
+    }
+  }
+  unsigned r = D(la, lb);
+#undef D
+  g_free(d);
+  return r;
+}
+
+/* Closest of |cands| to |word| if close enough to be a likely typo (first
+ * of equals wins, so the answer follows the candidates' order), or NULL. */
+static const char *
+suggest(const char *word, const char *const *cands, size_t n)
+{
+  const char *best = NULL;
+  unsigned best_d = UINT_MAX;
+  for (size_t i = 0; i < n; i++) {
+    if (!cands[i] || strcmp(cands[i], word) == 0)
+      continue;
+    unsigned d = edit_distance(word, cands[i]);
+    unsigned len = (unsigned)strlen(cands[i]);
+    unsigned limit = MIN(2u, len / 3 + 1);
+    if (d <= limit && d < len && d < best_d) {
+      best = cands[i];
+      best_d = d;
+    }
+  }
+  return best;
+}
+
+/*
+ * Split |text| at |sep| characters that are outside parentheses; pieces
+ * are stripped of blanks.  Empty text gives no pieces.  Returns NULL if
+ * the parentheses do not balance.  Free with g_strfreev.
+ */
+static char **
+split_top(const char *text, char sep)
+{
+  GPtrArray *parts = g_ptr_array_new();
+  int depth = 0;
+  const char *start = text;
+  bool blank = true;
+  for (const char *p = text; *p; p++)
+    if (!g_ascii_isspace(*p))
+      blank = false;
+  if (!blank) {
+    for (const char *p = text;; p++) {
+      if (*p == '(') {
+        depth++;
+      } else if (*p == ')') {
+        if (--depth < 0)
+          break;
+      } else if ((*p == sep && depth == 0) || *p == '\0') {
+        char *piece = g_strndup(start, (size_t)(p - start));
+        g_ptr_array_add(parts, g_strstrip(piece));
+        if (*p == '\0')
+          break;
+        start = p + 1;
+      }
+    }
+  }
+  if (depth != 0) {
+    g_ptr_array_add(parts, NULL);
+    g_strfreev((char **)g_ptr_array_free(parts, FALSE));
+    return NULL;
+  }
+  g_ptr_array_add(parts, NULL);
+  return (char **)g_ptr_array_free(parts, FALSE);
+}
+
+static const char *
+kw_name(const kw *table, unsigned value)
+{
+  for (const kw *k = table; k->name; k++)
+    if (k->value == value)
+      return k->name;
+  return NULL;
+}
+
+/* "a, b or c" of a keyword table. */
+static char *
+kw_list(const kw *table, const char *last_sep)
+{
+  GString *s = g_string_new(NULL);
+  for (const kw *k = table; k->name; k++) {
+    if (k != table)
+      g_string_append(s, k[1].name ? ", " : last_sep);
+    g_string_append(s, k->name);
+  }
+  return g_string_free(s, FALSE);
+}
+
+/* Look |word| up in |table|; on failure set *|hint| to a suggestion or NULL. */
+static bool
+kw_lookup(const kw *table, const char *word, unsigned *out, const char **hint)
+{
+  const char *names[16];
+  size_t n = 0;
+  for (const kw *k = table; k->name; k++) {
+    if (strcmp(k->name, word) == 0) {
+      *out = k->value;
+      return true;
+    }
+    g_assert(n < G_N_ELEMENTS(names));
+    names[n++] = k->name;
+  }
+  if (hint)
+    *hint = suggest(word, names, n);
+  return false;
+}
+
+static const kw *
+vtype_keywords(vtype t)
+{
+  switch (t) {
+  case V_FEATURES: return kw_feature;
+  case V_ROLES: return kw_role;
+  case V_EVICTION: return kw_eviction;
+  case V_BEHAVIOUR: return kw_behaviour;
+  case V_ACTION: return kw_action;
+  case V_COMMAND: return kw_command;
+  default: return NULL;
+  }
+}
+
+/* Human description of what a value of type |t| looks like (newly allocated). */
+static char *
+vtype_expected(vtype t, unsigned flags)
+{
+  const kw *kws = vtype_keywords(t);
+  char *list = kws ? kw_list(kws, " or ") : NULL;
+  char *r = NULL;
+  bool pos = (flags & F_POSITIVE) != 0;
+  switch (t) {
+  case V_TEXT: r = g_strdup("text"); break;
+  case V_SEED: r = g_strdup("an integer from 0 to 18446744073709551615"); break;
+  case V_DURATION:
+    r = g_strdup_printf("%s%s", sim_units_expected(SIM_UNIT_DURATION), pos ? ", above 0" : "");
+    break;
+  case V_SIZE32:
+    r = g_strdup_printf("%s, below 4GiB", sim_units_expected(SIM_UNIT_SIZE));
+    break;
+  case V_BANDWIDTH: r = g_strdup(sim_units_expected(SIM_UNIT_BANDWIDTH)); break;
+  case V_RATIO: r = g_strdup(sim_units_expected(SIM_UNIT_RATIO)); break;
+  case V_U8: r = g_strdup_printf("an integer from %d to 255", pos ? 1 : 0); break;
+  case V_U16: r = g_strdup_printf("an integer from %d to 65535", pos ? 1 : 0); break;
+  case V_U32:
+    r = g_strdup_printf("%s, from %d to 4294967295", sim_units_expected(SIM_UNIT_COUNT),
+                        pos ? 1 : 0);
+    break;
+  case V_DIST:
+    r = g_strdup("a distribution of durations: a duration like 50ms, or constant(v), "
+                 "uniform(lower, upper), normal(mean, sd), lognormal(median, sigma), "
+                 "pareto(scale, alpha), exponential(mean)");
+    break;
+  case V_VERSION: r = g_strdup("a version major.minor like 1.2 (each 0 to 255)"); break;
+  case V_FEATURES: r = g_strdup_printf("a comma-separated list of %s, or none", list); break;
+  case V_ROLES: r = g_strdup_printf("a comma-separated list of %s", list); break;
+  case V_EVICTION:
+  case V_BEHAVIOUR:
+  case V_ACTION:
+  case V_COMMAND: r = g_strdup_printf("one of %s", list); break;
+  case V_NAME: r = g_strdup("a name made of letters, digits, '-' and '_'"); break;
+  case V_NAMES:
+    r = g_strdup("a comma-separated list of distinct names made of letters, digits, '-' and '_'");
+    break;
+  case V_WEIGHTS:
+    r = g_strdup("a comma-separated list of non-negative numbers, not all 0");
+    break;
+  case V_FRACTIONS:
+    r = g_strdup("a comma-separated list of at least 2 ratios summing to 1");
+    break;
+  case V_MATRIX:
+    r = g_strdup("a square matrix of duration distributions: entries separated by ',', "
+                 "rows by ';'");
+    break;
+  case V_GLOBS: r = g_strdup("a comma-separated list of glob patterns"); break;
+  case V_EXPECT: r = g_strdup("METRIC[.STAT] OP NUMBER"); break;
+  case V_SWEEP: r = g_strdup("a list of values, or range(lo, hi, step)"); break;
+  }
+  g_free(list);
+  return r;
+}
+
+/* Short name of a value type for the reference's "form" column. */
+static char *
+vtype_form(vtype t)
+{
+  const kw *kws = vtype_keywords(t);
+  if (kws) {
+    GString *s = g_string_new(t == V_FEATURES || t == V_ROLES ? "list of " : "");
+    for (const kw *k = kws; k->name; k++)
+      g_string_append_printf(s, "%s`%s`", k == kws ? "" : ", ", k->name);
+    return g_string_free(s, FALSE);
+  }
+  switch (t) {
+  case V_TEXT: return g_strdup("text");
+  case V_SEED: return g_strdup("integer");
+  case V_DURATION: return g_strdup("duration");
+  case V_SIZE32: return g_strdup("size");
+  case V_BANDWIDTH: return g_strdup("bandwidth");
+  case V_RATIO: return g_strdup("ratio");
+  case V_U8: return g_strdup("integer 0-255");
+  case V_U16: return g_strdup("integer 0-65535");
+  case V_U32: return g_strdup("count");
+  case V_DIST: return g_strdup("distribution of durations");
+  case V_VERSION: return g_strdup("major.minor");
+  case V_NAME: return g_strdup("name");
+  case V_NAMES: return g_strdup("list of names");
+  case V_WEIGHTS: return g_strdup("list of numbers");
+  case V_FRACTIONS: return g_strdup("list of ratios");
+  case V_MATRIX: return g_strdup("matrix of distributions");
+  case V_GLOBS: return g_strdup("list of globs");
+  case V_EXPECT: return g_strdup("expectation");
+  case V_SWEEP: return g_strdup("list of values");
+  default: break;
+  }
+  g_assert_not_reached();
+  return NULL;
+}
+
+/* ----------------------------------------------------------- value parse */
+
+/* A parsed value.  Which members are set depends on the type. */
+typedef struct pval {
+  uint64_t u;          /* integers, ns, bytes, bit/s, keyword value or mask, version major<<8|minor */
+  double d;            /* ratio */
+  sim_dist dist;       /* distribution (ns) */
+  char **strv;         /* names, globs (owned) */
+  double *nums;        /* weights or fractions (owned) */
+  sim_dist *matrix;    /* rows*rows entries (owned) */
+  uint32_t n;          /* entries of nums / rows of matrix / names */
+} pval;
+
+static void
+pval_clear(pval *v)
+{
+  g_strfreev(v->strv);
+  g_free(v->nums);
+  g_free(v->matrix);
+  memset(v, 0, sizeof *v);
+}
+
+/* Append ", did you mean 'x'?" to an expectation text. */
+static char *
+with_hint(char *expected, const char *hint)
+{
+  if (!hint)
+    return expected;
+  char *r = g_strdup_printf("%s; did you mean '%s'?", expected, hint);
+  g_free(expected);
+  return r;
+}
+
+static bool
+parse_list_of_keywords(const kw *table, const char *text, bool allow_none, uint64_t *mask,
+                       const char **hint)
+{
+  char **parts = split_top(text, ',');
+  bool ok = parts != NULL;
+  *mask = 0;
+  if (ok && !parts[0])
+    ok = allow_none;
+  if (ok && allow_none && parts[0] && !parts[1] && strcmp(parts[0], "none") == 0) {
+    g_strfreev(parts);
+    return true;
+  }
+  for (size_t i = 0; ok && parts[i]; i++) {
+    unsigned v;
+    if (!kw_lookup(table, parts[i], &v, hint))
+      ok = false;
+    else
+      *mask |= v;
+  }
+  g_strfreev(parts);
+  return ok;
+}
+
+/*
+ * Parse |text| as type |t| (with |flags| F_POSITIVE) into |out| (zeroed
+ * first; free with pval_clear).  On failure returns false, leaves |out|
+ * empty and sets *|expected| to a newly allocated description.
+ */
+static bool
+parse_value(vtype t, unsigned flags, const char *text, pval *out, char **expected)
+{
+  memset(out, 0, sizeof *out);
+  const char *hint = NULL;
+  const char *dist_why = NULL;
+  bool ok = false;
+  bool pos = (flags & F_POSITIVE) != 0;
+  char *extra = NULL; /* a specific reason, replaces the generic description */
+
+  switch (t) {
+  case V_TEXT:
+    ok = true;
+    break;
+  case V_SEED: {
+    guint64 u;
+    ok = g_ascii_string_to_unsigned(text, 10, 0, G_MAXUINT64, &u, NULL);
+    out->u = u;
+    break;
+  }
+  case V_DURATION:
+    ok = sim_units_parse_u64(text, SIM_UNIT_DURATION, &out->u) && (!pos || out->u > 0);
+    break;
+  case V_SIZE32:
+    ok = sim_units_parse_u64(text, SIM_UNIT_SIZE, &out->u) && out->u <= UINT32_MAX;
+    break;
+  case V_BANDWIDTH:
+    ok = sim_units_parse_u64(text, SIM_UNIT_BANDWIDTH, &out->u);
+    break;
+  case V_RATIO:
+    ok = sim_units_parse(text, SIM_UNIT_RATIO, &out->d) && out->d >= 0.0 && out->d <= 1.0;
+    break;
+  case V_U8:
+  case V_U16:
+  case V_U32: {
+    uint64_t max = t == V_U8 ? UINT8_MAX : t == V_U16 ? UINT16_MAX : UINT32_MAX;
+    ok = sim_units_parse_u64(text, SIM_UNIT_COUNT, &out->u) && out->u <= max &&
+         (!pos || out->u > 0);
+    break;
+  }
+  case V_DIST:
+    ok = sim_dist_parse(text, SIM_UNIT_DURATION, &out->dist, &dist_why);
+    break;
+  case V_VERSION: {
+    char **parts = g_strsplit(text, ".", -1);
+    guint64 major, minor;
+    ok = g_strv_length(parts) == 2 &&
+         g_ascii_string_to_unsigned(parts[0], 10, 0, 255, &major, NULL) &&
+         g_ascii_string_to_unsigned(parts[1], 10, 0, 255, &minor, NULL);
+    if (ok)
+      out->u = major << 8 | minor;
+    g_strfreev(parts);
+    break;
+  }
+  case V_FEATURES:
+    ok = parse_list_of_keywords(kw_feature, text, true, &out->u, &hint);
+    break;
+  case V_ROLES:
+    ok = parse_list_of_keywords(kw_role, text, false, &out->u, &hint);
+    break;
+  case V_EVICTION:
+  case V_BEHAVIOUR:
+  case V_ACTION:
+  case V_COMMAND: {
+    unsigned v;
+    ok = kw_lookup(vtype_keywords(t), text, &v, &hint);
+    out->u = v;
+    break;
+  }
+  case V_NAME:
+    ok = is_name(text);
+    break;
+  case V_NAMES: {
+    char **parts = split_top(text, ',');
+    ok = parts != NULL;
+    for (size_t i = 0; ok && parts[i]; i++) {
+      if (!is_name(parts[i]))
+        ok = false;
+      for (size_t j = 0; ok && j < i; j++)
+        if (strcmp(parts[i], parts[j]) == 0) {
+          ok = false;
+          extra = g_strdup_printf("distinct names ('%s' appears twice)", parts[i]);
+        }
+    }
+    if (ok && g_strv_length(parts) > MAX_REGIONS) {
+      ok = false;
+      extra = g_strdup_printf("at most %u names", MAX_REGIONS);
+    }
+    if (ok) {
+      out->n = g_strv_length(parts);
+      out->strv = parts;
+    } else {
+      g_strfreev(parts);
+    }
+    break;
+  }
+  case V_WEIGHTS:
+  case V_FRACTIONS: {
+    char **parts = split_top(text, ',');
+    uint32_t n = parts ? g_strv_length(parts) : 0;
+    double sum = 0.0;
+    ok = parts != NULL && n > 0;
+    out->nums = g_new0(double, n ? n : 1);
+    for (uint32_t i = 0; ok && i < n; i++) {
+      if (t == V_WEIGHTS)
+        ok = sim_units_parse(parts[i], SIM_UNIT_NONE, &out->nums[i]) && out->nums[i] >= 0.0;
+      else
+        ok = sim_units_parse(parts[i], SIM_UNIT_RATIO, &out->nums[i]) &&
+             out->nums[i] >= 0.0 && out->nums[i] <= 1.0;
+      sum += ok ? out->nums[i] : 0.0;
+    }
+    if (ok && t == V_WEIGHTS && !(sum > 0.0))
+      ok = false;
+    if (ok && t == V_FRACTIONS && (n < 2 || fabs(sum - 1.0) > FRACTIONS_EPSILON)) {
+      ok = false;
+      extra = g_strdup_printf("at least 2 ratios summing to 1 (found %u summing to %.12g)",
+                              n, sum);
+    }
+    g_strfreev(parts);
+    out->n = n;
+    break;
+  }
+  case V_MATRIX: {
+    char **rows = split_top(text, ';');
+    uint32_t n = rows ? g_strv_length(rows) : 0;
+    if (n > 0 && rows[n - 1][0] == '\0')
+      n--; /* a trailing ';' */
+    ok = rows != NULL && n > 0 && n <= MAX_REGIONS;
+    out->matrix = g_new0(sim_dist, ok ? (size_t)n * n : 1);
+    for (uint32_t r = 0; ok && r < n; r++) {
+      char **cols = split_top(rows[r], ',');
+      uint32_t m = cols ? g_strv_length(cols) : 0;
+      if (m != n) {
+        ok = false;
+        extra = g_strdup_printf("a square matrix of duration distributions, entries "
+                                "separated by ',', rows by ';' (row %u has %u entries, "
+                                "there are %u rows)", r + 1, m, n);
+      }
+      for (uint32_t c = 0; ok && c < m; c++) {
+        if (!sim_dist_parse(cols[c], SIM_UNIT_DURATION, &out->matrix[(size_t)r * n + c],
+                            &dist_why)) {
+          ok = false;
+          extra = g_strdup_printf("in row %u, entry %u ('%s'): %s", r + 1, c + 1, cols[c],
+                                  dist_why);
+        }
+      }
+      g_strfreev(cols);
+    }
+    g_strfreev(rows);
+    out->n = n;
+    break;
+  }
+  case V_GLOBS: {
+    char **parts = split_top(text, ',');
+    ok = parts != NULL;
+    for (size_t i = 0; ok && parts[i]; i++)
+      if (!parts[i][0])
+        ok = false;
+    if (ok)
+      out->strv = parts;
+    else
+      g_strfreev(parts);
+    break;
+  }
+  case V_EXPECT:
+  case V_SWEEP:
+    g_assert_not_reached();
+    break;
+  }
+
+  if (ok)
+    return true;
+  pval_clear(out);
+  if (extra)
+    *expected = extra;
+  else if (t == V_DIST && dist_why)
+    *expected = g_strdup(dist_why);
+  else
+    *expected = with_hint(vtype_expected(t, flags), hint);
+  return false;
+}
+
+/* ------------------------------------------------------------ the schema */
+
+/* Schema group pattern of the concrete group name |group|, or NULL. */
+static const char *
+group_pattern(const char *group)
+{
+  for (size_t i = 0; fixed_groups[i]; i++)
+    if (strcmp(group, fixed_groups[i]) == 0)
+      return fixed_groups[i];
+  if (g_str_has_prefix(group, "population.") && is_name(group + strlen("population.")))
+    return "population.*";
+  if (g_str_has_prefix(group, "event.") && is_name(group + strlen("event.")))
+    return "event.*";
+  return NULL;
+}
+
+/* Schema entry of |key| in group pattern |pattern|, or NULL. */
+static const skey *
+find_key(const char *pattern, const char *key)
+{
+  const skey *any = NULL;
+  for (size_t i = 0; i < G_N_ELEMENTS(schema); i++) {
+    if (strcmp(schema[i].group, pattern) != 0)
+      continue;
+    if (strcmp(schema[i].key, key) == 0)
+      return &schema[i];
+    if (strcmp(schema[i].key, "*") == 0)
+      any = &schema[i];
+  }
+  return any;
+}
+
+/* Key names of |pattern| (belonging to |action| if >= 0), NULL-terminated
+ * in a new array of static strings. */
+static const char **
+key_names(const char *pattern, int action, size_t *n_out)
+{
+  const char **names = g_new0(const char *, G_N_ELEMENTS(schema) + 1);
+  size_t n = 0;
+  for (size_t i = 0; i < G_N_ELEMENTS(schema); i++) {
+    const skey *k = &schema[i];
+    if (strcmp(k->group, pattern) != 0 || strcmp(k->key, "*") == 0)
+      continue;
+    if (action >= 0 && k->actions && !(k->actions & (1u << action)))
+      continue;
+    names[n++] = k->key;
+  }
+  *n_out = n;
+  return names;
+}
+
+static char *
+join_names(const char **names, size_t n)
+{
+  GString *s = g_string_new(NULL);
+  for (size_t i = 0; i < n; i++)
+    g_string_append_printf(s, "%s%s", i ? ", " : "", names[i]);
+  return g_string_free(s, FALSE);
+}
+
+/* --------------------------------------------------------------- loading */
+
+typedef struct origin {
+  char *group;  /* group set by an override */
+  char *key;    /* key set by it */
+  char *text;   /* the override as given */
+} origin;
+
+typedef struct ctx {
+  const char *path;      /* display name */
+  GKeyFile *kf;          /* the key file (after overrides) */
+  GArray *origins;       /* of origin */
+  GError **error;        /* where the first error goes */
+  bool failed;           /* an error was set */
+  sim_scenario *s;       /* being built */
+} ctx;
+
+static const char *
+origin_of(const ctx *c, const char *group, const char *key)
+{
+  if (!group || !key)
+    return NULL;
+  for (guint i = c->origins->len; i-- > 0;) {
+    const origin *o = &g_array_index(c->origins, origin, i);
+    if (strcmp(o->group, group) == 0 && strcmp(o->key, key) == 0)
+      return o->text;
+  }
+  return NULL;
+}
+
+/*
+ * Set the error "PATH: [group] key: MESSAGE" (or "PATH: [group] MESSAGE"
+ * without a key, "PATH: MESSAGE" without a group), noting the --set
+ * argument that gave the value if any.  Always returns false.
+ */
+G_GNUC_PRINTF(5, 6) static bool
+fail(ctx *c, int code, const char *group, const char *key, const char *fmt, ...)
+{
+  g_assert(!c->failed);
+  va_list ap;
+  va_start(ap, fmt);
+  char *msg = g_strdup_vprintf(fmt, ap);
+  va_end(ap);
+  GString *s = g_string_new(c->path);
+  g_string_append(s, ": ");
+  if (group)
+    g_string_append_printf(s, "[%s] ", group);
+  if (key)
+    g_string_append_printf(s, "%s: ", key);
+  g_string_append(s, msg);
+  const char *o = origin_of(c, group, key);
+  if (o)
+    g_string_append_printf(s, " (set by --set '%s')", o);
+  g_set_error_literal(c->error, SIM_SCENARIO_ERROR, code, s->str);
+  g_string_free(s, TRUE);
+  g_free(msg);
+  c->failed = true;
+  return false;
+}
+
+static bool
+fail_value(ctx *c, const char *group, const char *key, const char *text, const char *expected)
+{
+  return fail(c, SIM_SCENARIO_ERROR_VALUE, group, key, "found '%s', expected %s", text,
+              expected);
+}
+
+static bool
+fail_missing(ctx *c, const char *group, const skey *k)
+{
+  char *exp = vtype_expected(k->type, k->flags);
+  fail(c, SIM_SCENARIO_ERROR_MISSING, group, k->key, "missing, expected %s", exp);
+  g_free(exp);
+  return false;
+}
+
+static bool
+fail_unknown_key(ctx *c, const char *group, const char *pattern, const char *key)
+{
+  size_t n;
+  const char **names = key_names(pattern, -1, &n);
+  const char *hint = suggest(key, names, n);
+  if (hint) {
+    fail(c, SIM_SCENARIO_ERROR_UNKNOWN, group, NULL, "unknown key '%s', did you mean '%s'?",
+         key, hint);
+  } else {
+    char *all = join_names(names, n);
+    fail(c, SIM_SCENARIO_ERROR_UNKNOWN, group, NULL, "unknown key '%s' (known keys: %s)",
+         key, all);
+    g_free(all);
+  }
+  g_free(names);
+  return false;
+}
+
+/* Candidate group names for a suggestion about the unknown |group|. */
+static bool
+fail_unknown_group(ctx *c, const char *group)
+{
+  const char *cands[16];
+  size_t n = 0;
+  char *pop = NULL, *ev = NULL;
+  for (size_t i = 0; fixed_groups[i]; i++)
+    cands[n++] = fixed_groups[i];
+  const char *dot = strchr(group, '.');
+  if (dot && is_name(dot + 1)) {
+    pop = g_strconcat("population", dot, NULL);
+    ev = g_strconcat("event", dot, NULL);
+    cands[n++] = pop;
+    cands[n++] = ev;
+  }
+  const char *hint = suggest(group, cands, n);
+  if (hint) {
+    fail(c, SIM_SCENARIO_ERROR_UNKNOWN, group, NULL, "unknown group, did you mean [%s]?", hint);
+  } else if (g_str_has_prefix(group, "population.") || g_str_has_prefix(group, "event.")) {
+    fail(c, SIM_SCENARIO_ERROR_UNKNOWN, group, NULL,
+         "unknown group: the name after the dot must be one segment of letters, digits, "
+         "'-' and '_'");
+  } else {
+    fail(c, SIM_SCENARIO_ERROR_UNKNOWN, group, NULL,
+         "unknown group (known groups: run, network, protocol.peer, protocol.crypto, "
+         "population.NAME, event.NAME, metrics, expect, sweep)");
+  }
+  g_free(pop);
+  g_free(ev);
+  return false;
+}
+
+/* Value of |group|/|key| as text (newly allocated), or NULL if absent.
+ * Invalid escapes or UTF-8 fail with an error (and *|bad| set). */
+static char *
+get_text(ctx *c, const char *group, const char *key, bool *bad)
+{
+  *bad = false;
+  if (!g_key_file_has_key(c->kf, group, key, NULL))
+    return NULL;
+  GError *e = NULL;
+  char *text = g_key_file_get_string(c->kf, group, key, &e);
+  if (!text) {
+    char *bytes = g_key_file_get_value(c->kf, group, key, NULL);
+    char *raw = bytes ? g_utf8_make_valid(bytes, -1) : NULL;
+    g_free(bytes);
+    fail(c, SIM_SCENARIO_ERROR_VALUE, group, key, "found '%s', expected UTF-8 text "
+         "without invalid escapes (%s)", raw ? raw : "", e->message);
+    g_free(raw);
+    g_error_free(e);
+    *bad = true;
+    return NULL;
+  }
+  return g_strstrip(text);
+}
+
+/* The action of event |group| if its action key is present and valid:
+ * >= 0; -1 if absent; -2 after an error. */
+static int
+event_action(ctx *c, const char *group)
+{
+  bool bad;
+  char *text = get_text(c, group, "action", &bad);
+  if (bad)
+    return -2;
+  if (!text)
+    return -1;
+  pval v;
+  char *exp = NULL;
+  int r;
+  if (parse_value(V_ACTION, 0, text, &v, &exp)) {
+    r = (int)v.u;
+  } else {
+    fail_value(c, group, "action", text, exp);
+    r = -2;
+  }
+  g_free(exp);
+  g_free(text);
+  return r;
+}
+
+static bool
+key_belongs(const skey *k, int action)
+{
+  return !k->actions || (action >= 0 && (k->actions & (1u << action)));
+}
+
+/* Step 3 for one group: known keys with well-formed values, required keys present. */
+static bool
+check_group(ctx *c, const char *group)
+{
+  const char *pattern = group_pattern(group);
+  if (!pattern)
+    return fail_unknown_group(c, group);
+  bool is_event = strcmp(pattern, "event.*") == 0;
+  int action = -1;
+  if (is_event) {
+    action = event_action(c, group);
+    if (action == -2)
+      return false;
+  }
+
+  gsize n_keys = 0;
+  char **keys = g_key_file_get_keys(c->kf, group, &n_keys, NULL);
+  bool ok = true;
+  for (gsize i = 0; ok && i < n_keys; i++) {
+    const char *key = keys[i];
+    const skey *k = find_key(pattern, key);
+    if (!k) {
+      ok = fail_unknown_key(c, group, pattern, key);
+      break;
+    }
+    if (is_event && action >= 0 && !key_belongs(k, action)) {
+      size_t n;
+      const char **names = key_names(pattern, action, &n);
+      char *all = join_names(names, n);
+      ok = fail(c, SIM_SCENARIO_ERROR_UNKNOWN, group, key,
+                "not a key of action '%s' (keys of %s: %s)", kw_name(kw_action, (unsigned)action),
+                kw_name(kw_action, (unsigned)action), all);
+      g_free(all);
+      g_free(names);
+      break;
+    }
+    bool bad;
+    char *text = get_text(c, group, key, &bad);
+    if (bad) {
+      ok = false;
+      break;
+    }
+    if (k->type == V_EXPECT) {
+      sim_expect e;
+      const char *why = NULL;
+      if (!sim_expect_parse(key, text, &e, &why))
+        ok = fail_value(c, group, key, text, why);
+      else
+        sim_expect_clear(&e);
+    } else if (k->type != V_SWEEP) {
+      pval v;
+      char *exp = NULL;
+      if (!parse_value(k->type, k->flags, text, &v, &exp))
+        ok = fail_value(c, group, key, text, exp);
+      pval_clear(&v);
+      g_free(exp);
+    }
+    g_free(text);
+  }
+  g_strfreev(keys);
+  if (!ok)
+    return false;
+
+  for (size_t i = 0; i < G_N_ELEMENTS(schema); i++) {
+    const skey *k = &schema[i];
+    if (strcmp(k->group, pattern) != 0 || !(k->flags & F_REQUIRED))
+      continue;
+    if (is_event && k->actions && !key_belongs(k, action))
+      continue;
+    if (!g_key_file_has_key(c->kf, group, k->key, NULL))
+      return fail_missing(c, group, k);
+  }
+  return true;
+}
+
+/*
+ * Value of |key| in |group| (pattern |pattern|), parsed: the file's value
+ * if present (already checked by check_group), else the schema default.
+ * Returns true if the key is present in the file.  Without either, |out|
+ * is zeroed.
+ */
+static bool
+get_val(ctx *c, const char *group, const char *pattern, const char *key, pval *out)
+{
+  const skey *k = find_key(pattern, key);
+  g_assert(k && k->type != V_EXPECT && k->type != V_SWEEP);
+  bool bad;
+  char *text = get_text(c, group, key, &bad);
+  g_assert(!bad); /* checked in step 3 */
+  const char *src = text ? text : k->def;
+  memset(out, 0, sizeof *out);
+  if (src) {
+    char *exp = NULL;
+    bool ok = parse_value(k->type, k->flags, src, out, &exp);
+    if (!ok)
+      g_error("scenario schema: value '%s' of [%s] %s does not parse: %s", src, group, key, exp);
+  }
+  g_free(text);
+  return text != NULL;
+}
+
+static bool
+has(ctx *c, const char *group, const char *key)
+{
+  return g_key_file_has_key(c->kf, group, key, NULL);
+}
+
+/* Store a parsed value of |k| into the pl_config field it names. */
+static void
+store_cfg(const skey *k, const pval *v, pl_config *cfg)
+{
+  g_assert(k->cfg_off >= 0);
+  char *base = (char *)cfg + k->cfg_off;
+  switch (k->type) {
+  case V_VERSION:
+    cfg->version_major = (uint8_t)(v->u >> 8);
+    cfg->version_minor = (uint8_t)(v->u & 0xff);
+    break;
+  case V_U8: *(uint8_t *)base = (uint8_t)v->u; break;
+  case V_U16: *(uint16_t *)base = (uint16_t)v->u; break;
+  case V_FEATURES: *(uint32_t *)base = (uint32_t)v->u; break;
+  case V_DURATION: *(pl_time_ns *)base = v->u; break;
+  case V_EVICTION: *(pl_eviction *)base = (pl_eviction)v->u; break;
+  default: g_assert_not_reached();
+  }
+}
+
+/* Apply every pl_config key of |pattern| present in |group| to |cfg|. */
+static void
+apply_cfg(ctx *c, const char *group, const char *pattern, pl_config *cfg)
+{
+  for (size_t i = 0; i < G_N_ELEMENTS(schema); i++) {
+    const skey *k = &schema[i];
+    if (strcmp(k->group, pattern) != 0 || k->cfg_off < 0 || !has(c, group, k->key))
+      continue;
+    pval v;
+    get_val(c, group, pattern, k->key, &v);
+    store_cfg(k, &v, cfg);
+    pval_clear(&v);
+  }
+}
+
+/* Cross-key checks of a protocol configuration set in |group|. */
+static bool
+check_cfg(ctx *c, const char *group, const pl_config *cfg)
+{
+  if (cfg->version_minor_min > cfg->version_minor)
+    return fail(c, SIM_SCENARIO_ERROR_CONFLICT, group, "min_minor",
+                "found '%u', expected at most the minor version of 'version' (%u.%u)",
+                cfg->version_minor_min, cfg->version_major, cfg->version_minor);
+  if (cfg->target_peers > cfg->max_peers)
+    return fail(c, SIM_SCENARIO_ERROR_CONFLICT, group, "target_peers",
+                "found '%u', expected at most 'max_peers' (%u)", cfg->target_peers,
+                cfg->max_peers);
+  return true;
+}
+
+/* ---------------------------------------------------------- build steps */
+
+static char *
+default_name(const char *path)
+{
+  char *base = g_path_get_basename(path);
+  if (g_str_has_suffix(base, ".ini") && strlen(base) > 4)
+    base[strlen(base) - 4] = '\0';
+  return base;
+}
+
+static bool
+build_run(ctx *c)
+{
+  sim_scenario *s = c->s;
+  pval v;
+  bool bad;
+  s->name = get_text(c, "run", "name", &bad);
+  if (!s->name)
+    s->name = default_name(c->path);
+  s->description = get_text(c, "run", "description", &bad);
+  get_val(c, "run", "run", "seed", &v);
+  s->seed = v.u;
+  get_val(c, "run", "run", "duration", &v);
+  s->duration_ns = v.u;
+  get_val(c, "run", "run", "sample_interval", &v);
+  s->sample_interval_ns = v.u;
+  return true;
+}
+
+static bool
+build_network(ctx *c)
+{
+  sim_scenario *s = c->s;
+  const char *g = "network";
+  pval v;
+  get_val(c, g, g, "latency", &v);
+  s->net.latency = v.dist;
+  get_val(c, g, g, "jitter", &v);
+  s->net.jitter = v.dist;
+  get_val(c, g, g, "loss", &v);
+  s->net.loss = v.d;
+  get_val(c, g, g, "upload", &v);
+  s->net_defaults.up_bps = v.u;
+  get_val(c, g, g, "download", &v);
+  s->net_defaults.down_bps = v.u;
+  get_val(c, g, g, "header_bytes", &v);
+  s->net.header_bytes = (uint32_t)v.u;
+  get_val(c, g, g, "nat_share", &v);
+  s->nat_share = v.d;
+  get_val(c, g, g, "nat_timeout", &v);
+  s->net.nat_timeout_ns = v.u;
+
+  get_val(c, g, g, "regions", &v);
+  uint32_t n = v.n;
+  s->region_names = v.strv ? v.strv : g_new0(char *, 1);
+  v.strv = NULL;
+  if (n == 0) {
+    if (has(c, g, "region_weights"))
+      return fail(c, SIM_SCENARIO_ERROR_CONFLICT, g, "region_weights",
+                  "found weights, expected none without 'regions'");
+    if (has(c, g, "region_latency"))
+      return fail(c, SIM_SCENARIO_ERROR_CONFLICT, g, "region_latency",
+                  "found a matrix, expected none without 'regions'");
+    return true;
+  }
+
+  s->region_weights = g_new0(double, n);
+  if (get_val(c, g, g, "region_weights", &v)) {
+    if (v.n != n) {
+      uint32_t found = v.n;
+      pval_clear(&v);
+      return fail(c, SIM_SCENARIO_ERROR_CONFLICT, g, "region_weights",
+                  "found %u weights, expected %u (one per region in 'regions')", found, n);
+    }
+    double sum = 0.0;
+    for (uint32_t i = 0; i < n; i++)
+      sum += v.nums[i];
+    for (uint32_t i = 0; i < n; i++)
+      s->region_weights[i] = v.nums[i] / sum;
+    pval_clear(&v);
+  } else {
+    for (uint32_t i = 0; i < n; i++)
+      s->region_weights[i] = 1.0 / n;
+  }
+
+  if (get_val(c, g, g, "region_latency", &v)) {
+    if (v.n != n) {
+      uint32_t rows = v.n;
+      pval_clear(&v);
+      return fail(c, SIM_SCENARIO_ERROR_CONFLICT, g, "region_latency",
+                  "found a %ux%u matrix, expected %ux%u (one row and column per region "
+                  "in 'regions')", rows, rows, n, n);
+    }
+    s->region_latency = v.matrix;
+    v.matrix = NULL;
+    pval_clear(&v);
+  } else {
+    s->region_latency = g_new(sim_dist, (size_t)n * n);
+    for (size_t i = 0; i < (size_t)n * n; i++)
+      s->region_latency[i] = s->net.latency;
+  }
+  s->net.n_regions = n;
+  s->net.region_latency = s->region_latency;
+  return true;
+}
+
+static bool
+build_protocol(ctx *c)
+{
+  sim_scenario *s = c->s;
+  pval v;
+  pl_config_defaults(&s->protocol);
+  apply_cfg(c, "protocol.peer", "protocol.peer", &s->protocol);
+  apply_cfg(c, "protocol.crypto", "protocol.crypto", &s->protocol);
+  get_val(c, "protocol.peer", "protocol.peer", "bootstrap", &v);
+  s->bootstrap_count = (uint32_t)v.u;
+  get_val(c, "protocol.crypto", "protocol.crypto", "sigcache_capacity", &v);
+  s->sigcache_capacity = (uint32_t)v.u;
+  if (!check_cfg(c, "protocol.peer", &s->protocol))
+    return false;
+  return true;
+}
+
+static int
+region_index(const sim_scenario *s, const char *name)
+{
+  for (uint32_t i = 0; i < s->net.n_regions; i++)
+    if (strcmp(s->region_names[i], name) == 0)
+      return (int)i;
+  return -1;
+}
+
+static bool
+build_populations(ctx *c, char **group_names)
+{
+  sim_scenario *s = c->s;
+  const char *pat = "population.*";
+  uint32_t n = 0;
+  for (size_t i = 0; group_names[i]; i++)
+    if (g_strcmp0(group_pattern(group_names[i]), pat) == 0)
+      n++;
+  if (n == 0)
+    return fail(c, SIM_SCENARIO_ERROR_MISSING, "population.NAME", "count",
+                "missing, expected at least one [population.NAME] group with a count");
+  s->populations = g_new0(sim_population, n);
+  s->n_populations = n;
+  uint64_t total = 0;
+  uint32_t p = 0;
+  for (size_t i = 0; group_names[i]; i++) {
+    const char *g = group_names[i];
+    if (g_strcmp0(group_pattern(g), pat) != 0)
+      continue;
+    sim_population *pop = &s->populations[p++];
+    pval v;
+    pop->name = g_strdup(g + strlen("population."));
+    get_val(c, g, pat, "count", &v);
+    pop->count = (uint32_t)v.u;
+    pop->first = (uint32_t)total;
+    total += pop->count;
+    if (total >= UINT32_MAX)
+      return fail(c, SIM_SCENARIO_ERROR_VALUE, g, "count",
+                  "found '%u', expected the populations to total fewer than %u nodes",
+                  pop->count, UINT32_MAX);
+    get_val(c, g, pat, "role", &v);
+    pop->roles = (uint32_t)v.u;
+    get_val(c, g, pat, "behaviour", &v);
+    pop->behaviour = (sim_behaviour)v.u;
+    get_val(c, g, pat, "join_at", &v);
+    pop->join_at = v.dist;
+
+    pop->config = s->protocol;
+    apply_cfg(c, g, pat, &pop->config);
+    pop->config.roles = pop->roles;
+    pop->config.bootstrap = NULL;
+    pop->config.n_bootstrap = 0;
+    if (!check_cfg(c, g, &pop->config))
+      return false;
+
+    pop->net = s->net_defaults;
+    if (get_val(c, g, pat, "upload", &v))
+      pop->net.up_bps = v.u;
+    if (get_val(c, g, pat, "download", &v))
+      pop->net.down_bps = v.u;
+    pop->net.region = 0;
+    pop->net.nat = false;
+    pop->nat_share = s->nat_share;
+    if (get_val(c, g, pat, "nat_share", &v))
+      pop->nat_share = v.d;
+
+    pop->region = -1;
+    bool bad;
+    char *region = get_text(c, g, "region", &bad);
+    if (region) {
+      pop->region = region_index(s, region);
+      if (pop->region < 0) {
+        if (s->net.n_regions == 0) {
+          fail(c, SIM_SCENARIO_ERROR_CONFLICT, g, "region",
+               "found '%s', expected no region: [network] regions is not set", region);
+        } else {
+          char *all = join_names((const char **)s->region_names, s->net.n_regions);
+          const char *hint = suggest(region, (const char *const *)s->region_names,
+                                     s->net.n_regions);
+          fail(c, SIM_SCENARIO_ERROR_VALUE, g, "region",
+               "found '%s', expected one of the [network] regions: %s%s%s%s", region, all,
+               hint ? "; did you mean '" : "", hint ? hint : "", hint ? "'?" : "");
+          g_free(all);
+        }
+        g_free(region);
+        return false;
+      }
+      g_free(region);
+    }
+  }
+  s->total_nodes = (uint32_t)total;
+  return true;
+}
+
+typedef struct event_order {
+  uint64_t at_ns;  /* time */
+  uint32_t index;  /* file order */
+} event_order;
+
+static int
+cmp_event_order(const void *a, const void *b)
+{
+  const event_order *x = a, *y = b;
+  if (x->at_ns != y->at_ns)
+    return x->at_ns < y->at_ns ? -1 : 1;
+  return x->index < y->index ? -1 : x->index > y->index;
+}
+
+static bool
+build_events(ctx *c, char **group_names)
+{
+  sim_scenario *s = c->s;
+  const char *pat = "event.*";
+  uint32_t n = 0;
+  for (size_t i = 0; group_names[i]; i++)
+    if (g_strcmp0(group_pattern(group_names[i]), pat) == 0)
+      n++;
+  if (n == 0)
+    return true;
+  sim_event_spec *ev = g_new0(sim_event_spec, n);
+  s->events = ev;
+  s->n_events = n;
+  uint32_t e = 0;
+  for (size_t i = 0; group_names[i]; i++) {
+    const char *g = group_names[i];
+    if (g_strcmp0(group_pattern(g), pat) != 0)
+      continue;
+    sim_event_spec *x = &ev[e++];
+    pval v;
+    x->name = g_strdup(g + strlen("event."));
+    get_val(c, g, pat, "action", &v);
+    x->action = (sim_action)v.u;
+    get_val(c, g, pat, "at", &v);
+    x->at_ns = v.u;
+    if (x->at_ns > s->duration_ns) {
+      bool bad;
+      char *at = get_text(c, g, "at", &bad);
+      char *dur = get_text(c, "run", "duration", &bad);
+      fail(c, SIM_SCENARIO_ERROR_CONFLICT, g, "at",
+           "found '%s', expected a time within the run ([run] duration = %s)", at, dur);
+      g_free(at);
+      g_free(dur);
+      return false;
+    }
+
+    bool bad;
+    char *target = get_text(c, g, "target", &bad);
+    x->target = -1;
+    if (target && strcmp(target, "all") != 0) {
+      for (uint32_t p = 0; p < s->n_populations; p++)
+        if (strcmp(s->populations[p].name, target) == 0)
+          x->target = (int)p;
+      if (x->target < 0) {
+        const char **names = g_new0(const char *, s->n_populations + 2);
+        names[0] = "all";
+        for (uint32_t p = 0; p < s->n_populations; p++)
+          names[p + 1] = s->populations[p].name;
+        char *all = join_names(names, s->n_populations + 1);
+        const char *hint = suggest(target, names, s->n_populations + 1);
+        fail(c, SIM_SCENARIO_ERROR_VALUE, g, "target",
+             "found '%s', expected a population name or all (one of: %s)%s%s%s", target, all,
+             hint ? "; did you mean '" : "", hint ? hint : "", hint ? "'?" : "");
+        g_free(all);
+        g_free(names);
+        g_free(target);
+        return false;
+      }
+    }
+    g_free(target);
+
+    get_val(c, g, pat, "fraction", &v);
+    x->fraction = v.d;
+    bool has_count = get_val(c, g, pat, "count", &v);
+    x->count = (uint32_t)v.u;
+    if (has_count && x->count > 0 && has(c, g, "fraction"))
+      return fail(c, SIM_SCENARIO_ERROR_CONFLICT, g, "count",
+                  "found '%u' together with 'fraction', expected only one of them", x->count);
+    uint32_t size = x->target >= 0 ? s->populations[x->target].count : s->total_nodes;
+    if (x->count > size)
+      return fail(c, SIM_SCENARIO_ERROR_CONFLICT, g, "count",
+                  "found '%u', expected at most the %u nodes of the target", x->count, size);
+
+    switch (x->action) {
+    case SIM_ACTION_PARTITION:
+      get_val(c, g, pat, "fractions", &v);
+      x->fractions = v.nums;
+      x->n_fractions = v.n;
+      break;
+    case SIM_ACTION_CHURN:
+      get_val(c, g, pat, "session", &v);
+      x->session = v.dist;
+      get_val(c, g, pat, "downtime", &v);
+      x->downtime = v.dist;
+      break;
+    case SIM_ACTION_COMMAND:
+      get_val(c, g, pat, "command", &v);
+      x->command = (pl_command_kind)v.u;
+      get_val(c, g, pat, "every", &v);
+      x->every_ns = v.u;
+      break;
+    default:
+      break;
+    }
+    if (x->action == SIM_ACTION_CHURN || x->action == SIM_ACTION_COMMAND) {
+      if (get_val(c, g, pat, "until", &v)) {
+        x->until_ns = v.u;
+        if (x->until_ns <= x->at_ns) {
+          char *until = get_text(c, g, "until", &bad);
+          char *at = get_text(c, g, "at", &bad);
+          fail(c, SIM_SCENARIO_ERROR_CONFLICT, g, "until",
+               "found '%s', expected a time after 'at' (%s)", until, at);
+          g_free(until);
+          g_free(at);
+          return false;
+        }
+      }
+    }
+  }
+
+  /* sort by (at, file order) */
+  event_order *order = g_new(event_order, n);
+  for (uint32_t i = 0; i < n; i++)
+    order[i] = (event_order){ ev[i].at_ns, i };
+  qsort(order, n, sizeof *order, cmp_event_order);
+  sim_event_spec *sorted = g_new(sim_event_spec, n);
+  for (uint32_t i = 0; i < n; i++)
+    sorted[i] = ev[order[i].index];
+  g_free(order);
+  g_free(ev);
+  s->events = sorted;
+  return true;
+}
+
+static bool
+build_expects(ctx *c)
+{
+  sim_scenario *s = c->s;
+  if (!g_key_file_has_group(c->kf, "expect"))
+    return true;
+  gsize n = 0;
+  char **keys = g_key_file_get_keys(c->kf, "expect", &n, NULL);
+  s->expects = g_new0(sim_expect, n ? n : 1);
+  for (gsize i = 0; i < n; i++) {
+    bool bad;
+    char *text = get_text(c, "expect", keys[i], &bad);
+    const char *why = NULL;
+    bool ok = sim_expect_parse(keys[i], text, &s->expects[i], &why);
+    g_assert(ok); /* checked in step 3 */
+    s->n_expects++;
+    g_free(text);
+  }
+  g_strfreev(keys);
+  return true;
+}
+
+/* Is |t| a numeric type that range() can produce? */
+static bool
+rangeable(vtype t)
+{
+  switch (t) {
+  case V_SEED: case V_DURATION: case V_SIZE32: case V_BANDWIDTH: case V_RATIO:
+  case V_U8: case V_U16: case V_U32:
+    return true;
+  default:
+    return false;
+  }
+}
+
+static sim_unit
+vtype_unit(vtype t)
+{
+  switch (t) {
+  case V_DURATION: return SIM_UNIT_DURATION;
+  case V_SIZE32: return SIM_UNIT_SIZE;
+  case V_BANDWIDTH: return SIM_UNIT_BANDWIDTH;
+  case V_RATIO: return SIM_UNIT_RATIO;
+  default: return SIM_UNIT_COUNT;
+  }
+}
+
+/* Text of an integer value of |t| in its base unit. */
+static char *
+format_int(vtype t, uint64_t u)
+{
+  switch (t) {
+  case V_DURATION: {
+    char buf[64];
+    sim_units_format((double)u, SIM_UNIT_DURATION, buf, sizeof buf);
+    uint64_t back;
+    if (sim_units_parse_u64(buf, SIM_UNIT_DURATION, &back) && back == u)
+      return g_strdup(buf);
+    return g_strdup_printf("%" PRIu64 "ns", u);
+  }
+  case V_SIZE32: return g_strdup_printf("%" PRIu64 "B", u);
+  case V_BANDWIDTH: return g_strdup_printf("%" PRIu64 "bit", u);
+  default: return g_strdup_printf("%" PRIu64, u);
+  }
+}
+
+/*
+ * Expand "range(lo, hi, step)" for key type |t| into |values|.  Returns
+ * false with *|why| (newly allocated) on a malformed range.
+ */
+static bool
+expand_range(vtype t, const char *text, GPtrArray *values, char **why)
+{
+  const char *p = text + strlen("range(");
+  size_t len = strlen(p);
+  char *inner = NULL;
+  char **args = NULL;
+  bool ok = len > 0 && p[len - 1] == ')';
+  if (ok) {
+    inner = g_strndup(p, len - 1);
+    args = g_strsplit(inner, ",", -1);
+    ok = g_strv_length(args) == 3;
+  }
+  if (ok) {
+    for (int i = 0; i < 3; i++)
+      g_strstrip(args[i]);
+    if (t == V_RATIO) {
+      double lo, hi, step;
+      ok = sim_units_parse(args[0], SIM_UNIT_NONE, &lo) &&
+           sim_units_parse(args[1], SIM_UNIT_NONE, &hi) &&
+           sim_units_parse(args[2], SIM_UNIT_NONE, &step) && step > 0 && lo <= hi &&
+           (hi - lo) / step < MAX_SWEEP_VALUES;
+      for (uint32_t i = 0; ok; i++) {
+        double x = lo + step * i;
+        if (x > hi + step * 1e-9)
+          break;
+        char buf[G_ASCII_DTOSTR_BUF_SIZE];
+        g_ascii_formatd(buf, sizeof buf, "%.12g", x);
+        g_ptr_array_add(values, g_strdup(buf));
+      }
+    } else {
+      sim_unit unit = vtype_unit(t);
+      uint64_t lo, hi, step;
+      if (t == V_SEED) {
+        guint64 a, b, d;
+        ok = g_ascii_string_to_unsigned(args[0], 10, 0, G_MAXUINT64, &a, NULL) &&
+             g_ascii_string_to_unsigned(args[1], 10, 0, G_MAXUINT64, &b, NULL) &&
+             g_ascii_string_to_unsigned(args[2], 10, 0, G_MAXUINT64, &d, NULL);
+        lo = a, hi = b, step = d;
+      } else {
+        ok = sim_units_parse_u64(args[0], unit, &lo) && sim_units_parse_u64(args[1], unit, &hi) &&
+             sim_units_parse_u64(args[2], unit, &step);
+      }
+      ok = ok && step > 0 && lo <= hi && (hi - lo) / step < MAX_SWEEP_VALUES;
+      for (uint64_t x = lo; ok; x += step) {
+        g_ptr_array_add(values, format_int(t, x));
+        if (hi - x < step)
+          break;
+      }
+    }
+  }
+  if (!ok) {
+    char *exp = vtype_expected(t, 0);
+    *why = g_strdup_printf("range(lo, hi, step) with lo <= hi, step > 0, at most %u values, "
+                           "each %s", MAX_SWEEP_VALUES, exp);
+    g_free(exp);
+  }
+  g_strfreev(args);
+  g_free(inner);
+  return ok;
+}
+
+/*
+ * Resolve "group.key" against the known groups: the group is the longest
+ * dotted prefix that is a fixed group or a pattern group with one name
+ * segment.  Returns false if no prefix is a group.
+ */
+static bool
+resolve_dotted(const char *dotted, char **group, char **key)
+{
+  for (const char *dot = strrchr(dotted, '.'); dot && dot > dotted;) {
+    char *g = g_strndup(dotted, (size_t)(dot - dotted));
+    if (group_pattern(g) && dot[1]) {
+      *group = g;
+      *key = g_strdup(dot + 1);
+      return true;
+    }
+    g_free(g);
+    const char *prev = dot - 1;
+    while (prev >= dotted && *prev != '.')
+      prev--;
+    dot = prev >= dotted ? prev : NULL;
+  }
+  return false;
+}
+
+static bool
+build_sweep(ctx *c)
+{
+  sim_scenario *s = c->s;
+  pval v;
+  get_val(c, "sweep", "sweep", "seeds", &v);
+  s->sweep_seeds = (uint32_t)v.u;
+  if (!g_key_file_has_group(c->kf, "sweep"))
+    return true;
+  gsize n = 0;
+  char **keys = g_key_file_get_keys(c->kf, "sweep", &n, NULL);
+  s->sweep = g_new0(sim_sweep_param, n ? n : 1);
+  bool ok = true;
+  for (gsize i = 0; ok && i < n; i++) {
+    const char *dotted = keys[i];
+    if (strcmp(dotted, "seeds") == 0)
+      continue;
+    char *group = NULL, *key = NULL;
+    const char *pattern = NULL;
+    const skey *k = NULL;
+    if (!resolve_dotted(dotted, &group, &key)) {
+      ok = fail(c, SIM_SCENARIO_ERROR_UNKNOWN, "sweep", dotted,
+                "unknown parameter: expected GROUP.KEY with GROUP one of run, network, "
+                "protocol.peer, protocol.crypto, population.NAME, event.NAME, metrics");
+    } else if ((pattern = group_pattern(group)) && (strcmp(pattern, "sweep") == 0 ||
+                                                    strcmp(pattern, "expect") == 0)) {
+      ok = fail(c, SIM_SCENARIO_ERROR_UNKNOWN, "sweep", dotted,
+                "[%s] keys cannot be swept", group);
+    } else if (strchr(pattern, '*') && !g_key_file_has_group(c->kf, group)) {
+      ok = fail(c, SIM_SCENARIO_ERROR_UNKNOWN, "sweep", dotted,
+                "unknown group [%s]: not in the file", group);
+    } else if (!(k = find_key(pattern, key))) {
+      size_t nn;
+      const char **names = key_names(pattern, -1, &nn);
+      const char *hint = suggest(key, names, nn);
+      ok = fail(c, SIM_SCENARIO_ERROR_UNKNOWN, "sweep", dotted,
+                "unknown key '%s' in [%s]%s%s%s", key, group, hint ? ", did you mean '" : "",
+                hint ? hint : "", hint ? "'?" : "");
+      g_free(names);
+    } else if (strcmp(pattern, "event.*") == 0 && !key_belongs(k, event_action(c, group))) {
+      ok = fail(c, SIM_SCENARIO_ERROR_UNKNOWN, "sweep", dotted,
+                "'%s' is not a key of this event's action", key);
+    } else if (k->type == V_MATRIX) {
+      ok = fail(c, SIM_SCENARIO_ERROR_UNKNOWN, "sweep", dotted, "'%s' cannot be swept", key);
+    }
+
+    GPtrArray *values = g_ptr_array_new_with_free_func(g_free);
+    bool bad;
+    char *text = ok ? get_text(c, "sweep", dotted, &bad) : NULL;
+    if (ok) {
+      char *why = NULL;
+      char *stripped = g_strstrip(g_strdup(text));
+      if (g_str_has_prefix(stripped, "range(")) {
+        if (!rangeable(k->type)) {
+          ok = fail(c, SIM_SCENARIO_ERROR_VALUE, "sweep", dotted,
+                    "found '%s', expected a list of values (range() is only for keys whose "
+                    "values are numbers)", text);
+        } else if (!expand_range(k->type, stripped, values, &why)) {
+          ok = fail_value(c, "sweep", dotted, text, why);
+        }
+      } else {
+        char **parts = split_top(stripped, strchr(stripped, ';') ? ';' : ',');
+        for (size_t j = 0; parts && parts[j]; j++)
+          g_ptr_array_add(values, g_strdup(parts[j]));
+        g_strfreev(parts);
+      }
+      g_free(stripped);
+      g_free(why);
+      if (ok && values->len == 0)
+        ok = fail_value(c, "sweep", dotted, text, "a list of at least one value");
+    }
+    for (guint j = 0; ok && j < values->len; j++) {
+      pval pv;
+      char *exp = NULL;
+      const char *val = g_ptr_array_index(values, j);
+      if (!parse_value(k->type, k->flags, val, &pv, &exp)) {
+        char *msg = g_strdup_printf("%s (for [%s] %s)", exp, group, key);
+        ok = fail_value(c, "sweep", dotted, val, msg);
+        g_free(msg);
+      }
+      pval_clear(&pv);
+      g_free(exp);
+    }
+    if (ok) {
+      sim_sweep_param *sp = &s->sweep[s->n_sweep++];
+      sp->group = g_strdup(group);
+      sp->key = g_strdup(key);
+      g_ptr_array_add(values, NULL);
+      sp->values = (char **)g_ptr_array_free(values, FALSE);
+    } else {
+      g_ptr_array_free(values, TRUE);
+    }
+    g_free(text);
+    g_free(group);
+    g_free(key);
+  }
+  g_strfreev(keys);
+  return ok;
+}
+
+/* ------------------------------------------------------------ overrides */
+
+/* Dot-separated non-empty segments of [A-Za-z0-9_-]. */
+static bool
+is_dotted_name(const char *s)
+{
+  char **parts = g_strsplit(s, ".", -1);
+  bool ok = parts[0] != NULL;
+  for (size_t i = 0; ok && parts[i]; i++)
+    ok = is_name(parts[i]);
+  g_strfreev(parts);
+  return ok;
+}
+
+static bool
+apply_override(ctx *c, const char *arg)
+{
+  const char *eq = strchr(arg, '=');
+  char *lhs = eq ? g_strstrip(g_strndup(arg, (size_t)(eq - arg))) : NULL;
+  char *group = NULL, *key = NULL;
+  bool ok = true;
+  if (!eq || !strchr(lhs, '.') || !is_dotted_name(lhs)) {
+    ok = fail(c, SIM_SCENARIO_ERROR_OVERRIDE, NULL, NULL,
+              "--set '%s': expected group.key=value, e.g. network.loss=0.01", arg);
+  } else if (!resolve_dotted(lhs, &group, &key)) {
+    ok = fail(c, SIM_SCENARIO_ERROR_OVERRIDE, NULL, NULL,
+              "--set '%s': no known group in '%s', expected group.key=value with group one "
+              "of run, network, protocol.peer, protocol.crypto, population.NAME, event.NAME, "
+              "metrics, expect, sweep", arg, lhs);
+  } else {
+    const char *pattern = group_pattern(group);
+    if (!find_key(pattern, key)) {
+      size_t n;
+      const char **names = key_names(pattern, -1, &n);
+      const char *hint = suggest(key, names, n);
+      ok = fail(c, SIM_SCENARIO_ERROR_UNKNOWN, group, NULL,
+                "unknown key '%s'%s%s%s (in --set '%s')", key, hint ? ", did you mean '" : "",
+                hint ? hint : "", hint ? "'?" : "", arg);
+      g_free(names);
+    } else {
+      char *value = g_strstrip(g_strdup(eq + 1));
+      g_key_file_set_string(c->kf, group, key, value);
+      g_free(value);
+      origin o = { group, key, g_strdup(arg) };
+      g_array_append_val(c->origins, o);
+      group = key = NULL;
+    }
+  }
+  g_free(lhs);
+  g_free(group);
+  g_free(key);
+  return ok;
+}
+
+static void
+origin_clear(gpointer p)
+{
+  origin *o = p;
+  g_free(o->group);
+  g_free(o->key);
+  g_free(o->text);
+}
+
+/* Line (1-based) of a key-file syntax error in |text|: the first line
+ * whose prefix no longer parses. */
+static unsigned
+syntax_error_line(const char *text)
+{
+  unsigned line = 1;
+  for (const char *p = text;; line++) {
+    const char *nl = strchr(p, '\n');
+    size_t len = nl ? (size_t)(nl - text) + 1 : strlen(text);
+    GKeyFile *kf = g_key_file_new();
+    char *prefix = g_strndup(text, len);
+    bool ok = g_key_file_load_from_data(kf, prefix, len, G_KEY_FILE_NONE, NULL);
+    g_free(prefix);
+    g_key_file_free(kf);
+    if (!ok || !nl)
+      return line;
+    p = nl + 1;
+  }
+}
+
+/* ---------------------------------------------------------------- public */
+
+sim_scenario *
+sim_scenario_load_data(const char *text, const char *display_name,
+                       const char *const *overrides, const uint64_t *seed_override,
+                       GError **error)
+{
+  g_return_val_if_fail(text != NULL, NULL);
+  g_return_val_if_fail(error == NULL || *error == NULL, NULL);
+  if (!display_name)
+    display_name = "<string>";
+
+  ctx c = { .path = display_name, .error = error };
+  c.origins = g_array_new(FALSE, TRUE, sizeof(origin));
+  g_array_set_clear_func(c.origins, origin_clear);
+  c.kf = g_key_file_new();
+  c.s = g_new0(sim_scenario, 1);
+  c.s->path = g_strdup(display_name);
+  bool ok = true;
+
+  GError *e = NULL;
+  if (!g_key_file_load_from_data(c.kf, text, (gsize)-1, G_KEY_FILE_KEEP_COMMENTS, &e)) {
+    ok = fail(&c, SIM_SCENARIO_ERROR_READ, NULL, NULL, "line %u: not a valid key file: %s",
+              syntax_error_line(text), e->message);
+    g_error_free(e);
+  }
+  for (size_t i = 0; ok && overrides && overrides[i]; i++)
+    ok = apply_override(&c, overrides[i]);
+  if (ok && seed_override)
+    g_key_file_set_uint64(c.kf, "run", "seed", *seed_override);
+
+  char **group_names = ok ? g_key_file_get_groups(c.kf, NULL) : NULL;
+  for (size_t i = 0; ok && group_names[i]; i++)
+    ok = check_group(&c, group_names[i]);
+  /* required keys of fixed groups absent from the file */
+  for (size_t i = 0; ok && i < G_N_ELEMENTS(schema); i++) {
+    const skey *k = &schema[i];
+    if ((k->flags & F_REQUIRED) && !strchr(k->group, '*') &&
+        !g_key_file_has_group(c.kf, k->group))
+      ok = fail_missing(&c, k->group, k);
+  }
+
+  ok = ok && build_run(&c) && build_network(&c) && build_protocol(&c) &&
+       build_populations(&c, group_names) && build_events(&c, group_names);
+  if (ok) {
+    pval v;
+    get_val(&c, "metrics", "metrics", "include", &v);
+    c.s->metrics_include = v.strv ? v.strv : g_new0(char *, 1);
+  }
+  ok = ok && build_expects(&c) && build_sweep(&c);
+  if (ok)
+    c.s->text = g_key_file_to_data(c.kf, NULL, NULL);
+
+  g_strfreev(group_names);
+  g_key_file_free(c.kf);
+  g_array_free(c.origins, TRUE);
+  if (!ok) {
+    sim_scenario_free(c.s);
+    return NULL;
+  }
+  return c.s;
+}
+
+sim_scenario *
+sim_scenario_load(const char *path, const char *const *overrides,
+                  const uint64_t *seed_override, GError **error)
+{
+  g_return_val_if_fail(path != NULL, NULL);
+  char *text = NULL;
+  GError *e = NULL;
+  if (!g_file_get_contents(path, &text, NULL, &e)) {
+    g_set_error(error, SIM_SCENARIO_ERROR, SIM_SCENARIO_ERROR_READ, "%s: cannot read: %s",
+                path, e->message);
+    g_error_free(e);
+    return NULL;
+  }
+  sim_scenario *s = sim_scenario_load_data(text, path, overrides, seed_override, error);
+  g_free(text);
+  return s;
+}
+
+void
+sim_scenario_free(sim_scenario *s)
+{
+  if (!s)
+    return;
+  g_free(s->path);
+  g_free(s->text);
+  g_free(s->name);
+  g_free(s->description);
+  g_strfreev(s->region_names);
+  g_free(s->region_weights);
+  g_free(s->region_latency);
+  for (uint32_t i = 0; i < s->n_populations; i++)
+    g_free(s->populations[i].name);
+  g_free(s->populations);
+  for (uint32_t i = 0; i < s->n_events; i++) {
+    g_free(s->events[i].name);
+    g_free(s->events[i].fractions);
+  }
+  g_free(s->events);
+  g_strfreev(s->metrics_include);
+  for (uint32_t i = 0; i < s->n_expects; i++)
+    sim_expect_clear(&s->expects[i]);
+  g_free(s->expects);
+  for (uint32_t i = 0; i < s->n_sweep; i++) {
+    g_free(s->sweep[i].group);
+    g_free(s->sweep[i].key);
+    g_strfreev(s->sweep[i].values);
+  }
+  g_free(s->sweep);
+  g_free(s);
+}
+
+/* ------------------------------------------------------------ reference */
+
+/* Default of |k| as shown in the reference (newly allocated). */
+static char *
+default_text(const skey *k, const pl_config *defaults)
+{
+  if (k->flags & F_REQUIRED)
+    return g_strdup("**required**");
+  if (k->flags & F_CFG) {
+    const char *base = (const char *)defaults + k->cfg_off;
+    switch (k->type) {
+    case V_VERSION:
+      return g_strdup_printf("`%u.%u`", defaults->version_major, defaults->version_minor);
+    case V_U8: return g_strdup_printf("`%u`", *(const uint8_t *)base);
+    case V_U16: return g_strdup_printf("`%u`", *(const uint16_t *)base);
+    case V_DURATION: {
+      char *t = format_int(V_DURATION, *(const pl_time_ns *)base);
+      char *r = g_strdup_printf("`%s`", t);
+      g_free(t);
+      return r;
+    }
+    case V_EVICTION:
+      return g_strdup_printf("`%s`", kw_name(kw_eviction, *(const pl_eviction *)base));
+    case V_FEATURES: {
+      uint32_t mask = *(const uint32_t *)base;
+      GString *s = g_string_new(NULL);
+      for (const kw *f = kw_feature; f->name; f++)
+        if (mask & f->value)
+          g_string_append_printf(s, "%s%s", s->len ? ", " : "", f->name);
+      if (!s->len)
+        g_string_append(s, "none");
+      g_string_prepend_c(s, '`');
+      g_string_append_c(s, '`');
+      return g_string_free(s, FALSE);
+    }
+    default: g_assert_not_reached();
+    }
+  }
+  if (k->def)
+    return g_strdup_printf("`%s`", k->def);
+  return g_strdup(k->def_doc ? k->def_doc : "none");
+}
+
+static const char guide[] =
+  "## Writing a scenario\n"
+  "\n"
+  "A scenario is a GLib key file: `[group]` lines start groups, `key = value` lines\n"
+  "set keys, lines starting with `#` are comments. One file describes one study:\n"
+  "\n"
+  "```ini\n"
+  "[run]\n"
+  "duration = 5min\n"
+  "\n"
+  "[network]\n"
+  "latency = lognormal(40ms, 0.5)\n"
+  "loss = 0.5%\n"
+  "\n"
+  "[population.peers]\n"
+  "count = 1000\n"
+  "join_at = uniform(0s, 20s)\n"
+  "\n"
+  "[event.split]\n"
+  "at = 2min\n"
+  "action = partition\n"
+  "fractions = 0.5, 0.5\n"
+  "\n"
+  "[expect]\n"
+  "connected = peer.count.mean >= 6\n"
+  "```\n"
+  "\n"
+  "Only `[run] duration` and one `[population.NAME]` with a `count` are required;\n"
+  "every other key has the default listed below. The whole file is checked before\n"
+  "anything runs, and the first problem is reported as\n"
+  "`FILE: [group] key: found 'VALUE', expected FORM`; an unknown group or key gets a\n"
+  "\"did you mean\" suggestion when a known name is close. `peerlab validate FILE`\n"
+  "checks files without running them.\n"
+  "\n"
+  "Any key can be changed from the command line with `--set group.key=value`\n"
+  "(repeatable), e.g. `--set network.loss=1%` or `--set population.extra.count=10`,\n"
+  "which may create groups; `--seed N` replaces `[run] seed`. The results database\n"
+  "stores the scenario text as run, after these overrides.\n"
+  "\n"
+  "Lists are comma-separated (`features = peer-exchange, batching`); commas inside\n"
+  "parentheses belong to a distribution, as in\n"
+  "`region_latency = 20ms, lognormal(80ms, 0.3); lognormal(80ms, 0.3), 20ms`.\n"
+  "\n";
+
+void
+sim_scenario_write_reference(GString *out)
+{
+  g_assert(out != NULL);
+  pl_config defaults;
+  pl_config_defaults(&defaults);
+
+  g_string_append(out,
+    "# Scenario file reference\n"
+    "\n"
+    "<!-- Generated by `peerlab reference` from the schema in sim/scenario.c:\n"
+    "     do not edit; regenerate with `peerlab reference > docs/scenarios.md`. -->\n"
+    "\n");
+  g_string_append(out, guide);
+
+  g_string_append(out,
+    "## Value forms\n"
+    "\n"
+    "| form | written as |\n"
+    "|---|---|\n");
+  static const vtype forms[] = { V_DURATION, V_SIZE32, V_BANDWIDTH, V_RATIO, V_U32, V_DIST,
+                                 V_VERSION, V_NAME };
+  for (size_t i = 0; i < G_N_ELEMENTS(forms); i++) {
+    char *form = vtype_form(forms[i]);
+    char *exp = vtype_expected(forms[i], 0);
+    g_string_append_printf(out, "| %s | %s |\n", form, exp);
+    g_free(form);
+    g_free(exp);
+  }
+  g_string_append(out,
+    "\n"
+    "Distributions: `constant(v)` or a bare value; `uniform(lower, upper)`;\n"
+    "`normal(mean, sd)` (truncated at 0); `lognormal(median, sigma)` (sigma of the\n"
+    "underlying normal, a plain number); `pareto(scale, alpha)` (scale is the minimum,\n"
+    "alpha a plain number); `exponential(mean)`.\n"
+    "\n");
+
+  for (size_t gi = 0; gi < G_N_ELEMENTS(groups); gi++) {
+    const sgroup *g = &groups[gi];
+    bool is_event = strcmp(g->name, "event.*") == 0;
+    g_string_append_printf(out, "## %s\n\n%s\n\n", g->title, g->doc);
+    if (is_event)
+      g_string_append(out, "| key | actions | form | default | meaning |\n|---|---|---|---|---|\n");
+    else
+      g_string_append(out, "| key | form | default | meaning |\n|---|---|---|---|\n");
+    for (size_t i = 0; i < G_N_ELEMENTS(schema); i++) {
+      const skey *k = &schema[i];
+      if (strcmp(k->group, g->name) != 0)
+        continue;
+      char *form = vtype_form(k->type);
+      char *def = default_text(k, &defaults);
+      const char *key = strcmp(k->key, "*") != 0 ? k->key
+                        : strcmp(g->name, "expect") == 0 ? "LABEL" : "GROUP.KEY";
+      g_string_append_printf(out, "| `%s` | ", key);
+      if (is_event) {
+        if (!k->actions) {
+          g_string_append(out, "all");
+        } else {
+          bool first = true;
+          for (const kw *a = kw_action; a->name; a++)
+            if (k->actions & (1u << a->value)) {
+              g_string_append_printf(out, "%s%s", first ? "" : ", ", a->name);
+              first = false;
+            }
+        }
+        g_string_append(out, " | ");
+      }
+      g_string_append_printf(out, "%s | %s | %s |\n", form, def, k->doc);
+      g_free(form);
+      g_free(def);
+    }
+    g_string_append(out, "\n");
+  }
+}

@@ -23,9 +23,27 @@
 #define SIM_SCENARIO_ERROR (sim_scenario_error_quark())
 GQuark sim_scenario_error_quark(void);
 
+/*
+ * Error codes, with the form of their messages (FILE is the path as given,
+ * or the display name for in-memory text):
+ *
+ *   READ      "FILE: cannot read: ..." or "FILE: line N: not a valid key file: ..."
+ *   UNKNOWN   "FILE: [group] unknown group, did you mean [network]?"
+ *             "FILE: [group] unknown key 'kye', did you mean 'key'?" (or the known keys)
+ *             "FILE: [event.x] key: not a key of action 'heal' (keys of heal: ...)"
+ *             "FILE: [sweep] group.key: unknown key ..." (a sweep over an unknown key)
+ *   VALUE     "FILE: [group] key: found 'VALUE', expected DESCRIPTION"
+ *   MISSING   "FILE: [group] key: missing, expected DESCRIPTION"
+ *   CONFLICT  "FILE: [group] key: found ..., expected ..." where another key decides
+ *             (region matrix size, min_minor above the minor version, ...)
+ *   OVERRIDE  "FILE: --set 'ARG': expected group.key=value ..."
+ *
+ * A problem with a value set by --set ends with " (set by --set 'ARG')";
+ * an unknown key in a --set is UNKNOWN and names the argument.
+ */
 typedef enum sim_scenario_error_code {
   SIM_SCENARIO_ERROR_READ,      /* file missing or unreadable, not a key file */
-  SIM_SCENARIO_ERROR_UNKNOWN,   /* unknown group or key */
+  SIM_SCENARIO_ERROR_UNKNOWN,   /* unknown group or key (or a key of another event action) */
   SIM_SCENARIO_ERROR_VALUE,     /* a value of the wrong form or out of range */
   SIM_SCENARIO_ERROR_MISSING,   /* a required key is absent */
   SIM_SCENARIO_ERROR_CONFLICT,  /* keys that contradict each other */
@@ -66,9 +84,12 @@ typedef struct sim_event_spec {
   char *name;                  /* from [event.<name>] */
   sim_action action;           /* what happens */
   uint64_t at_ns;              /* when */
-  int target;                  /* population index, or -1 for all nodes */
-  double fraction;             /* share of the target affected (default 1) */
-  uint32_t count;              /* or an exact number of nodes (0: use fraction) */
+  int target;                  /* crash/restart/churn/command: population index, or -1 for
+                                  all nodes (partition and heal act on every node) */
+  double fraction;             /* crash/restart/churn/command: share of the target affected
+                                  (default 1) */
+  uint32_t count;              /* or an exact number of nodes (0: use fraction; never more
+                                  than the target's nodes) */
   double *fractions;           /* partition: group sizes, summing to 1 */
   uint32_t n_fractions;        /* partition: number of groups */
   sim_dist session;            /* churn: online session length, ns */
@@ -78,15 +99,19 @@ typedef struct sim_event_spec {
   uint64_t until_ns;           /* churn/command: stop at (0: end of run) */
 } sim_event_spec;
 
+/* One varied parameter of [sweep]: run each grid point by applying
+ * "group.key=value" as an override. */
 typedef struct sim_sweep_param {
-  char *group;                 /* group of the varied key */
+  char *group;                 /* group of the varied key ("protocol.peer", "population.x") */
   char *key;                   /* the key */
-  char **values;               /* values as text (NULL-terminated) */
+  char **values;               /* values as text, each valid for the key; range() expanded
+                                  (NULL-terminated, in order) */
 } sim_sweep_param;
 
 typedef struct sim_scenario {
   char *path;                  /* file as given ("<string>" for in-memory text) */
-  char *text;                  /* the key file as run, after overrides */
+  char *text;                  /* the key file as run: after --set and the seed override,
+                                  as written by g_key_file_to_data (comments kept) */
 
   /* [run] */
   char *name;                  /* default: file basename without .ini */
@@ -99,9 +124,10 @@ typedef struct sim_scenario {
   sim_net_config net;          /* latency, jitter, loss, header, nat timeout, regions */
   sim_net_node net_defaults;   /* default bandwidths */
   double nat_share;            /* default share of nodes behind NAT */
-  char **region_names;         /* n = net.n_regions (NULL-terminated) */
-  double *region_weights;      /* n = net.n_regions, summing to 1 */
-  sim_dist *region_latency;    /* n*n, referenced by net.region_latency */
+  char **region_names;         /* n = net.n_regions (NULL-terminated; empty without regions) */
+  double *region_weights;      /* n = net.n_regions, summing to 1 (NULL without regions) */
+  sim_dist *region_latency;    /* n*n ns, row = source region, referenced by
+                                  net.region_latency (NULL without regions) */
 
   /* [protocol.peer], [protocol.crypto] */
   pl_config protocol;          /* defaults for every population */
@@ -133,24 +159,33 @@ typedef struct sim_scenario {
 /*
  * Load and validate the scenario at |path|, applying |overrides| (a
  * NULL-terminated array of "group.key=value"; may be NULL) first, then
- * |seed_override| if non-NULL.  Returns NULL and sets |error| (domain
- * SIM_SCENARIO_ERROR) on any problem; the message starts with
- * "FILE: [group] key: ".
+ * |seed_override| if non-NULL (it replaces [run] seed).  In an override
+ * the group is the longest dotted prefix that is a fixed group or
+ * population.NAME / event.NAME; the value is stripped of surrounding
+ * blanks; an override may create a group.  The whole file is checked and
+ * the FIRST problem reported, in file order of groups, then of keys, then
+ * the checks between groups ([run], [network], [protocol.*], populations,
+ * events, [expect], [sweep]).  Returns the scenario (free with
+ * sim_scenario_free), or NULL with |error| set (domain SIM_SCENARIO_ERROR,
+ * codes and messages above); nothing is kept on error.
  */
 sim_scenario *sim_scenario_load(const char *path, const char *const *overrides,
                                 const uint64_t *seed_override, GError **error);
 
-/* Same, from |text| in memory; |display_name| stands for the file name in
- * errors. */
+/* Same, from the NUL-terminated |text| in memory; |display_name| (NULL:
+ * "<string>") stands for the file name in errors, in s->path, and gives
+ * the default [run] name. */
 sim_scenario *sim_scenario_load_data(const char *text, const char *display_name,
                                      const char *const *overrides,
                                      const uint64_t *seed_override, GError **error);
 
+/* Free |s| and everything it owns.  NULL is ignored. */
 void sim_scenario_free(sim_scenario *s);
 
-/* Write the reference of every group and key with defaults, in Markdown,
- * to |out| (docs/scenarios.md is generated from this and checked by a
- * test). */
+/* Append to |out| the Markdown reference of every group and key, with
+ * forms, defaults (protocol defaults from pl_config_defaults) and a short
+ * guide.  docs/scenarios.md is exactly this text (`peerlab reference >
+ * docs/scenarios.md`); test-scenario checks it. */
 void sim_scenario_write_reference(GString *out);
 
 #endif

@@ -11,4 +11,11 @@ double sim_wallclock_now(void);
 /* Wall-clock time of day as an ISO 8601 UTC string into |buf|. */
 void sim_wallclock_iso8601(char *buf, unsigned cap);
 
+
+
+#include <stdint.h>
+/* Peak resident set size of this process in bytes (VmHWM), 0 if unknown. */
+uint64_t sim_peak_rss_bytes(void);
+/* Current resident set size in bytes (VmRSS), 0 if unknown. */
+uint64_t sim_rss_bytes(void);
 #endif

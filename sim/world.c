@@ -1,1 +1,1041 @@
-/* placeholder until implemented */
+/*
+ * world.c — the simulation host.  See world.h.
+ *
+ * How a run works
+ * ---------------
+ * Everything that happens is an event in one queue ordered by (virtual
+ * time, scheduling sequence).  The loop pops the earliest event, sets the
+ * clock to its time and dispatches on its kind:
+ *
+ *   JOIN     a node comes to life: its core is created from its seed and
+ *            started (population join times, churn re-joins, restarts).
+ *   TIMER    a timer a core asked for through pl_env.timer_cb fires.
+ *   ARRIVE   a message reached its receiver's link; the network model
+ *            computes the delivery time after the download queue.
+ *   DELIVER  a message is handed to pl_node_receive.
+ *   SCRIPT   a scripted [event.*] (partition, heal, crash, restart, churn,
+ *            command) takes effect.
+ *   REPEAT   a repeated command fires again.
+ *   LEAVE    churn ends a node's session.
+ *   REARM    churn: a node that re-joined gets its next session end.
+ *   SAMPLE   the metrics window closes: gauges are sampled over live nodes
+ *            and the window is written to the results database.
+ *
+ * Sends.  A core calls send_cb during one of its entry points; the world
+ * copies the bytes into a message and asks the network model for its fate
+ * and arrival time, scheduling ARRIVE (finite download bandwidth) or
+ * DELIVER directly.
+ *
+ * Virtual CPU.  Cores charge CPU time (signing, verifying) through cpu_cb.
+ * Each node has a busy-until time: a message that is delivered while its
+ * receiver is busy waits (the DELIVER is re-queued at busy-until, keeping
+ * arrival order), and what a node sends while busy departs when the work
+ * charged so far is done.  Timers fire on time; their sends wait likewise.
+ *
+ * Crashes and epochs.  A crash frees the node's core; its pending timers
+ * and churn events stay in the queue but carry the node's epoch, which the
+ * crash increments, so they are ignored when they fire.  Messages in
+ * flight to a crashed node are dropped on delivery (net.dropped.offline).
+ *
+ * Identities.  Every node's key pair comes from the stream ("key", i);
+ * handles 0..N-1 are the scenario's nodes in population order.  Keys that
+ * peers learn and intern (pl_env.peer_intern_cb) but that belong to no
+ * node get handles >= N; messages to them are dropped as offline.  Key
+ * records live in fixed chunks so pointers handed to cores stay valid.
+ *
+ * Trace.  Every delivered message (kind 1, payload = the bytes) and every
+ * fired timer (kind 2, payload = the timer id, 4 bytes little-endian) is
+ * folded into the trace digest with its time, source and destination.
+ */
+#include "world.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "adversary.h"
+#include "identity.h"
+#include "net.h"
+#include "queue.h"
+#include "rng.h"
+#include "sigcache.h"
+#include "trace.h"
+#include "wallclock.h"
+#include "peerlab-config.h"
+
+G_DEFINE_QUARK(sim-world-error-quark, sim_world_error)
+
+enum {
+  EV_JOIN = 1,
+  EV_TIMER,
+  EV_ARRIVE,
+  EV_DELIVER,
+  EV_SCRIPT,
+  EV_REPEAT,
+  EV_LEAVE,
+  EV_SAMPLE,
+  EV_REARM,
+};
+
+enum { TRACE_MESSAGE = 1, TRACE_TIMER = 2 };
+
+#define KEY_CHUNK_SHIFT 16
+#define KEY_CHUNK (1u << KEY_CHUNK_SHIFT)
+#define PROGRESS_EVERY (1u << 16)
+
+/* A message in flight. */
+typedef struct message {
+  uint64_t sent_ns;   /* when the sender handed it over */
+  uint32_t src;       /* sender handle */
+  uint32_t dst;       /* receiver handle */
+  uint32_t len;       /* payload bytes */
+  uint8_t data[];     /* payload */
+} message;
+
+/* One interned identity: public key and node id. */
+typedef struct identity {
+  uint8_t key[PL_KEY_BYTES]; /* Ed25519 public key */
+  uint8_t id[PL_ID_BYTES];   /* BLAKE2b-256 of key */
+} identity;
+
+/* Host metrics registered after the core's. */
+typedef struct host_metrics {
+  uint32_t net_sent, net_bytes, net_delivered, net_latency_ms;
+  uint32_t drop[SIM_NET_VERDICTS]; /* index by verdict; [SIM_NET_OK] unused */
+  uint32_t drop_offline;
+  uint32_t cpu_ms;
+  uint32_t nodes_alive, peer_count, sigcache_hit_rate;
+  uint32_t node_join, node_crash;
+  uint32_t *pop_peers;   /* per population: pop.<name>.peer.count (gauge) */
+  uint32_t *pop_minor;   /* per population: pop.<name>.negotiated_minor (gauge) */
+} host_metrics;
+
+struct sim_world {
+  const sim_scenario *sc;     /* the scenario (borrowed) */
+  sim_world_options opt;      /* options (copied) */
+  uint32_t n;                 /* scenario nodes: handles 0..n-1 */
+
+  /* identity table */
+  identity **id_chunks;       /* chunks of KEY_CHUNK identities */
+  uint32_t id_count;          /* identities interned (>= n) */
+  uint32_t id_chunk_cap;      /* chunk pointers allocated */
+  uint32_t *id_slots;         /* open addressing: handle + 1, 0 = empty */
+  uint32_t id_slot_mask;      /* slots - 1 (power of two) */
+
+  /* per node */
+  pl_node **nodes;            /* live core or NULL */
+  sim_rng *rngs;              /* the node's own stream ("node", i) */
+  uint64_t *busy_ns;          /* virtual CPU busy until */
+  uint16_t *epoch;            /* incremented at each crash */
+  uint16_t *pop_of;           /* population index */
+
+  /* per population */
+  pl_config *configs;         /* config with bootstrap filled in */
+  pl_peer *bootstrap;         /* shared bootstrap list */
+  uint32_t n_bootstrap;
+
+  pl_env env;                 /* shared by all cores */
+  pl_sigcache *sigcache;      /* verification memo */
+  sim_net *net;               /* network model */
+  sim_queue *queue;           /* events */
+  sim_trace trace;            /* digest */
+  sim_rng event_rng;          /* ("event", 0): target selection, partitions */
+  sim_rng churn_rng;          /* ("churn", 0): sessions and downtimes */
+  sim_metrics *metrics;
+  host_metrics hm;
+  bool *record_mask;          /* metric id -> written? ([metrics] include) */
+  uint32_t record_mask_len;
+  sim_results *results;
+
+  uint64_t now_ns;            /* virtual clock */
+  uint64_t events;            /* events processed */
+  double wall_start, wall_s;  /* wall-clock start and elapsed */
+  uint64_t peak_rss;
+  char trace_hex[65];
+  sim_expect_outcome *outcomes;
+};
+
+const char *
+sim_run_status_name(sim_run_status status)
+{
+  switch (status) {
+  case SIM_RUN_COMPLETE:
+    return "complete";
+  case SIM_RUN_INTERRUPTED:
+    return "interrupted";
+  case SIM_RUN_FAILED:
+    return "failed";
+  }
+  return "unknown";
+}
+
+/* ------------------------------------------------------------ identities */
+
+static identity *
+ident(const sim_world *w, uint32_t h)
+{
+  return &w->id_chunks[h >> KEY_CHUNK_SHIFT][h & (KEY_CHUNK - 1)];
+}
+
+static uint32_t
+key_hash(const uint8_t *key)
+{
+  /* Keys are uniformly distributed bytes: their first four make a hash. */
+  uint32_t x;
+  memcpy(&x, key, sizeof x);
+  return x;
+}
+
+static void
+slots_insert(sim_world *w, uint32_t h)
+{
+  uint32_t i = key_hash(ident(w, h)->key) & w->id_slot_mask;
+  while (w->id_slots[i])
+    i = (i + 1) & w->id_slot_mask;
+  w->id_slots[i] = h + 1;
+}
+
+static void
+slots_grow(sim_world *w, uint32_t want)
+{
+  uint32_t size = 1024;
+  while (size < 2 * want)
+    size *= 2;
+  if (w->id_slots && size <= w->id_slot_mask + 1)
+    return;
+  g_free(w->id_slots);
+  w->id_slots = g_new0(uint32_t, size);
+  w->id_slot_mask = size - 1;
+  for (uint32_t h = 0; h < w->id_count; h++)
+    slots_insert(w, h);
+}
+
+static uint32_t
+id_lookup(const sim_world *w, const uint8_t *key)
+{
+  uint32_t i = key_hash(key) & w->id_slot_mask;
+  while (w->id_slots[i]) {
+    uint32_t h = w->id_slots[i] - 1;
+    if (memcmp(ident(w, h)->key, key, PL_KEY_BYTES) == 0)
+      return h;
+    i = (i + 1) & w->id_slot_mask;
+  }
+  return PL_PEER_NONE;
+}
+
+/* Append an identity (caller checked it is new); returns its handle. */
+static uint32_t
+id_append(sim_world *w, const uint8_t *key)
+{
+  uint32_t h = w->id_count;
+  if (h == PL_PEER_NONE - 1)
+    return PL_PEER_NONE;
+  uint32_t chunk = h >> KEY_CHUNK_SHIFT;
+  if (chunk >= w->id_chunk_cap) {
+    uint32_t cap = w->id_chunk_cap ? w->id_chunk_cap * 2 : 4;
+    w->id_chunks = g_renew(identity *, w->id_chunks, cap);
+    memset(w->id_chunks + w->id_chunk_cap, 0, (cap - w->id_chunk_cap) * sizeof(identity *));
+    w->id_chunk_cap = cap;
+  }
+  if (!w->id_chunks[chunk])
+    w->id_chunks[chunk] = g_new(identity, KEY_CHUNK);
+  identity *rec = ident(w, h);
+  memcpy(rec->key, key, PL_KEY_BYTES);
+  pl_node_id_of(key, rec->id);
+  w->id_count++;
+  if (2 * w->id_count > w->id_slot_mask + 1)
+    slots_grow(w, w->id_count);
+  else
+    slots_insert(w, h);
+  return h;
+}
+
+static void
+node_seed(const sim_world *w, uint32_t h, uint8_t seed[PL_SEED_BYTES])
+{
+  sim_rng r;
+  sim_rng_init(&r, w->sc->seed, "key", h);
+  for (int i = 0; i < 4; i++) {
+    uint64_t x = sim_rng_next(&r);
+    for (int b = 0; b < 8; b++)
+      seed[8 * i + b] = (uint8_t)(x >> (8 * b));
+  }
+}
+
+/* ------------------------------------------------------------- callbacks */
+
+static bool
+recorded(const sim_world *w, uint32_t metric)
+{
+  return metric < w->record_mask_len && w->record_mask[metric];
+}
+
+static void
+record(sim_world *w, uint32_t metric, double value)
+{
+  if (recorded(w, metric))
+    sim_metrics_record(w->metrics, metric, value);
+}
+
+static uint64_t
+depart_time(const sim_world *w, uint32_t node)
+{
+  uint64_t busy = node < w->n ? w->busy_ns[node] : 0;
+  return busy > w->now_ns ? busy : w->now_ns;
+}
+
+static void
+env_send(pl_peer self, pl_peer to, const uint8_t *bytes, size_t len, void *user_data)
+{
+  sim_world *w = user_data;
+  record(w, w->hm.net_sent, 1);
+  record(w, w->hm.net_bytes, (double)len);
+  if (to >= w->n || len > UINT32_MAX) {
+    record(w, w->hm.drop_offline, 1);
+    return;
+  }
+  uint64_t t = depart_time(w, self), arrive;
+  sim_net_verdict v = sim_net_send(w->net, t, self, to, (uint32_t)len, &arrive);
+  if (v != SIM_NET_OK) {
+    record(w, w->hm.drop[v], 1);
+    return;
+  }
+  message *m = g_malloc(sizeof *m + len);
+  m->sent_ns = t;
+  m->src = self;
+  m->dst = to;
+  m->len = (uint32_t)len;
+  memcpy(m->data, bytes, len);
+  uint32_t kind = sim_net_has_download_stage(w->net) ? EV_ARRIVE : EV_DELIVER;
+  sim_queue_push(w->queue, arrive, kind, to, 0, m);
+}
+
+static void
+env_timer(pl_peer self, pl_time_ns at_ns, uint32_t timer_id, void *user_data)
+{
+  sim_world *w = user_data;
+  uint64_t at = at_ns > w->now_ns ? at_ns : w->now_ns;
+  uint64_t arg = (uint64_t)w->epoch[self] << 32 | timer_id;
+  sim_queue_push(w->queue, at, EV_TIMER, self, arg, NULL);
+}
+
+static uint64_t
+env_random(pl_peer self, void *user_data)
+{
+  sim_world *w = user_data;
+  return sim_rng_next(&w->rngs[self]);
+}
+
+static void
+env_metric(pl_peer self, pl_metric metric, double value, void *user_data)
+{
+  (void)self;
+  record(user_data, (uint32_t)metric, value);
+}
+
+static void
+env_cpu(pl_peer self, pl_time_ns cost_ns, void *user_data)
+{
+  sim_world *w = user_data;
+  w->busy_ns[self] = depart_time(w, self) + cost_ns;
+  record(w, w->hm.cpu_ms, (double)cost_ns / 1e6);
+}
+
+static const uint8_t *
+env_peer_key(pl_peer peer, void *user_data)
+{
+  sim_world *w = user_data;
+  return peer < w->id_count ? ident(w, peer)->key : NULL;
+}
+
+static const uint8_t *
+env_peer_id(pl_peer peer, void *user_data)
+{
+  sim_world *w = user_data;
+  return peer < w->id_count ? ident(w, peer)->id : NULL;
+}
+
+static pl_peer
+env_peer_intern(const uint8_t key[PL_KEY_BYTES], void *user_data)
+{
+  sim_world *w = user_data;
+  uint32_t h = id_lookup(w, key);
+  return h != PL_PEER_NONE ? h : id_append(w, key);
+}
+
+/* ------------------------------------------------------------ node life */
+
+static void
+node_join(sim_world *w, uint32_t h)
+{
+  if (w->nodes[h])
+    return;
+  uint8_t seed[PL_SEED_BYTES];
+  node_seed(w, h, seed);
+  const sim_population *pop = &w->sc->populations[w->pop_of[h]];
+  pl_node *node = pl_node_new(&w->configs[w->pop_of[h]], &w->env, h, seed);
+  sodium_memzero(seed, sizeof seed);
+  g_assert(node);
+  pl_node_set_strategy(node, sim_adversary_strategy(pop->behaviour));
+  w->nodes[h] = node;
+  w->busy_ns[h] = w->now_ns;
+  record(w, w->hm.node_join, 1);
+  pl_node_start(node, w->now_ns);
+}
+
+static void
+node_crash(sim_world *w, uint32_t h)
+{
+  if (!w->nodes[h])
+    return;
+  pl_node_free(w->nodes[h]);
+  w->nodes[h] = NULL;
+  w->epoch[h]++;
+  sim_net_reset_node(w->net, h);
+  record(w, w->hm.node_crash, 1);
+}
+
+static void
+churn_schedule_leave(sim_world *w, uint32_t h, const sim_event_spec *ev, uint32_t ev_index)
+{
+  uint64_t session = (uint64_t)sim_dist_sample(&ev->session, &w->churn_rng);
+  uint64_t at = w->now_ns + (session ? session : 1);
+  uint64_t until = ev->until_ns ? ev->until_ns : w->sc->duration_ns;
+  if (at >= until)
+    return;
+  sim_queue_push(w->queue, at, EV_LEAVE, h, (uint64_t)w->epoch[h] << 32 | ev_index, NULL);
+}
+
+/* --------------------------------------------------------- target nodes */
+
+/* Handles of the event's target population (all nodes if target < 0)
+ * that satisfy |want_live|, shuffled by the event stream and cut to the
+ * event's count or fraction. */
+static GArray *
+select_targets(sim_world *w, const sim_event_spec *ev, int want_live)
+{
+  uint32_t first = 0, count = w->n;
+  if (ev->target >= 0) {
+    first = w->sc->populations[ev->target].first;
+    count = w->sc->populations[ev->target].count;
+  }
+  GArray *a = g_array_sized_new(FALSE, FALSE, sizeof(uint32_t), count);
+  for (uint32_t h = first; h < first + count; h++) {
+    bool live = w->nodes[h] != NULL;
+    if (want_live < 0 || (want_live == 1) == live)
+      g_array_append_val(a, h);
+  }
+  uint32_t *v = (uint32_t *)a->data;
+  uint32_t want = ev->count ? ev->count : (uint32_t)llround(ev->fraction * a->len);
+  if (want > a->len)
+    want = a->len;
+  /* Partial Fisher-Yates: the first |want| are a uniform sample. */
+  for (uint32_t i = 0; i < want; i++) {
+    uint32_t j = i + (uint32_t)sim_rng_below(&w->event_rng, a->len - i);
+    uint32_t t = v[i];
+    v[i] = v[j];
+    v[j] = t;
+  }
+  g_array_set_size(a, want);
+  return a;
+}
+
+static void
+do_partition(sim_world *w, const sim_event_spec *ev)
+{
+  uint32_t *order = g_new(uint32_t, w->n);
+  for (uint32_t i = 0; i < w->n; i++)
+    order[i] = i;
+  for (uint32_t i = w->n; i > 1; i--) {
+    uint32_t j = (uint32_t)sim_rng_below(&w->event_rng, i);
+    uint32_t t = order[i - 1];
+    order[i - 1] = order[j];
+    order[j] = t;
+  }
+  uint16_t *group = g_new(uint16_t, w->n);
+  uint32_t pos = 0;
+  double acc = 0;
+  for (uint32_t g = 0; g < ev->n_fractions; g++) {
+    acc += ev->fractions[g];
+    uint32_t end = g + 1 == ev->n_fractions ? w->n : (uint32_t)llround(acc * w->n);
+    for (; pos < end && pos < w->n; pos++)
+      group[order[pos]] = (uint16_t)g;
+  }
+  sim_net_partition(w->net, group);
+  g_free(group);
+  g_free(order);
+}
+
+static void
+do_command(sim_world *w, const sim_event_spec *ev)
+{
+  GArray *t = select_targets(w, ev, 1);
+  pl_command cmd = {.kind = ev->command, .peer = PL_PEER_NONE};
+  for (guint i = 0; i < t->len; i++) {
+    uint32_t h = g_array_index(t, uint32_t, i);
+    (void)pl_node_command(w->nodes[h], w->now_ns, &cmd);
+  }
+  g_array_free(t, TRUE);
+}
+
+static void
+do_script(sim_world *w, uint32_t index)
+{
+  const sim_event_spec *ev = &w->sc->events[index];
+  GArray *t;
+  switch (ev->action) {
+  case SIM_ACTION_PARTITION:
+    do_partition(w, ev);
+    break;
+  case SIM_ACTION_HEAL:
+    sim_net_partition(w->net, NULL);
+    break;
+  case SIM_ACTION_CRASH:
+    t = select_targets(w, ev, 1);
+    for (guint i = 0; i < t->len; i++)
+      node_crash(w, g_array_index(t, uint32_t, i));
+    g_array_free(t, TRUE);
+    break;
+  case SIM_ACTION_RESTART:
+    t = select_targets(w, ev, 0);
+    for (guint i = 0; i < t->len; i++)
+      node_join(w, g_array_index(t, uint32_t, i));
+    g_array_free(t, TRUE);
+    break;
+  case SIM_ACTION_CHURN:
+    t = select_targets(w, ev, -1);
+    for (guint i = 0; i < t->len; i++) {
+      uint32_t h = g_array_index(t, uint32_t, i);
+      churn_schedule_leave(w, h, ev, index);
+    }
+    g_array_free(t, TRUE);
+    break;
+  case SIM_ACTION_COMMAND:
+    do_command(w, ev);
+    if (ev->every_ns) {
+      uint64_t until = ev->until_ns ? ev->until_ns : w->sc->duration_ns;
+      if (w->now_ns + ev->every_ns < until)
+        sim_queue_push(w->queue, w->now_ns + ev->every_ns, EV_REPEAT, UINT32_MAX, index, NULL);
+    }
+    break;
+  }
+}
+
+/* --------------------------------------------------------------- events */
+
+static void
+deliver(sim_world *w, message *m)
+{
+  uint32_t h = m->dst;
+  if (!w->nodes[h]) {
+    record(w, w->hm.drop_offline, 1);
+    g_free(m);
+    return;
+  }
+  if (sim_net_partitioned(w->net, m->src, h)) {
+    record(w, w->hm.drop[SIM_NET_DROP_PARTITION], 1);
+    g_free(m);
+    return;
+  }
+  if (w->busy_ns[h] > w->now_ns) {
+    /* The receiver's CPU is busy: the message waits its turn. */
+    sim_queue_push(w->queue, w->busy_ns[h], EV_DELIVER, h, 0, m);
+    return;
+  }
+  record(w, w->hm.net_delivered, 1);
+  record(w, w->hm.net_latency_ms, (double)(w->now_ns - m->sent_ns) / 1e6);
+  sim_trace_add(&w->trace, w->now_ns, m->src, h, TRACE_MESSAGE, m->data, m->len);
+  (void)pl_node_receive(w->nodes[h], w->now_ns, m->src, m->data, m->len);
+  g_free(m);
+}
+
+static void
+sample(sim_world *w)
+{
+  uint32_t alive = 0;
+  const uint32_t n_pop = w->sc->n_populations;
+  for (uint32_t p = 0; p < n_pop; p++) {
+    const sim_population *pop = &w->sc->populations[p];
+    for (uint32_t h = pop->first; h < pop->first + pop->count; h++) {
+      pl_node *node = w->nodes[h];
+      if (!node)
+        continue;
+      alive++;
+      uint32_t peers = pl_node_peer_count(node);
+      record(w, w->hm.peer_count, peers);
+      record(w, w->hm.pop_peers[p], peers);
+      if (peers && recorded(w, w->hm.pop_minor[p])) {
+        pl_peer buf[64];
+        uint32_t k = pl_node_peers(node, buf, G_N_ELEMENTS(buf));
+        double sum = 0;
+        for (uint32_t i = 0; i < k; i++)
+          sum += pl_node_peer_minor(node, buf[i]);
+        if (k)
+          record(w, w->hm.pop_minor[p], sum / k);
+      }
+    }
+  }
+  record(w, w->hm.nodes_alive, alive);
+  uint64_t hits = pl_sigcache_hits(w->sigcache), misses = pl_sigcache_misses(w->sigcache);
+  if (hits + misses)
+    record(w, w->hm.sigcache_hit_rate, (double)hits / (double)(hits + misses));
+  sim_metrics_close_window(w->metrics, w->now_ns);
+}
+
+static bool
+flush_results(sim_world *w, GError **error)
+{
+  if (!w->results) {
+    sim_metrics_clear_pending(w->metrics);
+    return true;
+  }
+  return sim_results_flush(w->results, w->metrics, error);
+}
+
+static void
+dispatch(sim_world *w, const sim_event *e)
+{
+  switch (e->kind) {
+  case EV_JOIN:
+    node_join(w, e->node);
+    break;
+  case EV_TIMER: {
+    uint32_t h = e->node;
+    if (!w->nodes[h] || (uint16_t)(e->arg >> 32) != w->epoch[h])
+      break;
+    uint32_t id = (uint32_t)e->arg;
+    uint8_t le[4] = {(uint8_t)id, (uint8_t)(id >> 8), (uint8_t)(id >> 16), (uint8_t)(id >> 24)};
+    sim_trace_add(&w->trace, w->now_ns, h, h, TRACE_TIMER, le, sizeof le);
+    pl_node_timer(w->nodes[h], w->now_ns, id);
+    break;
+  }
+  case EV_ARRIVE: {
+    message *m = e->ptr;
+    uint64_t at = sim_net_arrive(w->net, w->now_ns, m->dst, m->len);
+    sim_queue_push(w->queue, at, EV_DELIVER, m->dst, 0, m);
+    break;
+  }
+  case EV_DELIVER:
+    deliver(w, e->ptr);
+    break;
+  case EV_SCRIPT:
+    do_script(w, (uint32_t)e->arg);
+    break;
+  case EV_REPEAT: {
+    const sim_event_spec *ev = &w->sc->events[e->arg];
+    do_command(w, ev);
+    uint64_t until = ev->until_ns ? ev->until_ns : w->sc->duration_ns;
+    if (w->now_ns + ev->every_ns < until)
+      sim_queue_push(w->queue, w->now_ns + ev->every_ns, EV_REPEAT, UINT32_MAX, e->arg, NULL);
+    break;
+  }
+  case EV_LEAVE: {
+    uint32_t h = e->node;
+    if ((uint16_t)(e->arg >> 32) != w->epoch[h] || !w->nodes[h])
+      break;
+    const sim_event_spec *ev = &w->sc->events[(uint32_t)e->arg];
+    node_crash(w, h);
+    uint64_t down = (uint64_t)sim_dist_sample(&ev->downtime, &w->churn_rng);
+    uint64_t back = w->now_ns + (down ? down : 1);
+    uint64_t until = ev->until_ns ? ev->until_ns : w->sc->duration_ns;
+    /* After |until| churn stops: the node comes back and stays. */
+    sim_queue_push(w->queue, back, EV_JOIN, h, 0, NULL);
+    if (back < until)
+      sim_queue_push(w->queue, back, EV_REARM, h, (uint64_t)w->epoch[h] << 32 | (uint32_t)e->arg, NULL);
+    break;
+  }
+  case EV_REARM: {
+    /* Scheduled together with the JOIN above, so it runs right after it. */
+    uint32_t h = e->node;
+    if ((uint16_t)(e->arg >> 32) != w->epoch[h] || !w->nodes[h])
+      break;
+    churn_schedule_leave(w, h, &w->sc->events[(uint32_t)e->arg], (uint32_t)e->arg);
+    break;
+  }
+  default:
+    g_assert_not_reached();
+  }
+}
+
+/* ----------------------------------------------------------- construction */
+
+static bool
+glob_any(char **patterns, const char *name)
+{
+  if (!patterns)
+    return true;
+  for (char **p = patterns; *p; p++)
+    if (g_pattern_match_simple(*p, name))
+      return true;
+  return false;
+}
+
+static void
+register_host_metrics(sim_world *w)
+{
+  sim_metrics *m = w->metrics;
+  host_metrics *hm = &w->hm;
+  hm->net_sent = sim_metrics_register(m, "net.sent", PL_METRIC_KIND_COUNTER);
+  hm->net_bytes = sim_metrics_register(m, "net.bytes", PL_METRIC_KIND_COUNTER);
+  hm->net_delivered = sim_metrics_register(m, "net.delivered", PL_METRIC_KIND_COUNTER);
+  hm->net_latency_ms = sim_metrics_register(m, "net.latency_ms", PL_METRIC_KIND_OBSERVATION);
+  hm->drop[SIM_NET_OK] = 0;
+  hm->drop[SIM_NET_DROP_LOSS] = sim_metrics_register(m, "net.dropped.loss", PL_METRIC_KIND_COUNTER);
+  hm->drop[SIM_NET_DROP_PARTITION] =
+      sim_metrics_register(m, "net.dropped.partition", PL_METRIC_KIND_COUNTER);
+  hm->drop[SIM_NET_DROP_NAT] = sim_metrics_register(m, "net.dropped.nat", PL_METRIC_KIND_COUNTER);
+  hm->drop_offline = sim_metrics_register(m, "net.dropped.offline", PL_METRIC_KIND_COUNTER);
+  hm->cpu_ms = sim_metrics_register(m, "cpu.charged_ms", PL_METRIC_KIND_COUNTER);
+  hm->nodes_alive = sim_metrics_register(m, "nodes.alive", PL_METRIC_KIND_GAUGE);
+  hm->peer_count = sim_metrics_register(m, "peer.count", PL_METRIC_KIND_GAUGE);
+  hm->sigcache_hit_rate = sim_metrics_register(m, "sigcache.hit_rate", PL_METRIC_KIND_GAUGE);
+  hm->node_join = sim_metrics_register(m, "node.join", PL_METRIC_KIND_COUNTER);
+  hm->node_crash = sim_metrics_register(m, "node.crash", PL_METRIC_KIND_COUNTER);
+  const uint32_t n_pop = w->sc->n_populations;
+  hm->pop_peers = g_new(uint32_t, n_pop);
+  hm->pop_minor = g_new(uint32_t, n_pop);
+  for (uint32_t p = 0; p < n_pop; p++) {
+    char *name = g_strdup_printf("pop.%s.peer.count", w->sc->populations[p].name);
+    hm->pop_peers[p] = sim_metrics_register(m, name, PL_METRIC_KIND_GAUGE);
+    g_free(name);
+    name = g_strdup_printf("pop.%s.negotiated_minor", w->sc->populations[p].name);
+    hm->pop_minor[p] = sim_metrics_register(m, name, PL_METRIC_KIND_GAUGE);
+    g_free(name);
+  }
+  w->record_mask_len = sim_metrics_count(m);
+  w->record_mask = g_new(bool, w->record_mask_len);
+  for (uint32_t id = 0; id < w->record_mask_len; id++)
+    w->record_mask[id] = glob_any(w->sc->metrics_include, sim_metrics_name(m, id));
+}
+
+static void
+build_nodes(sim_world *w)
+{
+  const sim_scenario *sc = w->sc;
+  w->nodes = g_new0(pl_node *, w->n);
+  w->rngs = g_new(sim_rng, w->n);
+  w->busy_ns = g_new0(uint64_t, w->n);
+  w->epoch = g_new0(uint16_t, w->n);
+  w->pop_of = g_new(uint16_t, w->n);
+  slots_grow(w, w->n);
+
+  sim_rng assign;
+  sim_rng_init(&assign, sc->seed, "assign", 0);
+  for (uint32_t p = 0; p < sc->n_populations; p++) {
+    const sim_population *pop = &sc->populations[p];
+    sim_rng join;
+    sim_rng_init(&join, sc->seed, "join", p);
+    for (uint32_t h = pop->first; h < pop->first + pop->count; h++) {
+      uint8_t seed[PL_SEED_BYTES], key[PL_KEY_BYTES];
+      node_seed(w, h, seed);
+      pl_identity_from_seed(seed, key, NULL);
+      sodium_memzero(seed, sizeof seed);
+      uint32_t got = id_lookup(w, key);
+      g_assert(got == PL_PEER_NONE);
+      got = id_append(w, key);
+      g_assert(got == h);
+      sim_rng_init(&w->rngs[h], sc->seed, "node", h);
+      w->pop_of[h] = (uint16_t)p;
+
+      sim_net_node attrs = pop->net;
+      attrs.nat = sim_rng_chance(&assign, pop->nat_share);
+      attrs.region = 0;
+      if (sc->net.n_regions) {
+        if (pop->region >= 0) {
+          attrs.region = (uint8_t)pop->region;
+        } else {
+          double u = sim_rng_uniform(&assign), acc = 0;
+          attrs.region = (uint8_t)(sc->net.n_regions - 1);
+          for (uint32_t r = 0; r < sc->net.n_regions; r++) {
+            acc += sc->region_weights[r];
+            if (u < acc) {
+              attrs.region = (uint8_t)r;
+              break;
+            }
+          }
+        }
+      }
+      sim_net_set_node(w->net, h, &attrs);
+      uint64_t at = (uint64_t)sim_dist_sample(&pop->join_at, &join);
+      if (at < sc->duration_ns)
+        sim_queue_push(w->queue, at, EV_JOIN, h, 0, NULL);
+    }
+  }
+}
+
+sim_world *
+sim_world_new(const sim_scenario *sc, const sim_world_options *options, GError **error)
+{
+  if (sodium_init() < 0) {
+    g_set_error(error, SIM_WORLD_ERROR, 1, "libsodium failed to initialise");
+    return NULL;
+  }
+  if (sc->total_nodes == 0 || sc->total_nodes >= PL_PEER_NONE / 2) {
+    g_set_error(error, SIM_WORLD_ERROR, 1, "%s: population size %u is out of range",
+                sc->path, sc->total_nodes);
+    return NULL;
+  }
+  sim_world *w = g_new0(sim_world, 1);
+  w->sc = sc;
+  if (options)
+    w->opt = *options;
+  w->n = sc->total_nodes;
+  w->queue = sim_queue_new();
+  w->net = sim_net_new(&sc->net, w->n, sc->seed);
+  w->sigcache = pl_sigcache_new(sc->sigcache_capacity ? sc->sigcache_capacity : 1);
+  w->metrics = sim_metrics_new();
+  sim_trace_init(&w->trace);
+  sim_rng_init(&w->event_rng, sc->seed, "event", 0);
+  sim_rng_init(&w->churn_rng, sc->seed, "churn", 0);
+  register_host_metrics(w);
+
+  w->env = (pl_env){
+      .send_cb = env_send,
+      .timer_cb = env_timer,
+      .random_cb = env_random,
+      .metric_cb = env_metric,
+      .cpu_cb = env_cpu,
+      .peer_key_cb = env_peer_key,
+      .peer_id_cb = env_peer_id,
+      .peer_intern_cb = env_peer_intern,
+      .sigcache = w->sigcache,
+      .user_data = w,
+  };
+
+  w->n_bootstrap = MIN(sc->bootstrap_count, w->n);
+  w->bootstrap = g_new(pl_peer, w->n_bootstrap ? w->n_bootstrap : 1);
+  for (uint32_t i = 0; i < w->n_bootstrap; i++)
+    w->bootstrap[i] = i;
+  w->configs = g_new(pl_config, sc->n_populations);
+  for (uint32_t p = 0; p < sc->n_populations; p++) {
+    w->configs[p] = sc->populations[p].config;
+    w->configs[p].bootstrap = w->bootstrap;
+    w->configs[p].n_bootstrap = w->n_bootstrap;
+  }
+
+  build_nodes(w);
+  for (uint32_t i = 0; i < sc->n_events; i++)
+    if (sc->events[i].at_ns < sc->duration_ns)
+      sim_queue_push(w->queue, sc->events[i].at_ns, EV_SCRIPT, UINT32_MAX, i, NULL);
+  if (sc->sample_interval_ns)
+    sim_queue_push(w->queue, MIN(sc->sample_interval_ns, sc->duration_ns), EV_SAMPLE,
+                   UINT32_MAX, 0, NULL);
+
+  if (w->opt.results_path) {
+    char started[32];
+    sim_wallclock_iso8601(started, sizeof started);
+    sim_run_info info = {
+        .name = sc->name,
+        .scenario_path = sc->path,
+        .scenario_text = sc->text,
+        .seed = sc->seed,
+        .version = PEERLAB_VERSION,
+        .git_rev = PEERLAB_GIT_REV,
+        .started_at = started,
+        .nodes = w->n,
+        .duration_ns = sc->duration_ns,
+    };
+    w->results = sim_results_create(w->opt.results_path, &info, error);
+    if (!w->results) {
+      sim_world_free(w);
+      return NULL;
+    }
+  }
+  return w;
+}
+
+/* ------------------------------------------------------------------ run */
+
+static void
+evaluate(sim_world *w)
+{
+  w->outcomes = g_new0(sim_expect_outcome, w->sc->n_expects ? w->sc->n_expects : 1);
+  for (uint32_t i = 0; i < w->sc->n_expects; i++) {
+    sim_expect_outcome *o = &w->outcomes[i];
+    o->expect = &w->sc->expects[i];
+    const char *metric;
+    sim_stat stat;
+    if (sim_expect_resolve(o->expect, w->metrics, &metric, &stat) < 0) {
+      /* Every metric is registered when the world is built, so an unknown
+       * name is a typo: it fails rather than comparing against 0. */
+      o->observed = NAN;
+      o->pass = false;
+      continue;
+    }
+    o->pass = sim_expect_eval(o->expect, w->metrics, &o->observed);
+  }
+}
+
+sim_run_status
+sim_world_run(sim_world *w, GError **error)
+{
+  const uint64_t end = w->sc->duration_ns;
+  sim_run_status status = SIM_RUN_COMPLETE;
+  GError *err = NULL;
+  w->wall_start = sim_wallclock_now();
+  sim_event e;
+  while (sim_queue_peek_time(w->queue) <= end) {
+    if ((w->events & (PROGRESS_EVERY - 1)) == 0 && w->events) {
+      if (w->opt.stop_flag && *w->opt.stop_flag) {
+        status = SIM_RUN_INTERRUPTED;
+        break;
+      }
+      if (w->opt.progress_cb) {
+        sim_progress p = {w->now_ns, end, w->events, sim_wallclock_now() - w->wall_start};
+        w->opt.progress_cb(&p, w->opt.user_data);
+      }
+    }
+    if (!sim_queue_pop(w->queue, &e))
+      break;
+    w->now_ns = e.time_ns;
+    w->events++;
+    if (e.kind == EV_SAMPLE) {
+      sample(w);
+      if (!flush_results(w, &err)) {
+        status = SIM_RUN_FAILED;
+        break;
+      }
+      if (w->now_ns < end) {
+        uint64_t next = w->now_ns + w->sc->sample_interval_ns;
+        sim_queue_push(w->queue, MIN(next, end), EV_SAMPLE, UINT32_MAX, 0, NULL);
+      }
+      continue;
+    }
+    dispatch(w, &e);
+  }
+  if (status == SIM_RUN_COMPLETE)
+    w->now_ns = end;
+  else if (status == SIM_RUN_INTERRUPTED)
+    sample(w); /* keep the partial window */
+  w->wall_s = sim_wallclock_now() - w->wall_start;
+  w->peak_rss = sim_peak_rss_bytes();
+  sim_trace_hex(&w->trace, w->trace_hex);
+  evaluate(w);
+
+  if (w->results) {
+    sim_run_final final = {
+        .status = sim_run_status_name(status),
+        .trace = w->trace_hex,
+        .events = w->events,
+        .virtual_ns = w->now_ns,
+        .wall_s = w->wall_s,
+        .peak_rss_bytes = w->peak_rss,
+        .error = err ? err->message : NULL,
+    };
+    GError *ferr = NULL;
+    if (!sim_results_finish(w->results, w->metrics, &final, w->outcomes, w->sc->n_expects,
+                            &ferr)) {
+      status = SIM_RUN_FAILED;
+      if (!err)
+        err = ferr;
+      else
+        g_error_free(ferr);
+    }
+  }
+  if (err)
+    g_propagate_error(error, err);
+  return status;
+}
+
+void
+sim_world_free(sim_world *w)
+{
+  if (!w)
+    return;
+  sim_event e;
+  while (w->queue && sim_queue_pop(w->queue, &e))
+    if (e.kind == EV_ARRIVE || e.kind == EV_DELIVER)
+      g_free(e.ptr);
+  sim_queue_free(w->queue);
+  for (uint32_t h = 0; w->nodes && h < w->n; h++)
+    pl_node_free(w->nodes[h]);
+  g_free(w->nodes);
+  g_free(w->rngs);
+  g_free(w->busy_ns);
+  g_free(w->epoch);
+  g_free(w->pop_of);
+  for (uint32_t c = 0; c < w->id_chunk_cap; c++)
+    g_free(w->id_chunks[c]);
+  g_free(w->id_chunks);
+  g_free(w->id_slots);
+  g_free(w->configs);
+  g_free(w->bootstrap);
+  g_free(w->hm.pop_peers);
+  g_free(w->hm.pop_minor);
+  g_free(w->record_mask);
+  g_free(w->outcomes);
+  sim_results_close(w->results);
+  sim_metrics_free(w->metrics);
+  pl_sigcache_free(w->sigcache);
+  sim_net_free(w->net);
+  g_free(w);
+}
+
+const char *
+sim_world_trace(const sim_world *w)
+{
+  return w->trace_hex;
+}
+
+uint64_t
+sim_world_events(const sim_world *w)
+{
+  return w->events;
+}
+
+uint64_t
+sim_world_now(const sim_world *w)
+{
+  return w->now_ns;
+}
+
+double
+sim_world_wall_s(const sim_world *w)
+{
+  return w->wall_s;
+}
+
+uint64_t
+sim_world_peak_rss(const sim_world *w)
+{
+  return w->peak_rss;
+}
+
+const sim_metrics *
+sim_world_metrics(const sim_world *w)
+{
+  return w->metrics;
+}
+
+const sim_expect_outcome *
+sim_world_outcomes(const sim_world *w, size_t *n)
+{
+  *n = w->sc->n_expects;
+  return w->outcomes;
+}
+
+size_t
+sim_world_host_memory(const sim_world *w)
+{
+  size_t per_node = sizeof(pl_node *) + sizeof(sim_rng) + sizeof(uint64_t) + 2 * sizeof(uint16_t);
+  size_t ids = (size_t)w->id_chunk_cap * sizeof(identity *) +
+               (size_t)((w->id_count + KEY_CHUNK - 1) / KEY_CHUNK) * KEY_CHUNK * sizeof(identity) +
+               (size_t)(w->id_slot_mask + 1) * sizeof(uint32_t);
+  return per_node * w->n + ids + sim_net_memory(w->net) + sim_queue_memory(w->queue) +
+         pl_sigcache_memory(w->sigcache);
+}
+
+size_t
+sim_world_core_memory(const sim_world *w)
+{
+  size_t total = 0;
+  for (uint32_t h = 0; h < w->n; h++)
+    if (w->nodes[h])
+      total += pl_node_memory(w->nodes[h]);
+  return total;
+}
+
+pl_node *
+sim_world_node(const sim_world *w, uint32_t handle)
+{
+  return handle < w->n ? w->nodes[handle] : NULL;
+}

@@ -1,3 +1,1020 @@
-/* placeholder */
+/*
+ * test-peer.c — peer management driven through the node API.
+ *
+ * A tiny in-test host: a handle table interning keys (node i is handle i;
+ * more handles can be identities without a node), an event list of
+ * messages (with a fixed one-way latency) and timers ordered by (time,
+ * scheduling order), per-node splitmix64 random streams with fixed seeds,
+ * per-node metric sums, and a log of every message sent.  Links can be
+ * blocked to model a partition.
+ */
+#include <stdarg.h>
+#include <string.h>
+
 #include <glib.h>
-int main(int argc, char **argv) { g_test_init(&argc, &argv, NULL); return g_test_run(); }
+
+#include "handshake.h"
+#include "identity.h"
+#include "node_internal.h"
+#include "peer.h"
+#include "testutil.h"
+#include "wire.h"
+
+#define MAXN 8   /* nodes */
+#define MAXH 64  /* handles */
+
+enum { EV_MSG, EV_TIMER };
+
+typedef struct event {
+  pl_time_ns at;     /* when it happens, ns */
+  guint64 seq;       /* scheduling order */
+  int kind;          /* EV_* */
+  pl_peer from, to;  /* message ends; timer: |to| is the node */
+  uint32_t id;       /* timer id */
+  guint len;         /* message bytes */
+  uint8_t *bytes;    /* message copy */
+} event;
+
+typedef struct sent {
+  pl_time_ns at;
+  pl_peer from, to;
+  guint len;
+  uint8_t *bytes;
+} sent;
+
+typedef struct world {
+  pl_env env;
+  pl_config cfg[MAXN];
+  pl_peer boot[MAXN][MAXN];
+  uint8_t keys[MAXH][32];
+  guint n_handles;
+  uint8_t seeds[MAXN][32];
+  pl_node *nodes[MAXN];
+  guint n_nodes;
+  GArray *events;       /* event */
+  GArray *log;          /* sent */
+  guint64 seq;
+  guint64 rng[MAXN];
+  pl_time_ns now;
+  pl_time_ns latency_ns;
+  gboolean blocked[MAXN][MAXN];
+  double counter[MAXN][PL_METRIC_COUNT];
+  guint obs_n[MAXN][PL_METRIC_COUNT];
+  double obs_last[MAXN][PL_METRIC_COUNT];
+  pl_time_ns cpu_ns[MAXN];
+  guint bad_timer_ids;
+  GChecksum *digest;
+} world;
+
+/* ----------------------------------------------------------- host side */
+
+static void
+push_event(world *w, event ev)
+{
+  ev.seq = w->seq++;
+  g_array_append_val(w->events, ev);
+}
+
+static void
+cb_send(pl_peer self, pl_peer to, const uint8_t *bytes, size_t len, void *ud)
+{
+  world *w = ud;
+  sent s = {w->now, self, to, (guint)len, g_memdup2(bytes, len)};
+  g_array_append_val(w->log, s);
+  guint64 hdr[3] = {w->now, self, to};
+  g_checksum_update(w->digest, (const guchar *)hdr, sizeof hdr);
+  g_checksum_update(w->digest, bytes, len);
+  if (self < MAXN && to < MAXN && w->blocked[self][to])
+    return;
+  event ev = {w->now + w->latency_ns, 0, EV_MSG, self, to, 0, (guint)len, g_memdup2(bytes, len)};
+  push_event(w, ev);
+}
+
+static void
+cb_timer(pl_peer self, pl_time_ns at, uint32_t id, void *ud)
+{
+  world *w = ud;
+  g_assert_cmpuint(at, >=, w->now);
+  if ((id >> 24) != PL_LAYER_PEER)
+    w->bad_timer_ids++;
+  event ev = {at, 0, EV_TIMER, PL_PEER_NONE, self, id, 0, NULL};
+  push_event(w, ev);
+}
+
+static uint64_t
+cb_random(pl_peer self, void *ud)
+{
+  world *w = ud;
+  uint64_t z = (w->rng[self] += UINT64_C(0x9e3779b97f4a7c15));
+  z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
+  z = (z ^ (z >> 27)) * UINT64_C(0x94d049bb133111eb);
+  return z ^ (z >> 31);
+}
+
+static void
+cb_metric(pl_peer self, pl_metric metric, double value, void *ud)
+{
+  world *w = ud;
+  g_assert_cmpuint(self, <, MAXN);
+  g_assert_cmpint(metric, <, PL_METRIC_COUNT);
+  if (pl_metric_kind_of(metric) == PL_METRIC_KIND_OBSERVATION) {
+    w->obs_n[self][metric]++;
+    w->obs_last[self][metric] = value;
+  } else {
+    w->counter[self][metric] += value;
+  }
+}
+
+static void
+cb_cpu(pl_peer self, pl_time_ns cost_ns, void *ud)
+{
+  world *w = ud;
+  w->cpu_ns[self] += cost_ns;
+}
+
+static const uint8_t *
+cb_key(pl_peer peer, void *ud)
+{
+  world *w = ud;
+  return peer < w->n_handles ? w->keys[peer] : NULL;
+}
+
+static pl_peer
+cb_intern(const uint8_t key[PL_KEY_BYTES], void *ud)
+{
+  world *w = ud;
+  for (guint i = 0; i < w->n_handles; i++)
+    if (memcmp(w->keys[i], key, 32) == 0)
+      return i;
+  if (w->n_handles == MAXH)
+    return PL_PEER_NONE;
+  memcpy(w->keys[w->n_handles], key, 32);
+  return w->n_handles++;
+}
+
+/* A world of |n| identities that will be nodes, plus |ghosts| identities
+ * without a node (handles n .. n+ghosts-1).  Configs are the defaults. */
+static world *
+world_new(guint n, guint ghosts)
+{
+  world *w = g_new0(world, 1);
+  w->env.send_cb = cb_send;
+  w->env.timer_cb = cb_timer;
+  w->env.random_cb = cb_random;
+  w->env.metric_cb = cb_metric;
+  w->env.cpu_cb = cb_cpu;
+  w->env.peer_key_cb = cb_key;
+  w->env.peer_intern_cb = cb_intern;
+  w->env.user_data = w;
+  w->events = g_array_new(FALSE, FALSE, sizeof(event));
+  w->log = g_array_new(FALSE, FALSE, sizeof(sent));
+  w->digest = g_checksum_new(G_CHECKSUM_SHA256);
+  w->latency_ns = PL_NS_PER_MS;
+  w->n_nodes = n;
+  for (guint i = 0; i < n + ghosts; i++) {
+    uint8_t seed[32];
+    memset(seed, 0, 32);
+    seed[0] = (uint8_t)(i + 1);
+    seed[31] = 0x77;
+    uint8_t key[32];
+    pl_identity_from_seed(seed, key, NULL);
+    g_assert_cmpuint(cb_intern(key, w), ==, i);
+    if (i < n)
+      memcpy(w->seeds[i], seed, 32);
+  }
+  for (guint i = 0; i < n; i++) {
+    pl_config_defaults(&w->cfg[i]);
+    w->rng[i] = UINT64_C(1000) + i;
+  }
+  return w;
+}
+
+/* Node |i| bootstraps from the |k| handles that follow. */
+static void
+world_boot(world *w, guint i, guint k, ...)
+{
+  va_list ap;
+  va_start(ap, k);
+  for (guint j = 0; j < k; j++)
+    w->boot[i][j] = va_arg(ap, pl_peer);
+  va_end(ap);
+  w->cfg[i].bootstrap = w->boot[i];
+  w->cfg[i].n_bootstrap = k;
+}
+
+static void
+world_create(world *w, guint i)
+{
+  g_assert_null(w->nodes[i]);
+  w->nodes[i] = pl_node_new(&w->cfg[i], &w->env, i, w->seeds[i]);
+  g_assert_nonnull(w->nodes[i]);
+}
+
+static void
+world_start(world *w, guint i)
+{
+  if (w->nodes[i] == NULL)
+    world_create(w, i);
+  pl_node_start(w->nodes[i], w->now);
+}
+
+static void
+world_start_all(world *w)
+{
+  for (guint i = 0; i < w->n_nodes; i++)
+    world_start(w, i);
+}
+
+static void
+world_kill(world *w, guint i)
+{
+  pl_node_free(w->nodes[i]);
+  w->nodes[i] = NULL;
+}
+
+/* Run every event up to and including |t|, then set the clock to |t|. */
+static void
+world_run(world *w, pl_time_ns t)
+{
+  for (guint steps = 0;; steps++) {
+    g_assert_cmpuint(steps, <, 1000000);
+    int best = -1;
+    for (guint i = 0; i < w->events->len; i++) {
+      event *e = &g_array_index(w->events, event, i);
+      if (e->at > t)
+        continue;
+      event *b = best < 0 ? NULL : &g_array_index(w->events, event, best);
+      if (b == NULL || e->at < b->at || (e->at == b->at && e->seq < b->seq))
+        best = (int)i;
+    }
+    if (best < 0)
+      break;
+    event ev = g_array_index(w->events, event, best);
+    g_array_remove_index(w->events, (guint)best);
+    w->now = ev.at;
+    if (ev.to < MAXN && w->nodes[ev.to] != NULL) {
+      if (ev.kind == EV_MSG)
+        (void)pl_node_receive(w->nodes[ev.to], w->now, ev.from, ev.bytes, ev.len);
+      else
+        pl_node_timer(w->nodes[ev.to], w->now, ev.id);
+    }
+    g_free(ev.bytes);
+  }
+  w->now = t;
+}
+
+static void
+world_free(world *w)
+{
+  for (guint i = 0; i < MAXN; i++)
+    pl_node_free(w->nodes[i]);
+  for (guint i = 0; i < w->events->len; i++)
+    g_free(g_array_index(w->events, event, i).bytes);
+  for (guint i = 0; i < w->log->len; i++)
+    g_free(g_array_index(w->log, sent, i).bytes);
+  g_array_free(w->events, TRUE);
+  g_array_free(w->log, TRUE);
+  g_checksum_free(w->digest);
+  g_free(w);
+}
+
+/* Messages of |type| sent from |from| to |to| (PL_PEER_NONE: anyone) at or
+ * after |since|; the last one's bytes in *|last| if non-NULL. */
+static guint
+count_sent(world *w, pl_peer from, pl_peer to, uint8_t type, pl_time_ns since,
+           const sent **last)
+{
+  guint n = 0;
+  for (guint i = 0; i < w->log->len; i++) {
+    const sent *s = &g_array_index(w->log, sent, i);
+    if (s->at < since || s->len < 2 || s->bytes[1] != type)
+      continue;
+    if ((from != PL_PEER_NONE && s->from != from) || (to != PL_PEER_NONE && s->to != to))
+      continue;
+    n++;
+    if (last)
+      *last = s;
+  }
+  return n;
+}
+
+/* Whether |from| sent |to| a GOODBYE with |reason|. */
+static gboolean
+sent_goodbye(world *w, pl_peer from, pl_peer to, uint8_t reason)
+{
+  for (guint i = 0; i < w->log->len; i++) {
+    const sent *s = &g_array_index(w->log, sent, i);
+    if (s->from == from && s->to == to && s->len == 3 && s->bytes[1] == PL_MSG_GOODBYE &&
+        s->bytes[2] == reason)
+      return TRUE;
+  }
+  return FALSE;
+}
+
+static gboolean
+connected(world *w, guint a, guint b)
+{
+  return pl_peer_is_connected(w->nodes[a], b);
+}
+
+static uint32_t
+total_rejected(world *w, guint i)
+{
+  uint32_t n = 0;
+  for (int e = PL_ERR_TRUNCATED; e >= PL_ERR_PEER_LIMIT; e--)
+    n += pl_node_rejected(w->nodes[i], e);
+  return n;
+}
+
+#define S(x) ((pl_time_ns)(x) * PL_NS_PER_S)
+#define MS(x) ((pl_time_ns)(x) * PL_NS_PER_MS)
+
+/* ------------------------------------------------------------------ tests */
+
+static void
+test_bootstrap_three(void)
+{
+  world *w = world_new(3, 0);
+  world_boot(w, 1, 1, 0);
+  world_boot(w, 2, 1, 0);
+  world_start_all(w);
+  world_run(w, MS(100));
+  /* Both dialled node 0 at t=0; node 1's HELLO was scheduled first. */
+  g_assert_cmpuint(pl_node_peer_count(w->nodes[0]), ==, 2);
+  pl_peer peers[4];
+  g_assert_cmpuint(pl_node_peers(w->nodes[0], peers, 4), ==, 2);
+  g_assert_cmpuint(peers[0], ==, 1);
+  g_assert_cmpuint(peers[1], ==, 2);
+  g_assert_cmpuint(pl_node_peers(w->nodes[0], peers, 1), ==, 1);
+  g_assert_cmpint(pl_node_peer_minor(w->nodes[0], 1), ==, PL_PROTO_MINOR);
+  g_assert_cmpint(pl_node_peer_minor(w->nodes[1], 0), ==, PL_PROTO_MINOR);
+  g_assert_cmpint(pl_node_peer_minor(w->nodes[1], 2), ==, -1);
+  g_assert_cmpuint(pl_peer_features(w->nodes[1], 0), ==, PL_FEATURE_PEER_EXCHANGE);
+  g_assert_cmpfloat(w->counter[0][PL_METRIC_HANDSHAKE_OK], ==, 2);
+  g_assert_cmpfloat(w->counter[1][PL_METRIC_HANDSHAKE_OK], ==, 1);
+  g_assert_cmpfloat(w->obs_last[1][PL_METRIC_HANDSHAKE_MINOR], ==, PL_PROTO_MINOR);
+  g_assert_cmpfloat(w->obs_last[1][PL_METRIC_HANDSHAKE_FEATURES], ==, 1);
+  /* Node 1 asked node 0 for peers and learned node 2. */
+  pl_peer book[16];
+  guint nb = pl_peer_book(w->nodes[1], book, 16);
+  g_assert_cmpuint(nb, ==, 2);
+  g_assert_cmpuint(book[0], ==, 0);
+  g_assert_cmpuint(book[1], ==, 2);
+  g_assert_false(connected(w, 1, 2));
+  /* Maintenance at 5 s dials the learned peer (both ends at once). */
+  world_run(w, S(6));
+  for (guint i = 0; i < 3; i++) {
+    g_assert_cmpuint(pl_node_peer_count(w->nodes[i]), ==, 2);
+    g_assert_cmpuint(total_rejected(w, i), ==, 0);
+  }
+  g_assert_true(connected(w, 1, 2));
+  g_assert_true(connected(w, 2, 1));
+  /* Signing and verifying were charged and counted. */
+  g_assert_cmpfloat(w->counter[1][PL_METRIC_SIG_SIGNED], >=, 2);
+  g_assert_cmpuint(w->cpu_ns[1], ==,
+                   (pl_time_ns)w->counter[1][PL_METRIC_SIG_SIGNED] * w->cfg[1].sign_cost_ns +
+                       (pl_time_ns)w->counter[1][PL_METRIC_SIG_VERIFIED] *
+                           w->cfg[1].verify_cost_ns);
+  g_assert_cmpuint(w->bad_timer_ids, ==, 0);
+  world_free(w);
+}
+
+static void
+test_heartbeat_rtt(void)
+{
+  world *w = world_new(2, 0);
+  w->latency_ns = MS(5);
+  world_boot(w, 1, 1, 0);
+  world_start_all(w);
+  world_run(w, S(24));
+  /* Heartbeats at 10 s and 20 s from each side: 10 ms round trips. */
+  for (guint i = 0; i < 2; i++) {
+    g_assert_cmpuint(w->obs_n[i][PL_METRIC_PING_RTT_MS], ==, 2);
+    g_assert_cmpfloat(w->obs_last[i][PL_METRIC_PING_RTT_MS], ==, 10.0);
+    g_assert_cmpuint(count_sent(w, i, 1 - i, PL_MSG_PING, 0, NULL), ==, 2);
+  }
+  /* Every send was counted as msg.sent, every delivery as received. */
+  g_assert_cmpfloat(w->counter[0][PL_METRIC_MSG_SENT] + w->counter[1][PL_METRIC_MSG_SENT], ==,
+                    w->log->len);
+  g_assert_cmpfloat(w->counter[0][PL_METRIC_MSG_RECEIVED] +
+                        w->counter[1][PL_METRIC_MSG_RECEIVED],
+                    ==, w->log->len);
+  world_free(w);
+}
+
+static bool
+never_answer(pl_node *node, pl_peer from, void *state)
+{
+  (*(guint *)state)++;
+  return false;
+}
+
+static void
+test_silent_peer_times_out(void)
+{
+  world *w = world_new(2, 0);
+  world_boot(w, 1, 1, 0);
+  guint asked = 0;
+  pl_strategy silent = {"silent", never_answer, NULL, NULL, &asked};
+  world_create(w, 1);
+  pl_node_set_strategy(w->nodes[1], &silent);
+  world_start_all(w);
+  /* Node 0 accepted node 1 at 1 ms; heartbeats at 10, 20, 30, 40 s. */
+  world_run(w, S(40) - 1);
+  g_assert_true(connected(w, 0, 1));
+  g_assert_cmpuint(asked, ==, 3);
+  g_assert_cmpfloat(w->counter[0][PL_METRIC_PEER_TIMEOUT], ==, 0);
+  world_run(w, S(40) + MS(2));
+  g_assert_cmpfloat(w->counter[0][PL_METRIC_PEER_TIMEOUT], ==, 1);
+  g_assert_cmpfloat(w->counter[0][PL_METRIC_PEER_DISCONNECTED], ==, 1);
+  g_assert_false(connected(w, 0, 1));
+  /* Node 1 was told (GOODBYE timeout) and dropped node 0 too. */
+  g_assert_true(sent_goodbye(w, 0, 1, PL_BYE_TIMEOUT));
+  g_assert_false(connected(w, 1, 0));
+  /* The silent node still got answers: it never times node 0 out. */
+  g_assert_cmpuint(w->obs_n[0][PL_METRIC_PING_RTT_MS], ==, 0);
+  g_assert_cmpuint(w->obs_n[1][PL_METRIC_PING_RTT_MS], ==, 3); /* its 40 s PING came too late */
+  g_assert_cmpfloat(w->counter[1][PL_METRIC_PEER_TIMEOUT], ==, 0);
+  /* Honest again: after the backoff the two reconnect and stay. */
+  pl_node_set_strategy(w->nodes[1], NULL);
+  world_run(w, S(120));
+  g_assert_true(connected(w, 0, 1));
+  g_assert_true(connected(w, 1, 0));
+  g_assert_cmpfloat(w->counter[0][PL_METRIC_PEER_TIMEOUT], ==, 1);
+  world_free(w);
+}
+
+static uint32_t
+score_hook(pl_node *node, pl_peer peer, void *user_data)
+{
+  const uint32_t *scores = user_data;
+  return scores[peer];
+}
+
+/* Nodes 1, 2, 3 dial node 0 (max_inbound 2) at 0 s, 1 s, 2 s; returns the
+ * world at 2.5 s. */
+static world *
+eviction_run(pl_eviction how, const uint32_t *scores)
+{
+  world *w = world_new(4, 0);
+  w->cfg[0].max_inbound = 2;
+  w->cfg[0].eviction = how;
+  for (guint i = 1; i < 4; i++) {
+    world_boot(w, i, 1, 0);
+    w->cfg[i].features = 0; /* no peer exchange: only node 0's links */
+  }
+  world_start(w, 0);
+  if (scores)
+    pl_node_set_score_hook(w->nodes[0], score_hook, (void *)scores);
+  for (guint i = 1; i < 4; i++) {
+    world_run(w, S(i - 1));
+    world_start(w, i);
+  }
+  world_run(w, S(2) + MS(500));
+  return w;
+}
+
+static void
+test_eviction(void)
+{
+  pl_peer peers[4];
+  /* Oldest: node 1 goes. */
+  world *w = eviction_run(PL_EVICT_OLDEST, NULL);
+  g_assert_cmpuint(pl_node_peers(w->nodes[0], peers, 4), ==, 2);
+  g_assert_cmpuint(peers[0], ==, 2);
+  g_assert_cmpuint(peers[1], ==, 3);
+  g_assert_cmpfloat(w->counter[0][PL_METRIC_PEER_EVICTED], ==, 1);
+  g_assert_false(connected(w, 1, 0));
+  const sent *bye = NULL;
+  g_assert_cmpuint(count_sent(w, 0, 1, PL_MSG_GOODBYE, 0, &bye), ==, 1);
+  g_assert_cmpuint(bye->bytes[2], ==, PL_BYE_EVICTED);
+  g_assert_cmpuint(total_rejected(w, 0), ==, 0);
+  world_free(w);
+
+  /* None: the newcomer is refused. */
+  w = eviction_run(PL_EVICT_NONE, NULL);
+  g_assert_cmpuint(pl_node_peers(w->nodes[0], peers, 4), ==, 2);
+  g_assert_cmpuint(peers[0], ==, 1);
+  g_assert_cmpuint(peers[1], ==, 2);
+  g_assert_cmpuint(pl_node_rejected(w->nodes[0], PL_ERR_PEER_LIMIT), ==, 1);
+  g_assert_cmpfloat(w->counter[0][PL_METRIC_REJECT_FIRST + PL_REJECT_INDEX(PL_ERR_PEER_LIMIT)],
+                    ==, 1);
+  g_assert_cmpuint(count_sent(w, 0, 3, PL_MSG_GOODBYE, 0, &bye), ==, 1);
+  g_assert_cmpuint(bye->bytes[2], ==, PL_BYE_PEER_LIMIT);
+  g_assert_cmpuint(pl_node_peer_count(w->nodes[3]), ==, 0);
+  g_assert_cmpfloat(w->counter[0][PL_METRIC_PEER_EVICTED], ==, 0);
+  world_free(w);
+
+  /* Lowest trust: node 2 scores lowest. */
+  static const uint32_t scores[4] = {0, 10, 5, 7};
+  w = eviction_run(PL_EVICT_LOWEST_TRUST, scores);
+  g_assert_cmpuint(pl_node_peers(w->nodes[0], peers, 4), ==, 2);
+  g_assert_cmpuint(peers[0], ==, 1);
+  g_assert_cmpuint(peers[1], ==, 3);
+  world_free(w);
+
+  /* Lowest trust without a hook: equal scores, the oldest goes. */
+  w = eviction_run(PL_EVICT_LOWEST_TRUST, NULL);
+  g_assert_cmpuint(pl_node_peers(w->nodes[0], peers, 4), ==, 2);
+  g_assert_cmpuint(peers[0], ==, 2);
+  world_free(w);
+
+  /* Random: one of the two, the same one on every run. */
+  w = eviction_run(PL_EVICT_RANDOM, NULL);
+  g_assert_cmpuint(pl_node_peers(w->nodes[0], peers, 4), ==, 2);
+  g_assert_cmpuint(peers[1], ==, 3);
+  pl_peer kept = peers[0];
+  g_assert_true(kept == 1 || kept == 2);
+  g_assert_cmpfloat(w->counter[0][PL_METRIC_PEER_EVICTED], ==, 1);
+  world_free(w);
+  w = eviction_run(PL_EVICT_RANDOM, NULL);
+  g_assert_cmpuint(pl_node_peers(w->nodes[0], peers, 4), ==, 2);
+  g_assert_cmpuint(peers[0], ==, kept);
+  world_free(w);
+}
+
+static void
+test_outbound_limit_and_handshake_timeout(void)
+{
+  /* Handle 3 is an identity with no node behind it. */
+  world *w = world_new(3, 1);
+  w->cfg[0].max_outbound = 1;
+  w->cfg[0].target_peers = 0; /* no maintenance dialling */
+  world_start_all(w);
+  pl_command c = {PL_CMD_CONNECT, 3, 0, NULL, 0};
+  g_assert_cmpint(pl_node_command(w->nodes[0], w->now, &c), ==, PL_OK);
+  g_assert_cmpint(pl_node_command(w->nodes[0], w->now, &c), ==, PL_OK); /* already dialling */
+  c.peer = 1;
+  g_assert_cmpint(pl_node_command(w->nodes[0], w->now, &c), ==, PL_ERR_PEER_LIMIT);
+  c.peer = 0;
+  g_assert_cmpint(pl_node_command(w->nodes[0], w->now, &c), ==, PL_ERR_INVALID);
+  c.peer = PL_PEER_NONE;
+  g_assert_cmpint(pl_node_command(w->nodes[0], w->now, &c), ==, PL_ERR_INVALID);
+  c.peer = 40;
+  g_assert_cmpint(pl_node_command(w->nodes[0], w->now, &c), ==, PL_ERR_INVALID);
+  /* The unanswered HELLO times out after handshake_timeout_ns (5 s). */
+  world_run(w, S(5) - 1);
+  c.peer = 1;
+  g_assert_cmpint(pl_node_command(w->nodes[0], w->now, &c), ==, PL_ERR_PEER_LIMIT);
+  world_run(w, S(5));
+  g_assert_cmpint(pl_node_command(w->nodes[0], w->now, &c), ==, PL_OK);
+  world_run(w, S(6));
+  g_assert_true(connected(w, 0, 1));
+  g_assert_true(connected(w, 1, 0));
+  g_assert_cmpuint(pl_node_peer_count(w->nodes[0]), ==, 1);
+  g_assert_cmpuint(count_sent(w, 0, 3, PL_MSG_HELLO, 0, NULL), ==, 1);
+  world_free(w);
+}
+
+static void
+test_commands(void)
+{
+  world *w = world_new(3, 0);
+  world_boot(w, 1, 1, 0);
+  world_start(w, 0);
+  pl_command c = {PL_CMD_PING, PL_PEER_NONE, 0, NULL, 0};
+  g_assert_cmpint(pl_node_command(w->nodes[0], w->now, &c), ==, PL_ERR_NOT_FOUND);
+  c.kind = PL_CMD_PEER_EXCHANGE;
+  g_assert_cmpint(pl_node_command(w->nodes[0], w->now, &c), ==, PL_ERR_NOT_FOUND);
+  world_start(w, 1);
+  world_start(w, 2);
+  world_run(w, MS(10));
+  g_assert_true(connected(w, 0, 1));
+  /* PING: a random connected peer answers; RTT 2 ms. */
+  c.kind = PL_CMD_PING;
+  g_assert_cmpint(pl_node_command(w->nodes[0], w->now, &c), ==, PL_OK);
+  c.peer = 2;
+  g_assert_cmpint(pl_node_command(w->nodes[0], w->now, &c), ==, PL_ERR_NOT_FOUND);
+  world_run(w, MS(20));
+  g_assert_cmpuint(w->obs_n[0][PL_METRIC_PING_RTT_MS], ==, 1);
+  g_assert_cmpfloat(w->obs_last[0][PL_METRIC_PING_RTT_MS], ==, 2.0);
+  /* PEER_EXCHANGE with arg 1: node 1 answers with at most one key. */
+  c.kind = PL_CMD_PEER_EXCHANGE;
+  c.peer = 1;
+  c.arg = 1;
+  g_assert_cmpint(pl_node_command(w->nodes[0], w->now, &c), ==, PL_OK);
+  world_run(w, MS(30));
+  const sent *req = NULL, *ans = NULL;
+  g_assert_cmpuint(count_sent(w, 0, 1, PL_MSG_PEERS_REQ, MS(20), &req), ==, 1);
+  g_assert_cmpuint(req->bytes[2], ==, 1);
+  g_assert_cmpuint(count_sent(w, 1, 0, PL_MSG_PEERS, MS(20), &ans), ==, 1);
+  g_assert_cmpuint(ans->bytes[2], ==, 0); /* node 1's only peer is the asker */
+  /* DISCONNECT: both ends drop; again: nothing to disconnect. */
+  c.kind = PL_CMD_DISCONNECT;
+  g_assert_cmpint(pl_node_command(w->nodes[0], w->now, &c), ==, PL_OK);
+  g_assert_false(connected(w, 0, 1));
+  world_run(w, MS(40));
+  g_assert_false(connected(w, 1, 0));
+  g_assert_cmpint(pl_node_command(w->nodes[0], w->now, &c), ==, PL_ERR_NOT_FOUND);
+  /* Kinds no layer owns, or the peer layer does not know. */
+  c.kind = (pl_command_kind)15;
+  g_assert_cmpint(pl_node_command(w->nodes[0], w->now, &c), ==, PL_ERR_INVALID);
+  c.kind = (pl_command_kind)0x61;
+  g_assert_cmpint(pl_node_command(w->nodes[0], w->now, &c), ==, PL_ERR_INVALID);
+  g_assert_cmpuint(total_rejected(w, 0) + total_rejected(w, 1), ==, 0);
+  world_free(w);
+}
+
+static void
+test_peer_exchange_book(void)
+{
+  world *w = world_new(5, 0);
+  for (guint i = 1; i < 5; i++)
+    world_boot(w, i, 1, 0);
+  world_start(w, 0);
+  for (guint i = 1; i < 4; i++)
+    world_start(w, i);
+  world_run(w, S(1));
+  world_start(w, 4);
+  world_run(w, S(1) + MS(10));
+  /* Node 4 connected to 0, asked it, and learned 1, 2, 3. */
+  g_assert_cmpuint(pl_node_peer_count(w->nodes[4]), ==, 1);
+  pl_peer book[16];
+  g_assert_cmpuint(pl_peer_book(w->nodes[4], book, 16), ==, 4);
+  g_assert_cmpuint(book[0], ==, 0);
+  g_assert_cmpuint(book[1], ==, 1);
+  g_assert_cmpuint(book[2], ==, 2);
+  g_assert_cmpuint(book[3], ==, 3);
+  /* The next maintenance rounds connect it to them. */
+  world_run(w, S(10));
+  g_assert_cmpuint(pl_node_peer_count(w->nodes[4]), ==, 4);
+  world_free(w);
+}
+
+static int
+fake_exchange(pl_node *node, pl_peer from, pl_peer *out, uint32_t max, void *state)
+{
+  out[0] = *(pl_peer *)state; /* always the same (nonexistent) node */
+  out[1] = *(pl_peer *)state; /* twice: duplicates are sent once */
+  return 2;
+}
+
+static void
+test_strategy_peer_exchange(void)
+{
+  world *w = world_new(3, 1); /* handle 3: no node */
+  world_boot(w, 1, 1, 0);
+  world_boot(w, 2, 1, 0);
+  pl_peer fake = 3;
+  pl_strategy liar = {"px-liar", NULL, NULL, fake_exchange, &fake};
+  world_create(w, 0);
+  pl_node_set_strategy(w->nodes[0], &liar);
+  world_start_all(w);
+  world_run(w, MS(50));
+  pl_peer book[16];
+  g_assert_cmpuint(pl_peer_book(w->nodes[2], book, 16), ==, 2);
+  g_assert_cmpuint(book[0], ==, 0);
+  g_assert_cmpuint(book[1], ==, 3); /* the lie, not node 1 */
+  const sent *ans = NULL;
+  g_assert_cmpuint(count_sent(w, 0, 2, PL_MSG_PEERS, 0, &ans), ==, 1);
+  g_assert_cmpuint(ans->bytes[2], ==, 1);
+  world_free(w);
+}
+
+static void
+test_reconnect_after_partition(void)
+{
+  world *w = world_new(2, 0);
+  world_boot(w, 1, 1, 0);
+  world_start_all(w);
+  world_run(w, S(1));
+  g_assert_true(connected(w, 1, 0));
+  w->blocked[0][1] = w->blocked[1][0] = TRUE;
+  world_run(w, S(100));
+  g_assert_false(connected(w, 0, 1));
+  g_assert_false(connected(w, 1, 0));
+  g_assert_cmpfloat(w->counter[0][PL_METRIC_PEER_TIMEOUT], ==, 1);
+  g_assert_cmpfloat(w->counter[1][PL_METRIC_PEER_TIMEOUT], ==, 1);
+  /* Redials during the partition back off: 5, 10, 20, 40 s ... */
+  guint hellos = count_sent(w, 1, 0, PL_MSG_HELLO, S(31), NULL);
+  g_assert_cmpuint(hellos, >=, 2);
+  g_assert_cmpuint(hellos, <=, 4);
+  w->blocked[0][1] = w->blocked[1][0] = FALSE;
+  /* Backoff is capped at 5 s << 5 = 160 s. */
+  world_run(w, S(100 + 160 + 10));
+  g_assert_true(connected(w, 0, 1));
+  g_assert_true(connected(w, 1, 0));
+  g_assert_cmpfloat(w->counter[1][PL_METRIC_PEER_CONNECTED], ==, 2);
+  world_free(w);
+}
+
+static void
+inject_expect(world *w, guint to, pl_peer from, const uint8_t *b, size_t len, int expect)
+{
+  int rc = pl_node_receive(w->nodes[to], w->now, from, b, len);
+  if (rc != expect)
+    g_error("injected %s: got %s want %s", len >= 2 ? pl_wire_type_name(b[1]) : "short",
+            pl_strerror(rc), pl_strerror(expect));
+}
+
+static void
+test_rejection_counters(void)
+{
+  world *w = world_new(3, 0);
+  world_boot(w, 1, 1, 0);
+  world_start(w, 0);
+  world_start(w, 1);
+  world_run(w, MS(10));
+  g_assert_true(connected(w, 0, 1));
+  const sent *hello = NULL;
+  g_assert_cmpuint(count_sent(w, 1, 0, PL_MSG_HELLO, 0, &hello), ==, 1);
+  uint8_t replay[PL_WIRE_HELLO_BYTES];
+  memcpy(replay, hello->bytes, sizeof replay);
+
+  const uint8_t bad_version[] = {2, PL_MSG_PING};
+  const uint8_t unknown[] = {1, 0x09};
+  const uint8_t ping_trailing[19] = {1, PL_MSG_PING, 0, 0, 0, 0, 0, 0, 0, 1};
+  uint8_t peers_overlong[3 + 40 * 32] = {1, PL_MSG_PEERS, 40};
+  const uint8_t bye_bad[] = {1, PL_MSG_GOODBYE, 9};
+  const uint8_t peers_unasked[] = {1, PL_MSG_PEERS, 0};
+  const uint8_t pong_unknown[18] = {1, PL_MSG_PONG, 0, 0, 0, 0, 0, 0, 0, 99};
+  inject_expect(w, 0, 1, bad_version, 0, PL_ERR_TRUNCATED);
+  inject_expect(w, 0, 1, bad_version, sizeof bad_version, PL_ERR_WIRE_VERSION);
+  inject_expect(w, 0, 1, unknown, sizeof unknown, PL_ERR_UNKNOWN_TYPE);
+  inject_expect(w, 0, 1, ping_trailing, sizeof ping_trailing, PL_ERR_TRAILING);
+  inject_expect(w, 0, 1, peers_overlong, sizeof peers_overlong, PL_ERR_OVERLONG);
+  inject_expect(w, 0, 1, bye_bad, sizeof bye_bad, PL_ERR_BAD_FIELD);
+  inject_expect(w, 0, 1, peers_unasked, sizeof peers_unasked, PL_ERR_UNEXPECTED);
+  inject_expect(w, 0, 1, pong_unknown, sizeof pong_unknown, PL_ERR_UNEXPECTED);
+  /* The same HELLO again: a replay. */
+  inject_expect(w, 0, 1, replay, sizeof replay, PL_ERR_REPLAY);
+  /* Node 1's HELLO delivered as node 2's: wrong identity. */
+  inject_expect(w, 0, 2, replay, sizeof replay, PL_ERR_BAD_IDENTITY);
+  /* Node 2's HELLO, but stale, or addressed to node 1, or an old major. */
+  uint8_t h[PL_WIRE_HELLO_BYTES];
+  pl_offer offer = {1, 2, 0, PL_FEATURE_PEER_EXCHANGE};
+  g_assert_cmpint(pl_hello_build(h, sizeof h, PL_MSG_HELLO, &offer, 1, w->now + S(61),
+                                 w->seeds[2], w->keys[2], w->keys[0]),
+                  >, 0);
+  inject_expect(w, 0, 2, h, sizeof h, PL_ERR_STALE);
+  g_assert_cmpint(pl_hello_build(h, sizeof h, PL_MSG_HELLO, &offer, 2, w->now, w->seeds[2],
+                                 w->keys[2], w->keys[1]),
+                  >, 0);
+  inject_expect(w, 0, 2, h, sizeof h, PL_ERR_BAD_SIGNATURE);
+  pl_offer v2 = {2, 0, 0, 0};
+  g_assert_cmpint(pl_hello_build(h, sizeof h, PL_MSG_HELLO, &v2, 3, w->now, w->seeds[2],
+                                 w->keys[2], w->keys[0]),
+                  >, 0);
+  inject_expect(w, 0, 2, h, sizeof h, PL_ERR_VERSION);
+  g_assert_cmpfloat(w->counter[0][PL_METRIC_HANDSHAKE_REFUSED], ==, 1);
+  const sent *bye = NULL;
+  g_assert_cmpuint(count_sent(w, 0, 2, PL_MSG_GOODBYE, 0, &bye), ==, 1);
+  g_assert_cmpuint(bye->bytes[2], ==, PL_BYE_VERSION);
+  /* A session message from a stranger: refused, and told so. */
+  uint8_t ping[18] = {1, PL_MSG_PING};
+  inject_expect(w, 0, 2, ping, sizeof ping, PL_ERR_UNEXPECTED);
+  g_assert_cmpuint(count_sent(w, 0, 2, PL_MSG_GOODBYE, 0, &bye), ==, 2);
+  g_assert_cmpuint(bye->bytes[2], ==, PL_BYE_NOT_CONNECTED);
+  /* A GOODBYE from a stranger is refused silently. */
+  const uint8_t bye_ok[] = {1, PL_MSG_GOODBYE, 0};
+  inject_expect(w, 0, 2, bye_ok, sizeof bye_ok, PL_ERR_UNEXPECTED);
+  g_assert_cmpuint(count_sent(w, 0, 2, PL_MSG_GOODBYE, 0, NULL), ==, 2);
+  /* A well-signed envelope for a layer this node does not have. */
+  uint8_t env[256];
+  int n = pl_envelope_seal(env, sizeof env, w->seeds[1], w->keys[1], 1, w->now, 0x21,
+                           (const uint8_t *)"x", 1);
+  g_assert_cmpint(n, >, 0);
+  inject_expect(w, 0, 1, env, (size_t)n, PL_ERR_UNKNOWN_TYPE);
+
+  /* Counters per reason, and the metrics that mirror them. */
+  static const struct { int err; uint32_t n; } want[] = {
+    {PL_ERR_TRUNCATED, 1},    {PL_ERR_TRAILING, 1},      {PL_ERR_UNKNOWN_TYPE, 2},
+    {PL_ERR_WIRE_VERSION, 1}, {PL_ERR_OVERLONG, 1},      {PL_ERR_BAD_FIELD, 1},
+    {PL_ERR_BAD_SIGNATURE, 1}, {PL_ERR_BAD_IDENTITY, 1}, {PL_ERR_REPLAY, 1},
+    {PL_ERR_STALE, 1},        {PL_ERR_UNEXPECTED, 4},    {PL_ERR_VERSION, 1},
+    {PL_ERR_PEER_LIMIT, 0},
+  };
+  uint32_t sum = 0;
+  for (size_t i = 0; i < G_N_ELEMENTS(want); i++) {
+    uint32_t got = pl_node_rejected(w->nodes[0], want[i].err);
+    if (got != want[i].n)
+      g_error("%s: %u rejected, want %u", pl_reject_name(want[i].err), got, want[i].n);
+    g_assert_cmpfloat(w->counter[0][PL_METRIC_REJECT_FIRST + PL_REJECT_INDEX(want[i].err)], ==,
+                      want[i].n);
+    sum += want[i].n;
+  }
+  g_assert_cmpfloat(w->counter[0][PL_METRIC_MSG_REJECTED], ==, sum);
+  g_assert_cmpuint(pl_node_rejected(w->nodes[0], PL_OK), ==, 0);
+  g_assert_cmpuint(pl_node_rejected(w->nodes[0], PL_ERR_NOMEM), ==, 0);
+  /* None of it broke the session. */
+  g_assert_true(connected(w, 0, 1));
+  world_free(w);
+}
+
+static void
+test_envelopes(void)
+{
+  world *w = world_new(3, 0);
+  world_boot(w, 1, 1, 0);
+  world_start(w, 0);
+  world_start(w, 1);
+  world_run(w, S(2));
+  uint8_t buf[128], buf2[128];
+  const uint8_t payload[] = {0xde, 0xad};
+  int n = pl_node_seal(w->nodes[1], w->now, 0x41, payload, sizeof payload, buf, sizeof buf);
+  g_assert_cmpint(n, ==, PL_WIRE_ENVELOPE_OVERHEAD + 2);
+  pl_msg m;
+  g_assert_cmpint(pl_wire_decode(buf, (size_t)n, &m), ==, PL_OK);
+  g_assert_cmpuint(m.u.envelope.seq, ==, S(2)); /* max(last + 1, now) */
+  double verified = w->counter[0][PL_METRIC_SIG_VERIFIED];
+  g_assert_cmpint(pl_node_open_envelope(w->nodes[0], w->now, 1, &m), ==, PL_OK);
+  g_assert_cmpfloat(w->counter[0][PL_METRIC_SIG_VERIFIED], ==, verified + 1);
+  /* Replayed from the same connected sender. */
+  g_assert_cmpint(pl_node_open_envelope(w->nodes[0], w->now, 1, &m), ==, PL_ERR_REPLAY);
+  /* The next one, sealed at the same time, has the next sequence. */
+  int n2 = pl_node_seal(w->nodes[1], w->now, 0x41, payload, sizeof payload, buf2, sizeof buf2);
+  pl_msg m2;
+  g_assert_cmpint(pl_wire_decode(buf2, (size_t)n2, &m2), ==, PL_OK);
+  g_assert_cmpuint(m2.u.envelope.seq, ==, S(2) + 1);
+  /* Too late: stale before anything else. */
+  g_assert_cmpint(pl_node_open_envelope(w->nodes[0], w->now + S(61), 1, &m2), ==,
+                  PL_ERR_STALE);
+  /* Tampered payload. */
+  buf2[2 + 51] ^= 1;
+  g_assert_cmpint(pl_node_open_envelope(w->nodes[0], w->now, 1, &m2), ==,
+                  PL_ERR_BAD_SIGNATURE);
+  buf2[2 + 51] ^= 1;
+  g_assert_cmpint(pl_node_open_envelope(w->nodes[0], w->now, 1, &m2), ==, PL_OK);
+  /* Relayed (signer is not the sender): no per-sender sequence. */
+  g_assert_cmpint(pl_node_open_envelope(w->nodes[0], w->now, 2, &m), ==, PL_OK);
+  g_assert_cmpint(pl_node_open_envelope(w->nodes[0], w->now, 2, &m), ==, PL_OK);
+  /* Through pl_node_receive: no layer owns 0x41 yet. */
+  g_assert_cmpint(pl_node_receive(w->nodes[0], w->now, 1, buf, (size_t)n), ==,
+                  PL_ERR_UNKNOWN_TYPE);
+  world_free(w);
+}
+
+static void
+test_versions(void)
+{
+  world *w = world_new(3, 0);
+  w->cfg[1].version_minor = 1;
+  w->cfg[2].version_major = 2;
+  world_boot(w, 1, 1, 0);
+  world_boot(w, 2, 1, 0);
+  world_start_all(w);
+  world_run(w, MS(100));
+  g_assert_cmpint(pl_node_peer_minor(w->nodes[0], 1), ==, 1);
+  g_assert_cmpint(pl_node_peer_minor(w->nodes[1], 0), ==, 1);
+  g_assert_cmpfloat(w->obs_last[1][PL_METRIC_HANDSHAKE_MINOR], ==, 1);
+  g_assert_false(connected(w, 0, 2));
+  g_assert_cmpuint(pl_node_peer_count(w->nodes[2]), ==, 0);
+  g_assert_cmpfloat(w->counter[0][PL_METRIC_HANDSHAKE_REFUSED], ==, 1);
+  g_assert_cmpuint(pl_node_rejected(w->nodes[0], PL_ERR_VERSION), ==, 1);
+  world_free(w);
+}
+
+static void
+claim_minor_zero(pl_node *node, uint8_t *major, uint8_t *minor, uint32_t *features, void *state)
+{
+  *minor = 0;
+  *features = 0;
+}
+
+static void
+test_strategy_hello_version(void)
+{
+  world *w = world_new(2, 0);
+  world_boot(w, 1, 1, 0);
+  pl_strategy liar = {"version-liar", NULL, claim_minor_zero, NULL, NULL};
+  world_create(w, 1);
+  pl_node_set_strategy(w->nodes[1], &liar);
+  world_start_all(w);
+  world_run(w, MS(100));
+  g_assert_cmpint(pl_node_peer_minor(w->nodes[0], 1), ==, 0);
+  g_assert_cmpuint(pl_peer_features(w->nodes[0], 1), ==, 0);
+  g_assert_cmpfloat(w->obs_last[0][PL_METRIC_HANDSHAKE_FEATURES], ==, 0);
+  /* No common peer exchange: no PEERS_REQ either way. */
+  g_assert_cmpuint(count_sent(w, PL_PEER_NONE, PL_PEER_NONE, PL_MSG_PEERS_REQ, 0, NULL), ==, 0);
+  world_free(w);
+}
+
+static void
+test_stop_and_restart(void)
+{
+  world *w = world_new(3, 0);
+  world_boot(w, 1, 1, 0);
+  world_boot(w, 2, 1, 0);
+  world_start_all(w);
+  world_run(w, MS(100));
+  g_assert_cmpuint(pl_node_peer_count(w->nodes[0]), ==, 2);
+  pl_node_stop(w->nodes[0], w->now);
+  g_assert_cmpuint(pl_node_peer_count(w->nodes[0]), ==, 0);
+  g_assert_cmpuint(count_sent(w, 0, PL_PEER_NONE, PL_MSG_GOODBYE, 0, NULL), ==, 2);
+  world_run(w, MS(200));
+  g_assert_false(connected(w, 1, 0));
+  g_assert_false(connected(w, 2, 0));
+  /* A stopped node refuses input and ignores its timers. */
+  const uint8_t bye[] = {1, PL_MSG_GOODBYE, 0};
+  g_assert_cmpint(pl_node_receive(w->nodes[0], w->now, 1, bye, sizeof bye), ==,
+                  PL_ERR_UNEXPECTED);
+  guint before = w->log->len;
+  world_run(w, S(6)); /* meanwhile 1 and 2 connect (peer exchange) */
+  for (guint i = before; i < w->log->len; i++)
+    g_assert_cmpuint(g_array_index(w->log, sent, i).from, !=, 0);
+
+  /* Crash-restart of node 1 while node 2 still holds its session: the
+   * new HELLO is a re-handshake, answered, with no second peer_up. */
+  g_assert_true(connected(w, 2, 1));
+  double ups = w->counter[2][PL_METRIC_PEER_CONNECTED];
+  world_kill(w, 1);
+  w->cfg[1].bootstrap = NULL;
+  w->cfg[1].n_bootstrap = 0;
+  world_start(w, 1);
+  pl_command c = {PL_CMD_CONNECT, 2, 0, NULL, 0};
+  g_assert_cmpint(pl_node_command(w->nodes[1], w->now, &c), ==, PL_OK);
+  world_run(w, S(6) + MS(10));
+  g_assert_true(connected(w, 1, 2));
+  g_assert_true(connected(w, 2, 1));
+  g_assert_cmpfloat(w->counter[2][PL_METRIC_PEER_CONNECTED], ==, ups);
+  g_assert_cmpuint(total_rejected(w, 2), ==, 0);
+  world_free(w);
+}
+
+static void
+test_memory(void)
+{
+  world *w = world_new(2, 0);
+  w->cfg[1].max_peers = 32;
+  world_boot(w, 1, 1, 0);
+  world_start_all(w);
+  size_t m0 = pl_node_memory(w->nodes[0]), m1 = pl_node_memory(w->nodes[1]);
+  g_test_message("pl_node_memory, default config: %zu bytes", m0);
+  g_assert_cmpuint(m0, >, sizeof(pl_node));
+  g_assert_cmpuint(m0, <=, 2048); /* default config: compact */
+  g_assert_cmpuint(m1, >, m0);
+  g_assert_cmpuint(m1 - m0, <=, 16 * 128); /* per extra slot, book and nonce entries */
+  /* Memory does not grow with traffic. */
+  world_run(w, S(60));
+  g_assert_cmpuint(pl_node_memory(w->nodes[0]), ==, m0);
+  world_free(w);
+}
+
+static void
+test_timers_disabled(void)
+{
+  world *w = world_new(2, 0);
+  for (guint i = 0; i < 2; i++) {
+    w->cfg[i].heartbeat_interval_ns = 0;
+    w->cfg[i].maintenance_interval_ns = 0;
+  }
+  world_boot(w, 1, 1, 0);
+  world_start_all(w);
+  world_run(w, S(300));
+  /* The dial at start still happens; nothing periodic does. */
+  g_assert_true(connected(w, 0, 1));
+  g_assert_true(connected(w, 1, 0));
+  g_assert_cmpuint(count_sent(w, PL_PEER_NONE, PL_PEER_NONE, PL_MSG_PING, 0, NULL), ==, 0);
+  g_assert_cmpuint(w->events->len, ==, 0); /* only the spent handshake timer was ever armed */
+  world_free(w);
+}
+
+static void
+digest_run(char **out)
+{
+  world *w = world_new(4, 0);
+  w->latency_ns = MS(3);
+  for (guint i = 1; i < 4; i++)
+    world_boot(w, i, 1, 0);
+  world_start_all(w);
+  world_run(w, S(60));
+  *out = g_strdup(g_checksum_get_string(w->digest));
+  g_assert_cmpuint(pl_node_peer_count(w->nodes[3]), ==, 3);
+  world_free(w);
+}
+
+static void
+test_determinism(void)
+{
+  char *a, *b;
+  digest_run(&a);
+  digest_run(&b);
+  g_assert_cmpstr(a, ==, b);
+  g_free(a);
+  g_free(b);
+}
+
+int
+main(int argc, char **argv)
+{
+  g_test_init(&argc, &argv, NULL);
+  g_test_add_func("/peer/bootstrap-three", test_bootstrap_three);
+  g_test_add_func("/peer/heartbeat-rtt", test_heartbeat_rtt);
+  g_test_add_func("/peer/silent-peer-times-out", test_silent_peer_times_out);
+  g_test_add_func("/peer/eviction", test_eviction);
+  g_test_add_func("/peer/outbound-limit-handshake-timeout",
+                  test_outbound_limit_and_handshake_timeout);
+  g_test_add_func("/peer/commands", test_commands);
+  g_test_add_func("/peer/peer-exchange-book", test_peer_exchange_book);
+  g_test_add_func("/peer/strategy-peer-exchange", test_strategy_peer_exchange);
+  g_test_add_func("/peer/reconnect-after-partition", test_reconnect_after_partition);
+  g_test_add_func("/peer/rejection-counters", test_rejection_counters);
+  g_test_add_func("/peer/envelopes", test_envelopes);
+  g_test_add_func("/peer/versions", test_versions);
+  g_test_add_func("/peer/strategy-hello-version", test_strategy_hello_version);
+  g_test_add_func("/peer/stop-and-restart", test_stop_and_restart);
+  g_test_add_func("/peer/memory", test_memory);
+  g_test_add_func("/peer/timers-disabled", test_timers_disabled);
+  g_test_add_func("/peer/determinism", test_determinism);
+  return g_test_run();
+}
