@@ -1,5 +1,5 @@
 /*
- * handshake.c — version negotiation and HELLO authentication (pure).
+ * handshake.c — version negotiation and node-record authentication (pure).
  */
 #include "handshake.h"
 
@@ -29,37 +29,62 @@ pl_hello_offer(const pl_msg_hello *hello)
   return o;
 }
 
-/* The signed bytes: the HELLO's prefix, then the receiver's key. */
-static void
-signing_input(const uint8_t *frame, const uint8_t receiver_key[PL_KEY_BYTES],
-              uint8_t out[PL_HELLO_SIGNING_BYTES])
+bool
+pl_offer_equal(const pl_offer *a, const pl_offer *b)
 {
-  memcpy(out, frame, PL_WIRE_HELLO_SIGNED_BYTES);
-  memcpy(out + PL_WIRE_HELLO_SIGNED_BYTES, receiver_key, PL_KEY_BYTES);
+  return a->major == b->major && a->minor == b->minor && a->minor_min == b->minor_min &&
+         a->features == b->features;
 }
 
-int
-pl_hello_build(uint8_t *buf, size_t cap, uint8_t type, const pl_offer *offer, uint64_t nonce,
-               pl_time_ns timestamp_ns, const uint8_t seed[PL_SEED_BYTES],
-               const uint8_t key[PL_KEY_BYTES], const uint8_t receiver_key[PL_KEY_BYTES])
+/* Encode the HELLO of |type| for |offer|, |seq|, |key| and |sig| (NULL:
+ * zeros) into |buf| (PL_WIRE_HELLO_BYTES): the wire encoder is the one
+ * definition of the record's bytes. */
+static int
+encode_hello(uint8_t *buf, size_t cap, uint8_t type, const pl_offer *offer, uint64_t seq,
+             const uint8_t key[PL_KEY_BYTES], const uint8_t *sig)
 {
-  g_assert(type == PL_MSG_HELLO || type == PL_MSG_HELLO_ACK);
   pl_msg m = {.type = type};
   m.u.hello.major = offer->major;
   m.u.hello.minor = offer->minor;
   m.u.hello.minor_min = offer->minor_min;
   m.u.hello.features = offer->features;
-  m.u.hello.nonce = nonce;
-  m.u.hello.timestamp_ns = timestamp_ns;
+  m.u.hello.record_seq = seq;
   m.u.hello.key = key;
-  m.u.hello.sig = NULL;
-  int n = pl_wire_encode(&m, buf, cap);
+  m.u.hello.sig = sig;
+  return pl_wire_encode(&m, buf, cap);
+}
+
+/* The signed bytes: the domain tag, then the record as a HELLO carries it
+ * (|frame| is a HELLO or HELLO_ACK encoding). */
+static void
+signing_input(const uint8_t *frame, uint8_t out[PL_RECORD_SIGNING_BYTES])
+{
+  memcpy(out, PL_RECORD_DOMAIN, PL_RECORD_DOMAIN_BYTES);
+  memcpy(out + PL_RECORD_DOMAIN_BYTES, frame + PL_WIRE_RECORD_OFFSET, PL_WIRE_RECORD_BYTES);
+}
+
+int
+pl_record_sign(pl_record *rec, const pl_offer *offer, uint64_t seq,
+               const uint8_t seed[PL_SEED_BYTES], const uint8_t key[PL_KEY_BYTES])
+{
+  uint8_t frame[PL_WIRE_HELLO_BYTES];
+  int n = encode_hello(frame, sizeof frame, PL_MSG_HELLO, offer, seq, key, NULL);
   if (n < 0)
-    return n;
-  uint8_t input[PL_HELLO_SIGNING_BYTES];
-  signing_input(buf, receiver_key, input);
-  pl_sign_raw(seed, key, input, sizeof input, buf + PL_WIRE_HELLO_SIGNED_BYTES);
-  return n;
+    return PL_ERR_INVALID;
+  uint8_t input[PL_RECORD_SIGNING_BYTES];
+  signing_input(frame, input);
+  pl_sign_raw(seed, key, input, sizeof input, rec->sig);
+  rec->seq = seq;
+  rec->offer = *offer;
+  return PL_OK;
+}
+
+int
+pl_hello_build(uint8_t *buf, size_t cap, uint8_t type, const pl_record *rec,
+               const uint8_t key[PL_KEY_BYTES])
+{
+  g_assert(type == PL_MSG_HELLO || type == PL_MSG_HELLO_ACK);
+  return encode_hello(buf, cap, type, &rec->offer, rec->seq, key, rec->sig);
 }
 
 int
@@ -69,40 +94,14 @@ pl_timestamp_check(pl_time_ns now, pl_time_ns timestamp_ns, pl_time_ns window_ns
   return skew <= window_ns ? PL_OK : PL_ERR_STALE;
 }
 
-void
-pl_nonce_ring_init(pl_nonce_ring *ring, pl_nonce_entry *entries, uint32_t cap)
+int
+pl_record_seq_check(uint64_t highest, uint64_t seq)
 {
-  g_assert(cap >= 1);
-  ring->entries = entries;
-  ring->cap = cap;
-  ring->next = 0;
-  for (uint32_t i = 0; i < cap; i++) {
-    entries[i].nonce = 0;
-    entries[i].peer = PL_PEER_NONE;
-  }
-}
-
-bool
-pl_nonce_ring_seen(const pl_nonce_ring *ring, pl_peer peer, uint64_t nonce)
-{
-  for (uint32_t i = 0; i < ring->cap; i++)
-    if (ring->entries[i].peer == peer && ring->entries[i].nonce == nonce)
-      return true;
-  return false;
-}
-
-void
-pl_nonce_ring_add(pl_nonce_ring *ring, pl_peer peer, uint64_t nonce)
-{
-  ring->entries[ring->next].peer = peer;
-  ring->entries[ring->next].nonce = nonce;
-  ring->next = (ring->next + 1) % ring->cap;
+  return seq >= highest ? PL_OK : PL_ERR_REPLAY;
 }
 
 int
-pl_hello_check(const pl_env *env, const pl_msg *msg, pl_peer from,
-               const uint8_t self_key[PL_KEY_BYTES], pl_time_ns now, pl_time_ns window_ns,
-               const pl_nonce_ring *ring)
+pl_hello_check(const pl_env *env, const pl_msg *msg, pl_peer from, uint64_t highest)
 {
   g_assert(msg->type == PL_MSG_HELLO || msg->type == PL_MSG_HELLO_ACK);
   g_assert(msg->frame != NULL && msg->frame_len == PL_WIRE_HELLO_BYTES);
@@ -111,12 +110,10 @@ pl_hello_check(const pl_env *env, const pl_msg *msg, pl_peer from,
   const uint8_t *sender_key = env->peer_key_cb(from, env->user_data);
   if (sender_key == NULL || !pl_key_equal(sender_key, h->key))
     return PL_ERR_BAD_IDENTITY;
-  if (pl_timestamp_check(now, h->timestamp_ns, window_ns) != PL_OK)
-    return PL_ERR_STALE;
-  if (ring != NULL && pl_nonce_ring_seen(ring, from, h->nonce))
+  if (pl_record_seq_check(highest, h->record_seq) != PL_OK)
     return PL_ERR_REPLAY;
-  uint8_t input[PL_HELLO_SIGNING_BYTES];
-  signing_input(msg->frame, self_key, input);
+  uint8_t input[PL_RECORD_SIGNING_BYTES];
+  signing_input(msg->frame, input);
   return pl_verify_env(env, h->key, input, sizeof input, h->sig);
 }
 

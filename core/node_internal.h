@@ -28,6 +28,7 @@
 #ifndef PL_NODE_INTERNAL_H
 #define PL_NODE_INTERNAL_H
 
+#include "handshake.h"
 #include "pl.h"
 #include "wire.h"
 
@@ -84,9 +85,14 @@ struct pl_node {
   void *score_user_data;        /* handed to |score_fn| */
   void *layer_state[PL_LAYER_MAX]; /* each layer's state, NULL for absent layers */
   uint64_t seq_out;             /* last sequence number used to seal an envelope */
+  pl_record record;             /* own signed node record for the config's offer (80 bytes) */
+  pl_record *alt_record;        /* record for a strategy's differing offer (heap, NULL until
+                                   needed; counted by pl_node_memory) */
+  uint64_t record_seq_last;     /* record_seq of the newest record signed, ns */
   uint32_t rejected[PL_REJECT_REASONS]; /* messages rejected, per reason */
   pl_peer self;                 /* own handle */
   uint8_t running;              /* 1 between start and stop */
+  uint8_t records_signed;       /* bit 0: |record| is signed, bit 1: |alt_record| is */
   uint8_t seed[PL_SEED_BYTES];  /* own signing seed */
 };
 
@@ -118,12 +124,33 @@ const uint8_t *pl_node_peer_key(const pl_node *node, pl_peer peer);
 void pl_node_sign(pl_node *node, const uint8_t *msg, size_t len, uint8_t sig[PL_SIG_BYTES]);
 
 /* Charge sign_cost_ns and count sig.signed, for a signature made by a
- * pure function (pl_hello_build, pl_envelope_seal). */
+ * pure function (pl_record_sign, pl_envelope_seal). */
 void pl_node_note_sign(pl_node *node);
 
 /* Charge verify_cost_ns and count sig.verified, for a verification done
  * by a pure function (pl_hello_check). */
 void pl_node_note_verify(pl_node *node);
+
+/*
+ * Byzantine decision point "hello_version": the offer this node advertises
+ * in its record and negotiates with.  Honest: the config's (version,
+ * minor_min, features).  A strategy may change major, minor and features;
+ * minor_min is lowered to minor if needed.
+ */
+pl_offer pl_node_offer(pl_node *node);
+
+/*
+ * The node's signed record for the offer it advertises now
+ * (pl_node_offer).  Signed once at start and cached; signed again (charging
+ * sign_cost_ns, counting sig.signed) only when the advertised offer
+ * changes: a strategy's differing offer gets its own cached record, and a
+ * record is re-signed if another one was signed after it, so the record
+ * sent is always the newest (receivers refuse an older one as a replay).
+ * record_seq = the virtual time of signing (max(now, last + 1)), so it
+ * increases across restarts of the same identity.  Never NULL; the
+ * pointer is valid until the next call.
+ */
+const pl_record *pl_node_record(pl_node *node, pl_time_ns now);
 
 /* Verify through the memo: charges verify_cost_ns, counts sig.verified.
  * Returns PL_OK or PL_ERR_BAD_SIGNATURE. */

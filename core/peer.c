@@ -12,10 +12,12 @@
  * slot is reused, makes a stale timer harmless.  Connection order is a
  * node-wide counter stamped when the handshake completes.
  *
- * Handshake.  Dialling sends HELLO and arms a handshake timeout.  The
- * receiver authenticates the HELLO (handshake.h), negotiates, admits the
- * peer (limits, eviction), answers HELLO_ACK and is connected; the dialler
- * completes on the HELLO_ACK.  If both dial each other at once, each
+ * Handshake.  Dialling sends HELLO (the node record signed at start) and
+ * arms a handshake timeout.  The receiver authenticates the record
+ * (handshake.h: identity, record replay against the seq remembered in the
+ * book, signature through the memo), negotiates, admits the peer (limits,
+ * eviction of an inbound peer older than the grace period), answers
+ * HELLO_ACK and is connected; the dialler completes on the HELLO_ACK.  If both dial each other at once, each
  * accepts the other's HELLO as above (the slot stays outbound) and takes
  * the late HELLO_ACK quietly.  A HELLO from an already connected peer is a
  * re-handshake (the peer restarted): it is answered, the session
@@ -32,7 +34,11 @@
  * bootstrap peers, every peer that completed a handshake, and keys learned
  * from PEERS.  Every maintenance_interval_ns, while connected + connecting
  * peers are below target_peers and outbound slots remain, the node dials
- * book entries whose retry time has come, starting at a random offset.  A
+ * book entries whose retry time has come, starting at a random offset,
+ * learned entries before bootstrap ones (dial_round).  Bootstrap peers are
+ * a first contact: a joining node dials one, asks it for peers on the
+ * handshake, dials what it learns at once, and lets the bootstrap session
+ * go once it has its own links (release_bootstrap).  A
  * failed attempt (handshake timeout, refusal, GOODBYE) doubles the entry's
  * retry delay, from maintenance_interval_ns up to
  * maintenance_interval_ns << PL_PEER_BACKOFF_SHIFT_MAX; success resets it.
@@ -56,9 +62,10 @@ enum {
   SLOT_F_HELLO_PENDING = 1u << 1, /* our HELLO awaits its HELLO_ACK */
 };
 
-/* One connecting or connected peer (48 bytes). */
+/* One connecting or connected peer (56 bytes). */
 typedef struct slot {
   pl_time_ns last_pong_ns; /* last heartbeat answer or handshake, ns */
+  pl_time_ns up_ns;        /* time the handshake completed (eviction grace), ns */
   uint64_t env_seq;        /* highest SIGNED sequence accepted directly from it */
   uint32_t conn_seq;       /* connection order stamp (0 while connecting) */
   uint32_t features;       /* negotiated common features, bit mask */
@@ -72,19 +79,19 @@ typedef struct slot {
   uint8_t px_max;          /* max of our outstanding PEERS_REQ, 0 = none */
 } slot;
 
-/* One known peer in the address book (16 bytes). */
+/* One known peer in the address book (24 bytes). */
 typedef struct book_entry {
   pl_time_ns next_try_ns;  /* do not dial before this time, ns */
+  uint64_t record_seq;     /* highest node-record seq accepted from it (0: none), ns */
   pl_peer peer;            /* handle */
   uint8_t fails;           /* consecutive failed attempts (saturating) */
   uint8_t bootstrap;       /* 1 if it came from config->bootstrap */
 } book_entry;
 
-/* The layer's state; the three arrays follow it in the same allocation. */
+/* The layer's state; the two arrays follow it in the same allocation. */
 typedef struct peer_state {
   slot *slots;             /* max_peers slots */
   book_entry *book;        /* book_cap entries, book_len used */
-  pl_nonce_ring ring;      /* recently accepted HELLO nonces */
   size_t bytes;            /* size of the whole allocation, bytes */
   uint32_t n_slots;        /* = config->max_peers */
   uint32_t book_cap;       /* entries in |book| */
@@ -195,6 +202,7 @@ book_add(pl_node *node, peer_state *st, pl_peer peer, bool bootstrap)
   st->book[i].peer = peer;
   st->book[i].fails = 0;
   st->book[i].next_try_ns = 0;
+  st->book[i].record_seq = 0;
   st->book[i].bootstrap = bootstrap ? 1 : 0;
 }
 
@@ -230,6 +238,25 @@ book_success(pl_node *node, peer_state *st, pl_peer peer)
     st->book[i].fails = 0;
     st->book[i].next_try_ns = 0;
   }
+}
+
+/* Highest record seq accepted from |peer| (0: not in the book, no
+ * history). */
+static uint64_t
+book_record_seq(const peer_state *st, pl_peer peer)
+{
+  int i = book_find(st, peer);
+  return i >= 0 ? st->book[i].record_seq : 0;
+}
+
+/* Remember that a record of |peer| with |seq| was accepted (if |peer| is
+ * in the book). */
+static void
+book_note_record(peer_state *st, pl_peer peer, uint64_t seq)
+{
+  int i = book_find(st, peer);
+  if (i >= 0 && st->book[i].record_seq < seq)
+    st->book[i].record_seq = seq;
 }
 
 /* ----------------------------------------------------------- sending */
@@ -269,35 +296,31 @@ send_peers_req(pl_node *node, slot *s, uint8_t max)
   send_msg(node, s->peer, &m);
 }
 
-/*
- * Byzantine decision point "hello_version": the offer this node advertises
- * (and negotiates with).  Honest: the config's.
- */
-static pl_offer
-my_offer(pl_node *node)
+/* Send our signed node record to |to| as |type| (HELLO / HELLO_ACK).  No
+ * signing here: the record was signed at start (pl_node_record). */
+static void
+send_hello(pl_node *node, pl_peer to, uint8_t type, pl_time_ns now)
 {
-  const pl_config *c = node->config;
-  pl_offer o = {c->version_major, c->version_minor, c->version_minor_min, c->features};
-  const pl_strategy *sg = node->strategy;
-  if (sg != NULL && sg->hello_version != NULL) {
-    sg->hello_version(node, &o.major, &o.minor, &o.features, sg->state);
-    if (o.minor_min > o.minor)
-      o.minor_min = o.minor;
-  }
-  return o;
+  uint8_t buf[PL_WIRE_HELLO_BYTES];
+  int n = pl_hello_build(buf, sizeof buf, type, pl_node_record(node, now), node->key);
+  g_assert(n == PL_WIRE_HELLO_BYTES);
+  pl_node_send(node, to, buf, (size_t)n);
 }
 
-static void
-send_hello(pl_node *node, pl_peer to, uint8_t type, const pl_offer *offer, pl_time_ns now)
+/* Ask the connected peer in |s| for more peers, if peer exchange is
+ * common, no request is out to it, and the ask backoff has expired (it
+ * doubles for every answer that teaches nothing new, like a dial
+ * backoff).  True if asked. */
+static bool
+ask_peer(pl_node *node, peer_state *st, slot *s, pl_time_ns now)
 {
-  const uint8_t *rk = pl_node_peer_key(node, to);
-  g_assert(rk != NULL);
-  uint8_t buf[PL_WIRE_HELLO_BYTES];
-  uint64_t nonce = pl_node_random(node);
-  int n = pl_hello_build(buf, sizeof buf, type, offer, nonce, now, node->seed, node->key, rk);
-  g_assert(n == PL_WIRE_HELLO_BYTES); /* a strategy advertising major 0 is a bug */
-  pl_node_note_sign(node);
-  pl_node_send(node, to, buf, (size_t)n);
+  if (!(node->config->features & PL_FEATURE_PEER_EXCHANGE) ||
+      !(s->features & PL_FEATURE_PEER_EXCHANGE) || s->px_max != 0 || now < st->px_next_ns)
+    return false;
+  send_peers_req(node, s, PL_WIRE_PEERS_MAX);
+  unsigned shift = MIN((unsigned)st->px_fails, (unsigned)PL_PEER_BACKOFF_SHIFT_MAX);
+  st->px_next_ns = now + (node->config->maintenance_interval_ns << shift);
+  return true;
 }
 
 /* ------------------------------------------------------ session changes */
@@ -327,6 +350,53 @@ report_handshake(pl_node *node, const pl_agreement *ag)
   pl_node_metric(node, PL_METRIC_HANDSHAKE_FEATURES, pl_feature_count(ag->features));
 }
 
+/* True if |peer| is a bootstrap entry of the book. */
+static bool
+is_bootstrap(const peer_state *st, pl_peer peer)
+{
+  int i = book_find(st, peer);
+  return i >= 0 && st->book[i].bootstrap;
+}
+
+/*
+ * Bootstrap peers are a first contact, not a home (like Bitcoin's seed
+ * nodes): once this node holds PL_PEER_BOOTSTRAP_RELEASE connected
+ * outbound peers outside the bootstrap set and its book knows
+ * target_peers non-bootstrap candidates, it closes its outbound
+ * sessions to bootstrap peers (GOODBYE normal), so that their few inbound
+ * slots serve the next joining node instead of being held or evicted.
+ * The bootstrap entries stay in the book, dialled again only when no
+ * other entry is due.
+ */
+static void
+release_bootstrap(pl_node *node, peer_state *st, pl_time_ns now)
+{
+  uint32_t own = 0, boot = 0;
+  for (uint32_t i = 0; i < st->n_slots; i++) {
+    const slot *s = &st->slots[i];
+    if (s->state != SLOT_CONNECTED || !(s->flags & SLOT_F_OUTBOUND))
+      continue;
+    if (is_bootstrap(st, s->peer))
+      boot++;
+    else
+      own++;
+  }
+  if (boot == 0 || own < PL_PEER_BOOTSTRAP_RELEASE)
+    return;
+  /* A node of a tiny network keeps its bootstrap peers: it lets go only
+   * when its book knows target_peers other candidates. */
+  uint32_t known = 0;
+  for (uint32_t i = 0; i < st->book_len; i++)
+    known += st->book[i].bootstrap ? 0u : 1u;
+  if (known < node->config->target_peers)
+    return;
+  for (uint32_t i = 0; i < st->n_slots; i++) {
+    const slot *s = &st->slots[i];
+    if (s->state == SLOT_CONNECTED && (s->flags & SLOT_F_OUTBOUND) && is_bootstrap(st, s->peer))
+      drop_slot(node, st, (int)i, now, PL_BYE_NORMAL);
+  }
+}
+
 /* Slot |i| just completed its handshake. */
 static void
 session_up(pl_node *node, peer_state *st, int i, const pl_agreement *ag, pl_time_ns now)
@@ -336,6 +406,7 @@ session_up(pl_node *node, peer_state *st, int i, const pl_agreement *ag, pl_time
   s->minor = ag->minor;
   s->features = ag->features;
   s->last_pong_ns = now;
+  s->up_ns = now;
   s->conn_seq = ++st->conn_counter;
   if (s->ping_next == 0)
     s->ping_next = 1;
@@ -343,12 +414,15 @@ session_up(pl_node *node, peer_state *st, int i, const pl_agreement *ag, pl_time
   pl_node_metric(node, PL_METRIC_PEER_CONNECTED, 1);
   book_success(node, st, s->peer);
   pl_peer peer = s->peer;
-  /* Learn more peers while below target. */
-  counts c = count_slots(st);
-  if ((ag->features & PL_FEATURE_PEER_EXCHANGE) && c.total < node->config->target_peers &&
-      (node->config->features & PL_FEATURE_PEER_EXCHANGE))
-    send_peers_req(node, s, PL_WIRE_PEERS_MAX);
+  /* A first contact teaches candidates: after every outbound handshake,
+   * while the book holds fewer than 2 x target_peers entries, ask that
+   * peer for more (subject to the ask backoff), so that a joining node
+   * learns from its first contact instead of piling onto the bootstrap
+   * set. */
+  if ((s->flags & SLOT_F_OUTBOUND) && st->book_len < 2u * node->config->target_peers)
+    (void)ask_peer(node, st, s, now);
   pl_node_peer_up(node, now, peer);
+  release_bootstrap(node, st, now);
 }
 
 /* Dial |peer|.  PL_OK if dialled or already connecting/connected;
@@ -373,35 +447,47 @@ dial(pl_node *node, peer_state *st, pl_peer peer, pl_time_ns now)
   s->ping_next = 1;
   s->last_pong_ns = now;
   book_add(node, st, peer, false);
-  pl_offer offer = my_offer(node);
-  send_hello(node, peer, PL_MSG_HELLO, &offer, now);
+  send_hello(node, peer, PL_MSG_HELLO, now);
   uint32_t id = ((uint32_t)PL_PEER_TIMER_HANDSHAKE << 20) | ((uint32_t)i << 8) | s->gen;
   pl_node_set_timer(node, PL_LAYER_PEER, now + node->config->handshake_timeout_ns, id);
   return PL_OK;
 }
 
-/* Choose an inbound connected peer to evict per config->eviction; -1 if
- * none may be evicted. */
+/* True if the peer in |s| may be evicted at |now|: a connected inbound
+ * peer whose session is at least the grace period (heartbeat_interval_ns)
+ * old, so that a newcomer is never evicted by the next newcomer before it
+ * had time to learn peers and settle. */
+static bool
+evictable(const pl_node *node, const slot *s, pl_time_ns now)
+{
+  return s->state == SLOT_CONNECTED && !(s->flags & SLOT_F_OUTBOUND) &&
+         now - s->up_ns >= node->config->heartbeat_interval_ns;
+}
+
+/* Choose an evictable inbound peer per config->eviction; -1 if none may
+ * be evicted (PL_EVICT_NONE, or no connected inbound peer), -2 if every
+ * connected inbound peer is still within its grace period. */
 static int
-choose_victim(pl_node *node, peer_state *st)
+choose_victim(pl_node *node, peer_state *st, pl_time_ns now)
 {
   pl_eviction how = node->config->eviction;
   if (how == PL_EVICT_NONE)
     return -1;
-  uint32_t n = 0;
+  uint32_t n = 0, inbound = 0;
   for (uint32_t i = 0; i < st->n_slots; i++) {
     const slot *s = &st->slots[i];
-    if (s->state == SLOT_CONNECTED && !(s->flags & SLOT_F_OUTBOUND))
+    inbound += s->state == SLOT_CONNECTED && !(s->flags & SLOT_F_OUTBOUND);
+    if (evictable(node, s, now))
       n++;
   }
   if (n == 0)
-    return -1;
+    return inbound > 0 ? -2 : -1;
   uint32_t pick = how == PL_EVICT_RANDOM ? pl_node_random_below(node, n) : 0;
   int best = -1;
   uint32_t best_score = 0, k = 0;
   for (uint32_t i = 0; i < st->n_slots; i++) {
     const slot *s = &st->slots[i];
-    if (s->state != SLOT_CONNECTED || (s->flags & SLOT_F_OUTBOUND))
+    if (!evictable(node, s, now))
       continue;
     if (how == PL_EVICT_RANDOM) {
       if (k++ == pick)
@@ -422,15 +508,20 @@ choose_victim(pl_node *node, peer_state *st)
 }
 
 /* Find room for a new inbound peer |from|: a free slot within the limits,
- * or one freed by eviction.  Returns the slot, or PL_ERR_PEER_LIMIT after
- * answering GOODBYE(peer limit). */
+ * or one freed by eviction.  Returns the slot; or, after answering
+ * GOODBYE(peer limit), PL_ERR_PEER_LIMIT when no peer may be evicted
+ * (PL_EVICT_NONE, no inbound peer, or every inbound peer still within its
+ * grace period).  A refusal is counted like any rejection
+ * (wire.rejected.peer_limit): capacity refusals are part of the overlay's
+ * dynamics and researchers want to see them. */
+
 static int
 admit_inbound(pl_node *node, peer_state *st, pl_peer from, pl_time_ns now)
 {
   const pl_config *c = node->config;
   counts n = count_slots(st);
   if (n.inbound >= c->max_inbound || n.total >= c->max_peers) {
-    int victim = choose_victim(node, st);
+    int victim = choose_victim(node, st, now);
     if (victim < 0) {
       send_goodbye(node, from, PL_BYE_PEER_LIMIT);
       return PL_ERR_PEER_LIMIT;
@@ -453,10 +544,11 @@ authenticate_hello(pl_node *node, peer_state *st, pl_time_ns now, pl_peer from,
 {
   if (from == node->self)
     return PL_ERR_BAD_IDENTITY;
-  int rc = pl_hello_check(node->env, msg, from, node->key, now,
-                          node->config->replay_window_ns, &st->ring);
+  int rc = pl_hello_check(node->env, msg, from, book_record_seq(st, from));
   if (rc == PL_OK || rc == PL_ERR_BAD_SIGNATURE)
     pl_node_note_verify(node);
+  if (rc == PL_OK)
+    book_note_record(st, from, msg->u.hello.record_seq);
   return rc;
 }
 
@@ -467,7 +559,7 @@ on_hello(pl_node *node, peer_state *st, pl_time_ns now, pl_peer from, const pl_m
   if (rc != PL_OK)
     return rc;
   int i = find_slot(st, from);
-  pl_offer mine = my_offer(node);
+  pl_offer mine = pl_node_offer(node);
   pl_offer theirs = pl_hello_offer(&msg->u.hello);
   pl_agreement ag;
   if (pl_handshake_negotiate(&mine, &theirs, &ag) != PL_OK) {
@@ -487,10 +579,10 @@ on_hello(pl_node *node, peer_state *st, pl_time_ns now, pl_peer from, const pl_m
     s->flags = 0;
     s->ping_next = 1;
   }
-  pl_nonce_ring_add(&st->ring, from, msg->u.hello.nonce);
-  send_hello(node, from, PL_MSG_HELLO_ACK, &mine, now);
+  send_hello(node, from, PL_MSG_HELLO_ACK, now);
   if (fresh) {
     session_up(node, st, i, &ag, now);
+    book_note_record(st, from, msg->u.hello.record_seq); /* now in the book */
   } else {
     /* Re-handshake of a connected peer: renegotiate in place. */
     slot *s = &st->slots[i];
@@ -515,7 +607,7 @@ on_hello_ack(pl_node *node, peer_state *st, pl_time_ns now, pl_peer from, const 
   int rc = authenticate_hello(node, st, now, from, msg);
   if (rc != PL_OK)
     return rc;
-  pl_offer mine = my_offer(node);
+  pl_offer mine = pl_node_offer(node);
   pl_offer theirs = pl_hello_offer(&msg->u.hello);
   pl_agreement ag;
   if (pl_handshake_negotiate(&mine, &theirs, &ag) != PL_OK) {
@@ -524,7 +616,6 @@ on_hello_ack(pl_node *node, peer_state *st, pl_time_ns now, pl_peer from, const 
     book_fail(node, st, from, now);
     return PL_ERR_VERSION;
   }
-  pl_nonce_ring_add(&st->ring, from, msg->u.hello.nonce);
   slot *s = &st->slots[i];
   s->flags &= (uint8_t)~SLOT_F_HELLO_PENDING;
   if (s->state == SLOT_HELLO_SENT)
@@ -618,8 +709,10 @@ on_peers_req(pl_node *node, peer_state *st, slot *s, const pl_msg *msg)
   return PL_OK;
 }
 
+static uint32_t dial_round(pl_node *node, peer_state *st, pl_time_ns now, uint32_t want);
+
 static int
-on_peers(pl_node *node, peer_state *st, slot *s, const pl_msg *msg)
+on_peers(pl_node *node, peer_state *st, slot *s, pl_time_ns now, const pl_msg *msg)
 {
   if (s->px_max == 0)
     return PL_ERR_UNEXPECTED; /* we asked for nothing */
@@ -635,10 +728,15 @@ on_peers(pl_node *node, peer_state *st, slot *s, const pl_msg *msg)
     book_add(node, st, p, false);
     learned = learned || book_find(st, p) >= 0;
   }
-  if (learned)
+  if (learned) {
     st->px_fails = 0;
-  else if (st->px_fails < UINT8_MAX)
+    /* Below target: dial what was learned now, not at the next round. */
+    counts c = count_slots(st);
+    if (c.total < node->config->target_peers)
+      (void)dial_round(node, st, now, node->config->target_peers - c.total);
+  } else if (st->px_fails < UINT8_MAX) {
     st->px_fails++;
+  }
   return PL_OK;
 }
 
@@ -668,7 +766,7 @@ peer_receive(pl_node *node, void *state, pl_time_ns now, pl_peer from, const pl_
   case PL_MSG_PEERS_REQ:
     return on_peers_req(node, st, s, msg);
   case PL_MSG_PEERS:
-    return on_peers(node, st, s, msg);
+    return on_peers(node, st, s, now, msg);
   default:
     /* A SIGNED envelope is dispatched to its inner type's layer. */
     return PL_ERR_UNKNOWN_TYPE;
@@ -728,12 +826,48 @@ ask_for_peers(pl_node *node, peer_state *st, pl_time_ns now)
   for (uint32_t i = 0; i < st->n_slots; i++) {
     slot *s = &st->slots[i];
     if (s->state == SLOT_CONNECTED && (s->features & PL_FEATURE_PEER_EXCHANGE) && k++ == pick) {
-      send_peers_req(node, s, PL_WIRE_PEERS_MAX);
-      unsigned shift = MIN((unsigned)st->px_fails, (unsigned)PL_PEER_BACKOFF_SHIFT_MAX);
-      st->px_next_ns = now + (node->config->maintenance_interval_ns << shift);
+      (void)ask_peer(node, st, s, now);
       return;
     }
   }
+}
+
+/*
+ * Dial up to |want| book entries whose retry time has come, from a random
+ * offset.  Entries learned from peers come first; bootstrap entries are
+ * dialled only when no other entry is due, and then at most
+ * PL_PEER_BOOTSTRAP_DIALS of them per round: the bootstrap set is a few
+ * nodes shared by everyone, so a joining node takes one first contact
+ * there and learns the rest from it (see session_up).  Returns how many
+ * were dialled.
+ */
+static uint32_t
+dial_round(pl_node *node, peer_state *st, pl_time_ns now, uint32_t want)
+{
+  if (st->book_len == 0 || want == 0)
+    return 0;
+  uint32_t start = pl_node_random_below(node, st->book_len);
+  uint32_t dialled = 0;
+  bool other_due = false;
+  for (int pass = 0; pass < 2; pass++) {
+    bool boot = pass == 1;
+    uint32_t limit = boot ? MIN(want, (uint32_t)PL_PEER_BOOTSTRAP_DIALS) : want;
+    for (uint32_t k = 0; k < st->book_len && dialled < limit; k++) {
+      const book_entry *e = &st->book[(start + k) % st->book_len];
+      if ((e->bootstrap != 0) != boot || e->next_try_ns > now || find_slot(st, e->peer) >= 0)
+        continue;
+      int rc = dial(node, st, e->peer, now);
+      if (rc == PL_ERR_PEER_LIMIT)
+        return dialled;
+      if (rc == PL_OK) {
+        dialled++;
+        other_due = other_due || !boot;
+      }
+    }
+    if (other_due)
+      break;
+  }
+  return dialled;
 }
 
 static void
@@ -743,20 +877,7 @@ maintenance(pl_node *node, peer_state *st, pl_time_ns now)
   counts n = count_slots(st);
   if (n.total < c->target_peers) {
     uint32_t want = c->target_peers - n.total;
-    uint32_t dialled = 0;
-    if (st->book_len > 0) {
-      uint32_t start = pl_node_random_below(node, st->book_len);
-      for (uint32_t k = 0; k < st->book_len && dialled < want; k++) {
-        const book_entry *e = &st->book[(start + k) % st->book_len];
-        if (e->next_try_ns > now || find_slot(st, e->peer) >= 0)
-          continue;
-        int rc = dial(node, st, e->peer, now);
-        if (rc == PL_ERR_PEER_LIMIT)
-          break;
-        if (rc == PL_OK)
-          dialled++;
-      }
-    }
+    uint32_t dialled = dial_round(node, st, now, want);
     if (dialled < want)
       ask_for_peers(node, st, now);
   }
@@ -872,16 +993,13 @@ peer_init(pl_node *node)
   uint32_t n_slots = c->max_peers;
   uint32_t book_cap = MAX(2u * n_slots, 8u);
   size_t head = (sizeof(peer_state) + 7u) & ~(size_t)7u;
-  size_t bytes = head + n_slots * sizeof(slot) + book_cap * sizeof(book_entry) +
-                 n_slots * sizeof(pl_nonce_entry);
+  size_t bytes = head + n_slots * sizeof(slot) + book_cap * sizeof(book_entry);
   uint8_t *mem = g_try_malloc0(bytes);
   if (mem == NULL)
     return NULL;
   peer_state *st = (peer_state *)mem;
   st->slots = (slot *)(mem + head);
   st->book = (book_entry *)(mem + head + n_slots * sizeof(slot));
-  pl_nonce_entry *ring = (pl_nonce_entry *)(st->book + book_cap);
-  pl_nonce_ring_init(&st->ring, ring, n_slots);
   st->bytes = bytes;
   st->n_slots = n_slots;
   st->book_cap = book_cap;

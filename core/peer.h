@@ -9,9 +9,10 @@
  * and peer exchange (PEERS_REQ / PEERS).
  *
  * State per node, allocated once in init: an inline array of max_peers
- * slots (connecting or connected peers, by handle), an address book of
- * max(2 * max_peers, 8) handles, and a ring of max_peers recently accepted
- * HELLO nonces.  See docs/core.md for the rules and their timing.
+ * slots (connecting or connected peers, by handle) and an address book of
+ * max(2 * max_peers, 8) entries (each with the highest node-record seq
+ * accepted from that peer).  See docs/core.md for the rules and their
+ * timing.
  */
 #ifndef PL_PEER_H
 #define PL_PEER_H
@@ -31,6 +32,15 @@ enum {
 
 /* Largest max_peers the slot index in a timer id can address. */
 #define PL_PEER_SLOTS_MAX 4096
+
+/* Bootstrap entries dialled per maintenance round at most (and only when
+ * no other book entry is due). */
+#define PL_PEER_BOOTSTRAP_DIALS 1
+
+/* Connected outbound peers outside the bootstrap set after which a node
+ * closes its outbound sessions to bootstrap peers (if its book also knows
+ * target_peers non-bootstrap candidates). */
+#define PL_PEER_BOOTSTRAP_RELEASE 1
 
 /* Retry delay cap: the backoff doubles per failure up to
  * maintenance_interval_ns << PL_PEER_BACKOFF_SHIFT_MAX. */

@@ -153,8 +153,7 @@ decode_hello(reader *r, pl_msg_hello *h)
   if (h->minor_min > h->minor)
     return PL_ERR_BAD_FIELD;
   TRY(get_u32(r, &h->features));
-  TRY(get_u64(r, &h->nonce));
-  TRY(get_u64(r, &h->timestamp_ns));
+  TRY(get_u64(r, &h->record_seq));
   TRY(take(r, PL_KEY_BYTES, &h->key));
   TRY(take(r, PL_SIG_BYTES, &h->sig));
   return PL_OK;
@@ -366,10 +365,9 @@ pl_wire_encode(const pl_msg *msg, uint8_t *buf, size_t cap)
     p[1] = h->minor;
     p[2] = h->minor_min;
     put_u32(p + 3, h->features);
-    put_u64(p + 7, h->nonce);
-    put_u64(p + 15, h->timestamp_ns);
-    put_bytes(p + 23, h->key, PL_KEY_BYTES);
-    put_bytes(p + 55, h->sig, PL_SIG_BYTES);
+    put_u64(p + 7, h->record_seq);
+    put_bytes(p + 15, h->key, PL_KEY_BYTES);
+    put_bytes(p + 47, h->sig, PL_SIG_BYTES);
     break;
   }
   case PL_MSG_PING:

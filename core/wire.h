@@ -61,7 +61,7 @@ typedef enum pl_layer_id {
 
 /* Message types of the peer layer. */
 enum {
-  PL_MSG_HELLO = 0x01,     /* open a session: offer + signed identity */
+  PL_MSG_HELLO = 0x01,     /* open a session: the sender's signed node record */
   PL_MSG_HELLO_ACK = 0x02, /* accept a session: same fields as HELLO */
   PL_MSG_PING = 0x03,      /* heartbeat */
   PL_MSG_PONG = 0x04,      /* heartbeat answer (echoes the PING) */
@@ -73,7 +73,7 @@ enum {
 
 /* Registry flags (pl_msg_spec.flags). */
 enum {
-  /* The message carries its own Ed25519 signature (HELLO, SIGNED). */
+  /* The message carries an Ed25519 signature (HELLO's node record, SIGNED). */
   PL_WIRE_F_SIGNED = 1u << 0,
   /* Only valid from a peer with a completed handshake. */
   PL_WIRE_F_SESSION = 1u << 1,
@@ -108,8 +108,9 @@ const char *pl_wire_type_name(uint8_t type);
 #define PL_WIRE_PAYLOAD_MAX 4096        /* payload bytes in one SIGNED envelope */
 
 /* Encoded sizes of the fixed-size messages, bytes. */
-#define PL_WIRE_HELLO_BYTES 121         /* 2 + 3 + 4 + 8 + 8 + 32 + 64 */
-#define PL_WIRE_HELLO_SIGNED_BYTES 57   /* prefix of a HELLO covered by its signature */
+#define PL_WIRE_HELLO_BYTES 113         /* 2 + 3 + 4 + 8 + 32 + 64 */
+#define PL_WIRE_RECORD_OFFSET 2         /* a HELLO's node record starts after the header */
+#define PL_WIRE_RECORD_BYTES 47         /* 3 + 4 + 8 + 32: the record's fields, signature excluded */
 #define PL_WIRE_PING_BYTES 18           /* 2 + 8 + 8 */
 #define PL_WIRE_PEERS_REQ_BYTES 3
 #define PL_WIRE_GOODBYE_BYTES 3
@@ -133,18 +134,19 @@ typedef enum pl_goodbye_reason {
 
 /* ------------------------------------------------------------ messages */
 
-/* HELLO and HELLO_ACK: a node's offer and its signed identity.  The
- * signature covers the first PL_WIRE_HELLO_SIGNED_BYTES of the encoding
- * followed by the *receiver's* public key (see handshake.h). */
+/* HELLO and HELLO_ACK: the sender's signed node record, nothing else.
+ * The record is the PL_WIRE_RECORD_BYTES from PL_WIRE_RECORD_OFFSET (offer,
+ * record_seq, key); the signature covers a domain tag followed by those
+ * bytes, so the same record verifies identically in any HELLO or HELLO_ACK
+ * to any receiver (see handshake.h). */
 typedef struct pl_msg_hello {
   uint8_t major;            /* protocol major version (>= 1) */
   uint8_t minor;            /* highest minor version spoken */
   uint8_t minor_min;        /* lowest minor accepted (<= minor) */
   uint32_t features;        /* PL_FEATURE_* offered, bit mask */
-  uint64_t nonce;           /* random, unique per HELLO */
-  pl_time_ns timestamp_ns;  /* sender's time at sending, ns */
+  uint64_t record_seq;      /* record sequence: the virtual time it was signed, ns */
   const uint8_t *key;       /* sender's public key, PL_KEY_BYTES */
-  const uint8_t *sig;       /* signature, PL_SIG_BYTES (encode: NULL writes zeros) */
+  const uint8_t *sig;       /* record signature, PL_SIG_BYTES (encode: NULL writes zeros) */
 } pl_msg_hello;
 
 /* PING and PONG (a PONG echoes the PING's fields). */

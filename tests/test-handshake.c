@@ -1,5 +1,5 @@
 /*
- * test-handshake.c — version negotiation and HELLO authentication.
+ * test-handshake.c — version negotiation and node-record authentication.
  */
 #include <string.h>
 
@@ -81,26 +81,6 @@ test_timestamp_window(void)
 }
 
 static void
-test_nonce_ring(void)
-{
-  pl_nonce_entry e[3];
-  pl_nonce_ring r;
-  pl_nonce_ring_init(&r, e, 3);
-  g_assert_false(pl_nonce_ring_seen(&r, 1, 0));
-  pl_nonce_ring_add(&r, 1, 100);
-  pl_nonce_ring_add(&r, 2, 100);
-  g_assert_true(pl_nonce_ring_seen(&r, 1, 100));
-  g_assert_true(pl_nonce_ring_seen(&r, 2, 100));
-  g_assert_false(pl_nonce_ring_seen(&r, 3, 100)); /* per peer */
-  g_assert_false(pl_nonce_ring_seen(&r, 1, 101));
-  pl_nonce_ring_add(&r, 1, 101);
-  pl_nonce_ring_add(&r, 1, 102); /* overwrites (1,100), the oldest */
-  g_assert_false(pl_nonce_ring_seen(&r, 1, 100));
-  g_assert_true(pl_nonce_ring_seen(&r, 2, 100));
-  g_assert_true(pl_nonce_ring_seen(&r, 1, 102));
-}
-
-static void
 test_seq_check(void)
 {
   g_assert_cmpint(pl_seq_check(0, 1), ==, PL_OK);
@@ -138,87 +118,123 @@ host_init(host *h, pl_env *env)
 
 static const pl_offer OFFER = {1, 2, 0, PL_FEATURE_PEER_EXCHANGE};
 #define T0 (UINT64_C(1000) * PL_NS_PER_S)
-#define WINDOW (60 * PL_NS_PER_S)
 
-/* B builds a HELLO for |to| at |ts|. */
+/* |who| signs a record for OFFER with |seq| and builds a HELLO (|type|)
+ * carrying it into |buf|, decoded into |out|. */
 static void
-hello_from_b(host *h, pl_peer to, pl_time_ns ts, uint64_t nonce, uint8_t buf[PL_WIRE_HELLO_BYTES],
-             pl_msg *out)
+hello_of(host *h, int who, uint8_t type, uint64_t seq, uint8_t buf[PL_WIRE_HELLO_BYTES],
+         pl_msg *out)
 {
-  int n = pl_hello_build(buf, PL_WIRE_HELLO_BYTES, PL_MSG_HELLO, &OFFER, nonce, ts, h->seeds[1],
-                         h->keys[1], h->keys[to]);
+  pl_record rec;
+  g_assert_cmpint(pl_record_sign(&rec, &OFFER, seq, h->seeds[who], h->keys[who]), ==, PL_OK);
+  int n = pl_hello_build(buf, PL_WIRE_HELLO_BYTES, type, &rec, h->keys[who]);
   g_assert_cmpint(n, ==, PL_WIRE_HELLO_BYTES);
   g_assert_cmpint(pl_wire_decode(buf, (size_t)n, out), ==, PL_OK);
 }
 
 static void
-test_hello_valid(void)
+test_record_seq_check(void)
+{
+  g_assert_cmpint(pl_record_seq_check(0, 0), ==, PL_OK);   /* no history */
+  g_assert_cmpint(pl_record_seq_check(0, 7), ==, PL_OK);
+  g_assert_cmpint(pl_record_seq_check(5, 5), ==, PL_OK);   /* the same record again */
+  g_assert_cmpint(pl_record_seq_check(5, 6), ==, PL_OK);   /* a newer one */
+  g_assert_cmpint(pl_record_seq_check(5, 4), ==, PL_ERR_REPLAY);
+  g_assert_cmpint(pl_record_seq_check(UINT64_MAX, 0), ==, PL_ERR_REPLAY);
+}
+
+static void
+test_hello_round_trip(void)
 {
   host h;
   pl_env env;
   host_init(&h, &env);
   uint8_t buf[PL_WIRE_HELLO_BYTES];
   pl_msg m;
-  hello_from_b(&h, 0, T0, 77, buf, &m);
+  hello_of(&h, 1, PL_MSG_HELLO, T0, buf, &m);
+  g_assert_cmpuint(m.type, ==, PL_MSG_HELLO);
   g_assert_cmpuint(m.u.hello.major, ==, 1);
   g_assert_cmpuint(m.u.hello.minor, ==, 2);
-  g_assert_cmpuint(m.u.hello.nonce, ==, 77);
+  g_assert_cmpuint(m.u.hello.minor_min, ==, 0);
+  g_assert_cmpuint(m.u.hello.record_seq, ==, T0);
   g_assert_cmpmem(m.u.hello.key, 32, h.keys[1], 32);
   pl_offer o = pl_hello_offer(&m.u.hello);
-  g_assert_cmpuint(o.features, ==, PL_FEATURE_PEER_EXCHANGE);
-  /* A accepts it from B within the window, both sides of it. */
-  g_assert_cmpint(pl_hello_check(&env, &m, 1, h.keys[0], T0, WINDOW, NULL), ==, PL_OK);
-  g_assert_cmpint(pl_hello_check(&env, &m, 1, h.keys[0], T0 + WINDOW, WINDOW, NULL), ==, PL_OK);
-  g_assert_cmpint(pl_hello_check(&env, &m, 1, h.keys[0], T0 - WINDOW, WINDOW, NULL), ==, PL_OK);
-  /* Through a signature memo the verdict is the same. */
+  g_assert_true(pl_offer_equal(&o, &OFFER));
+  /* Any receiver accepts it from B: no receiver is bound in. */
+  g_assert_cmpint(pl_hello_check(&env, &m, 1, 0), ==, PL_OK);
+  /* HELLO and HELLO_ACK carry the very same record bytes. */
+  uint8_t ack[PL_WIRE_HELLO_BYTES];
+  pl_msg am;
+  hello_of(&h, 1, PL_MSG_HELLO_ACK, T0, ack, &am);
+  g_assert_cmpuint(ack[1], ==, PL_MSG_HELLO_ACK);
+  g_assert_cmpmem(ack + 2, sizeof ack - 2, buf + 2, sizeof buf - 2);
+  g_assert_cmpint(pl_hello_check(&env, &am, 1, 0), ==, PL_OK);
+  /* Signing is deterministic: the same record signs to the same bytes. */
+  pl_record r1, r2;
+  g_assert_cmpint(pl_record_sign(&r1, &OFFER, 9, h.seeds[0], h.keys[0]), ==, PL_OK);
+  g_assert_cmpint(pl_record_sign(&r2, &OFFER, 9, h.seeds[0], h.keys[0]), ==, PL_OK);
+  g_assert_cmpmem(r1.sig, 64, r2.sig, 64);
+  g_assert_cmpuint(r1.seq, ==, 9);
+  g_assert_true(pl_offer_equal(&r1.offer, &OFFER));
+  /* A different seq is a different record. */
+  g_assert_cmpint(pl_record_sign(&r2, &OFFER, 10, h.seeds[0], h.keys[0]), ==, PL_OK);
+  g_assert_true(memcmp(r1.sig, r2.sig, 64) != 0);
+}
+
+static void
+test_record_memo(void)
+{
+  host h;
+  pl_env env;
+  host_init(&h, &env);
   env.sigcache = pl_sigcache_new(8);
-  g_assert_cmpint(pl_hello_check(&env, &m, 1, h.keys[0], T0, WINDOW, NULL), ==, PL_OK);
-  g_assert_cmpint(pl_hello_check(&env, &m, 1, h.keys[0], T0, WINDOW, NULL), ==, PL_OK);
+  /* B's one record, sent to A as a HELLO and to C as a HELLO_ACK: two
+   * receivers, one real verification. */
+  uint8_t to_a[PL_WIRE_HELLO_BYTES], to_c[PL_WIRE_HELLO_BYTES];
+  pl_msg ma, mc;
+  hello_of(&h, 1, PL_MSG_HELLO, T0, to_a, &ma);
+  hello_of(&h, 1, PL_MSG_HELLO_ACK, T0, to_c, &mc);
+  g_assert_cmpint(pl_hello_check(&env, &ma, 1, 0), ==, PL_OK);
+  g_assert_cmpint(pl_hello_check(&env, &mc, 1, 0), ==, PL_OK);
+  g_assert_cmpuint(pl_sigcache_misses(env.sigcache), ==, 1);
   g_assert_cmpuint(pl_sigcache_hits(env.sigcache), ==, 1);
+  g_assert_cmpint(pl_hello_check(&env, &ma, 1, T0), ==, PL_OK);
+  g_assert_cmpuint(pl_sigcache_hits(env.sigcache), ==, 2);
+  /* A newer record of B is a new verification. */
+  uint8_t newer[PL_WIRE_HELLO_BYTES];
+  pl_msg mn;
+  hello_of(&h, 1, PL_MSG_HELLO, T0 + 1, newer, &mn);
+  g_assert_cmpint(pl_hello_check(&env, &mn, 1, T0), ==, PL_OK);
+  g_assert_cmpuint(pl_sigcache_misses(env.sigcache), ==, 2);
   pl_sigcache_free(env.sigcache);
 }
 
 static void
-test_hello_replay(void)
+test_record_replay(void)
 {
   host h;
   pl_env env;
   host_init(&h, &env);
-  pl_nonce_entry e[4];
-  pl_nonce_ring ring;
-  pl_nonce_ring_init(&ring, e, 4);
-  uint8_t buf[PL_WIRE_HELLO_BYTES];
-  pl_msg m;
-  hello_from_b(&h, 0, T0, 5, buf, &m);
-  g_assert_cmpint(pl_hello_check(&env, &m, 1, h.keys[0], T0, WINDOW, &ring), ==, PL_OK);
-  pl_nonce_ring_add(&ring, 1, m.u.hello.nonce);
-  /* The same HELLO again, a second later: a replay. */
-  g_assert_cmpint(pl_hello_check(&env, &m, 1, h.keys[0], T0 + PL_NS_PER_S, WINDOW, &ring), ==,
-                  PL_ERR_REPLAY);
-  /* A fresh HELLO (new nonce) is fine. */
-  uint8_t buf2[PL_WIRE_HELLO_BYTES];
-  pl_msg m2;
-  hello_from_b(&h, 0, T0 + PL_NS_PER_S, 6, buf2, &m2);
-  g_assert_cmpint(pl_hello_check(&env, &m2, 1, h.keys[0], T0 + PL_NS_PER_S, WINDOW, &ring), ==,
-                  PL_OK);
-  /* After the window the old one is stale before it is a replay. */
-  g_assert_cmpint(pl_hello_check(&env, &m, 1, h.keys[0], T0 + WINDOW + 1, WINDOW, &ring), ==,
-                  PL_ERR_STALE);
-}
-
-static void
-test_hello_stale(void)
-{
-  host h;
-  pl_env env;
-  host_init(&h, &env);
-  uint8_t buf[PL_WIRE_HELLO_BYTES];
-  pl_msg m;
-  hello_from_b(&h, 0, T0, 9, buf, &m);
-  g_assert_cmpint(pl_hello_check(&env, &m, 1, h.keys[0], T0 + WINDOW + 1, WINDOW, NULL), ==,
-                  PL_ERR_STALE);
-  g_assert_cmpint(pl_hello_check(&env, &m, 1, h.keys[0], T0 - WINDOW - 1, WINDOW, NULL), ==,
-                  PL_ERR_STALE);
+  uint8_t old[PL_WIRE_HELLO_BYTES], cur[PL_WIRE_HELLO_BYTES], again[PL_WIRE_HELLO_BYTES];
+  pl_msg mo, mcur, ma;
+  hello_of(&h, 1, PL_MSG_HELLO, T0, old, &mo);
+  /* B restarted later: its new record has a higher seq and is accepted
+   * over the old one. */
+  hello_of(&h, 1, PL_MSG_HELLO, T0 + 30 * PL_NS_PER_S, cur, &mcur);
+  g_assert_cmpint(pl_hello_check(&env, &mo, 1, 0), ==, PL_OK);
+  g_assert_cmpint(pl_hello_check(&env, &mcur, 1, T0), ==, PL_OK);
+  /* Once the newer one was accepted, the old one is a replay ... */
+  g_assert_cmpint(pl_hello_check(&env, &mo, 1, T0 + 30 * PL_NS_PER_S), ==, PL_ERR_REPLAY);
+  /* ... while the current record, sent again, is fine (any time later:
+   * there is no timestamp window any more). */
+  hello_of(&h, 1, PL_MSG_HELLO_ACK, T0 + 30 * PL_NS_PER_S, again, &ma);
+  g_assert_cmpint(pl_hello_check(&env, &ma, 1, T0 + 30 * PL_NS_PER_S), ==, PL_OK);
+  /* Identity is checked before replay, replay before the signature. */
+  g_assert_cmpint(pl_hello_check(&env, &mo, 2, UINT64_MAX), ==, PL_ERR_BAD_IDENTITY);
+  old[100] ^= 1;
+  g_assert_cmpint(pl_wire_decode(old, sizeof old, &mo), ==, PL_OK);
+  g_assert_cmpint(pl_hello_check(&env, &mo, 1, UINT64_MAX), ==, PL_ERR_REPLAY);
+  g_assert_cmpint(pl_hello_check(&env, &mo, 1, 0), ==, PL_ERR_BAD_SIGNATURE);
 }
 
 static void
@@ -230,53 +246,54 @@ test_hello_wrong_identity(void)
   uint8_t buf[PL_WIRE_HELLO_BYTES];
   pl_msg m;
   /* B's valid HELLO, but delivered as coming from C. */
-  hello_from_b(&h, 0, T0, 9, buf, &m);
-  g_assert_cmpint(pl_hello_check(&env, &m, 2, h.keys[0], T0, WINDOW, NULL), ==,
-                  PL_ERR_BAD_IDENTITY);
+  hello_of(&h, 1, PL_MSG_HELLO, T0, buf, &m);
+  g_assert_cmpint(pl_hello_check(&env, &m, 2, 0), ==, PL_ERR_BAD_IDENTITY);
   /* From a sender the host does not know. */
-  g_assert_cmpint(pl_hello_check(&env, &m, 7, h.keys[0], T0, WINDOW, NULL), ==,
-                  PL_ERR_BAD_IDENTITY);
-  /* Identity is checked before freshness. */
-  g_assert_cmpint(pl_hello_check(&env, &m, 2, h.keys[0], T0 + 2 * WINDOW, WINDOW, NULL), ==,
-                  PL_ERR_BAD_IDENTITY);
+  g_assert_cmpint(pl_hello_check(&env, &m, 7, 0), ==, PL_ERR_BAD_IDENTITY);
+  /* From B it is fine. */
+  g_assert_cmpint(pl_hello_check(&env, &m, 1, 0), ==, PL_OK);
 }
 
 static void
-test_hello_bad_signature(void)
+test_record_tampering(void)
 {
   host h;
   pl_env env;
   host_init(&h, &env);
-  uint8_t buf[PL_WIRE_HELLO_BYTES];
-  pl_msg m;
-  /* Addressed to C, presented to A: does not verify at A. */
-  hello_from_b(&h, 2, T0, 9, buf, &m);
-  g_assert_cmpint(pl_hello_check(&env, &m, 1, h.keys[0], T0, WINDOW, NULL), ==,
-                  PL_ERR_BAD_SIGNATURE);
-  g_assert_cmpint(pl_hello_check(&env, &m, 1, h.keys[2], T0, WINDOW, NULL), ==, PL_OK);
-  /* Any changed signed field or signature byte breaks it. */
-  const int offsets[] = {2, 3, 5, 8, 12, 20, 56, 57, 100, 120};
-  for (size_t i = 0; i < G_N_ELEMENTS(offsets); i++) {
+  /* Any changed record field or signature byte breaks it: the record is
+   * bytes 2..48 (major 2, minor 3, minor_min 4, features 5..8, seq
+   * 9..16, key 17..48), the signature 49..112. */
+  for (int off = 2; off < PL_WIRE_HELLO_BYTES; off++) {
     uint8_t t[PL_WIRE_HELLO_BYTES];
     pl_msg tm;
-    hello_from_b(&h, 0, T0, 9, t, &tm);
-    t[offsets[i]] ^= 0x01;
+    hello_of(&h, 1, PL_MSG_HELLO, T0, t, &tm);
+    t[off] ^= 0x01;
     int rc = pl_wire_decode(t, sizeof t, &tm);
-    if (rc != PL_OK)
-      continue; /* e.g. minor_min > minor: refused earlier */
-    /* Bytes 25..56 are the key: no longer the sender's. */
-    int want = offsets[i] >= 25 && offsets[i] < 57 ? PL_ERR_BAD_IDENTITY : PL_ERR_BAD_SIGNATURE;
-    g_assert_cmpint(pl_hello_check(&env, &tm, 1, h.keys[0], T0, WINDOW, NULL), ==, want);
+    if (rc != PL_OK) {
+      g_assert_cmpint(rc, ==, PL_ERR_BAD_FIELD); /* e.g. minor_min > minor */
+      continue;
+    }
+    /* Bytes 17..48 are the key: no longer the sender's. */
+    int want = off >= 17 && off < 49 ? PL_ERR_BAD_IDENTITY : PL_ERR_BAD_SIGNATURE;
+    if (pl_hello_check(&env, &tm, 1, 0) != want)
+      g_error("byte %d flipped: got %d want %d", off, pl_hello_check(&env, &tm, 1, 0), want);
   }
-  /* A HELLO signed with C's seed but carrying B's key. */
+  /* A record signed with C's seed but carrying B's key. */
+  pl_record rec;
+  g_assert_cmpint(pl_record_sign(&rec, &OFFER, T0, h.seeds[2], h.keys[1]), ==, PL_OK);
   uint8_t f[PL_WIRE_HELLO_BYTES];
-  int n = pl_hello_build(f, sizeof f, PL_MSG_HELLO, &OFFER, 1, T0, h.seeds[2], h.keys[1],
-                         h.keys[0]);
-  g_assert_cmpint(n, ==, PL_WIRE_HELLO_BYTES);
+  g_assert_cmpint(pl_hello_build(f, sizeof f, PL_MSG_HELLO, &rec, h.keys[1]), ==,
+                  PL_WIRE_HELLO_BYTES);
   pl_msg fm;
   g_assert_cmpint(pl_wire_decode(f, sizeof f, &fm), ==, PL_OK);
-  g_assert_cmpint(pl_hello_check(&env, &fm, 1, h.keys[0], T0, WINDOW, NULL), ==,
-                  PL_ERR_BAD_SIGNATURE);
+  g_assert_cmpint(pl_hello_check(&env, &fm, 1, 0), ==, PL_ERR_BAD_SIGNATURE);
+  /* B's record with the offer raised after signing. */
+  g_assert_cmpint(pl_record_sign(&rec, &OFFER, T0, h.seeds[1], h.keys[1]), ==, PL_OK);
+  rec.offer.features |= PL_FEATURE_BATCHING;
+  g_assert_cmpint(pl_hello_build(f, sizeof f, PL_MSG_HELLO, &rec, h.keys[1]), ==,
+                  PL_WIRE_HELLO_BYTES);
+  g_assert_cmpint(pl_wire_decode(f, sizeof f, &fm), ==, PL_OK);
+  g_assert_cmpint(pl_hello_check(&env, &fm, 1, 0), ==, PL_ERR_BAD_SIGNATURE);
 }
 
 static void
@@ -285,18 +302,23 @@ test_hello_build_errors(void)
   host h;
   pl_env env;
   host_init(&h, &env);
-  uint8_t buf[PL_WIRE_HELLO_BYTES];
+  pl_record rec;
+  memset(&rec, 0x5a, sizeof rec);
   pl_offer bad = {1, 1, 2, 0};
-  g_assert_cmpint(pl_hello_build(buf, sizeof buf, PL_MSG_HELLO, &bad, 1, T0, h.seeds[0],
-                                 h.keys[0], h.keys[1]),
-                  ==, PL_ERR_INVALID);
-  g_assert_cmpint(pl_hello_build(buf, sizeof buf - 1, PL_MSG_HELLO_ACK, &OFFER, 1, T0,
-                                 h.seeds[0], h.keys[0], h.keys[1]),
-                  ==, PL_ERR_BUFFER);
-  g_assert_cmpint(pl_hello_build(buf, sizeof buf, PL_MSG_HELLO_ACK, &OFFER, 1, T0, h.seeds[0],
-                                 h.keys[0], h.keys[1]),
-                  ==, PL_WIRE_HELLO_BYTES);
+  g_assert_cmpint(pl_record_sign(&rec, &bad, 1, h.seeds[0], h.keys[0]), ==, PL_ERR_INVALID);
+  pl_offer zero = {0, 1, 0, 0};
+  g_assert_cmpint(pl_record_sign(&rec, &zero, 1, h.seeds[0], h.keys[0]), ==, PL_ERR_INVALID);
+  g_assert_cmpuint(rec.seq, ==, UINT64_C(0x5a5a5a5a5a5a5a5a)); /* untouched */
+  g_assert_cmpint(pl_record_sign(&rec, &OFFER, 1, h.seeds[0], h.keys[0]), ==, PL_OK);
+  uint8_t buf[PL_WIRE_HELLO_BYTES];
+  g_assert_cmpint(pl_hello_build(buf, sizeof buf - 1, PL_MSG_HELLO_ACK, &rec, h.keys[0]), ==,
+                  PL_ERR_BUFFER);
+  g_assert_cmpint(pl_hello_build(buf, sizeof buf, PL_MSG_HELLO_ACK, &rec, h.keys[0]), ==,
+                  PL_WIRE_HELLO_BYTES);
   g_assert_cmpuint(buf[1], ==, PL_MSG_HELLO_ACK);
+  rec.offer = bad;
+  g_assert_cmpint(pl_hello_build(buf, sizeof buf, PL_MSG_HELLO, &rec, h.keys[0]), ==,
+                  PL_ERR_INVALID);
 }
 
 int
@@ -306,13 +328,13 @@ main(int argc, char **argv)
   g_test_add_func("/handshake/negotiate-table", test_negotiate_table);
   g_test_add_func("/handshake/feature-count", test_feature_count);
   g_test_add_func("/handshake/timestamp-window", test_timestamp_window);
-  g_test_add_func("/handshake/nonce-ring", test_nonce_ring);
   g_test_add_func("/handshake/seq-check", test_seq_check);
-  g_test_add_func("/handshake/hello-valid", test_hello_valid);
-  g_test_add_func("/handshake/hello-replay", test_hello_replay);
-  g_test_add_func("/handshake/hello-stale", test_hello_stale);
+  g_test_add_func("/handshake/record-seq-check", test_record_seq_check);
+  g_test_add_func("/handshake/hello-round-trip", test_hello_round_trip);
+  g_test_add_func("/handshake/record-memo", test_record_memo);
+  g_test_add_func("/handshake/record-replay", test_record_replay);
   g_test_add_func("/handshake/hello-wrong-identity", test_hello_wrong_identity);
-  g_test_add_func("/handshake/hello-bad-signature", test_hello_bad_signature);
+  g_test_add_func("/handshake/record-tampering", test_record_tampering);
   g_test_add_func("/handshake/hello-build-errors", test_hello_build_errors);
   return g_test_run();
 }

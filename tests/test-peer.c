@@ -17,6 +17,7 @@
 #include "identity.h"
 #include "node_internal.h"
 #include "peer.h"
+#include "sigcache.h"
 #include "testutil.h"
 #include "wire.h"
 
@@ -348,20 +349,23 @@ test_bootstrap_three(void)
   g_assert_cmpuint(pl_node_peers(w->nodes[0], peers, 1), ==, 1);
   g_assert_cmpint(pl_node_peer_minor(w->nodes[0], 1), ==, PL_PROTO_MINOR);
   g_assert_cmpint(pl_node_peer_minor(w->nodes[1], 0), ==, PL_PROTO_MINOR);
-  g_assert_cmpint(pl_node_peer_minor(w->nodes[1], 2), ==, -1);
   g_assert_cmpuint(pl_peer_features(w->nodes[1], 0), ==, PL_FEATURE_PEER_EXCHANGE);
   g_assert_cmpfloat(w->counter[0][PL_METRIC_HANDSHAKE_OK], ==, 2);
-  g_assert_cmpfloat(w->counter[1][PL_METRIC_HANDSHAKE_OK], ==, 1);
+  g_assert_cmpfloat(w->counter[1][PL_METRIC_HANDSHAKE_OK], ==, 2); /* node 0, then node 2 */
   g_assert_cmpfloat(w->obs_last[1][PL_METRIC_HANDSHAKE_MINOR], ==, PL_PROTO_MINOR);
   g_assert_cmpfloat(w->obs_last[1][PL_METRIC_HANDSHAKE_FEATURES], ==, 1);
-  /* Node 1 asked node 0 for peers and learned node 2. */
+  /* Node 1 asked node 0 for peers, learned node 2 and dialled it at
+   * once, without waiting for maintenance. */
   pl_peer book[16];
   guint nb = pl_peer_book(w->nodes[1], book, 16);
   g_assert_cmpuint(nb, ==, 2);
   g_assert_cmpuint(book[0], ==, 0);
   g_assert_cmpuint(book[1], ==, 2);
-  g_assert_false(connected(w, 1, 2));
-  /* Maintenance at 5 s dials the learned peer (both ends at once). */
+  g_assert_cmpuint(count_sent(w, 1, 0, PL_MSG_PEERS_REQ, 0, NULL), ==, 1);
+  g_assert_true(connected(w, 1, 2));
+  g_assert_cmpint(pl_node_peer_minor(w->nodes[1], 2), ==, PL_PROTO_MINOR);
+  /* A tiny network keeps its bootstrap peer (no release). */
+  g_assert_true(connected(w, 1, 0));
   world_run(w, S(6));
   for (guint i = 0; i < 3; i++) {
     g_assert_cmpuint(pl_node_peer_count(w->nodes[i]), ==, 2);
@@ -369,8 +373,12 @@ test_bootstrap_three(void)
   }
   g_assert_true(connected(w, 1, 2));
   g_assert_true(connected(w, 2, 1));
-  /* Signing and verifying were charged and counted. */
-  g_assert_cmpfloat(w->counter[1][PL_METRIC_SIG_SIGNED], >=, 2);
+  /* Signing and verifying were charged and counted: each node signed its
+   * record once, at start, however many handshakes it made. */
+  for (guint i = 0; i < 3; i++)
+    g_assert_cmpfloat(w->counter[i][PL_METRIC_SIG_SIGNED], ==, 1);
+  g_assert_cmpfloat(w->counter[0][PL_METRIC_HANDSHAKE_OK], ==, 2);
+  g_assert_cmpfloat(w->counter[0][PL_METRIC_SIG_VERIFIED], ==, 2); /* one per HELLO */
   g_assert_cmpuint(w->cpu_ns[1], ==,
                    (pl_time_ns)w->counter[1][PL_METRIC_SIG_SIGNED] * w->cfg[1].sign_cost_ns +
                        (pl_time_ns)w->counter[1][PL_METRIC_SIG_VERIFIED] *
@@ -451,10 +459,12 @@ score_hook(pl_node *node, pl_peer peer, void *user_data)
   return scores[peer];
 }
 
-/* Nodes 1, 2, 3 dial node 0 (max_inbound 2) at 0 s, 1 s, 2 s; returns the
- * world at 2.5 s. */
+/* Nodes 1, 2, 3 dial node 0 (max_inbound 2) at 0 s, 1 s and |third|;
+ * returns the world 0.5 s after |third|.  The eviction grace period is the
+ * heartbeat interval, 10 s: with |third| >= 11 s both earlier peers may be
+ * evicted. */
 static world *
-eviction_run(pl_eviction how, const uint32_t *scores)
+eviction_run_at(pl_eviction how, const uint32_t *scores, pl_time_ns third)
 {
   world *w = world_new(4, 0);
   w->cfg[0].max_inbound = 2;
@@ -467,11 +477,17 @@ eviction_run(pl_eviction how, const uint32_t *scores)
   if (scores)
     pl_node_set_score_hook(w->nodes[0], score_hook, (void *)scores);
   for (guint i = 1; i < 4; i++) {
-    world_run(w, S(i - 1));
+    world_run(w, i < 3 ? S(i - 1) : third);
     world_start(w, i);
   }
-  world_run(w, S(2) + MS(500));
+  world_run(w, third + MS(500));
   return w;
+}
+
+static world *
+eviction_run(pl_eviction how, const uint32_t *scores)
+{
+  return eviction_run_at(how, scores, S(12));
 }
 
 static void
@@ -530,6 +546,42 @@ test_eviction(void)
   w = eviction_run(PL_EVICT_RANDOM, NULL);
   g_assert_cmpuint(pl_node_peers(w->nodes[0], peers, 4), ==, 2);
   g_assert_cmpuint(peers[0], ==, kept);
+  world_free(w);
+}
+
+/* A new inbound peer is protected for heartbeat_interval_ns: a newcomer
+ * that finds only young inbound peers is refused as with eviction none,
+ * whatever the policy; once the grace period is over it evicts. */
+static void
+test_eviction_grace(void)
+{
+  static const pl_eviction policies[] = {PL_EVICT_OLDEST, PL_EVICT_LOWEST_TRUST,
+                                         PL_EVICT_RANDOM};
+  static const uint32_t scores[4] = {0, 10, 5, 7};
+  pl_peer peers[4];
+  for (size_t k = 0; k < G_N_ELEMENTS(policies); k++) {
+    /* Node 1 is 5 s old, node 2 4 s: both protected. */
+    world *w = eviction_run_at(policies[k], scores, S(5));
+    g_assert_cmpuint(pl_node_peers(w->nodes[0], peers, 4), ==, 2);
+    g_assert_cmpuint(peers[0], ==, 1);
+    g_assert_cmpuint(peers[1], ==, 2);
+    g_assert_cmpfloat(w->counter[0][PL_METRIC_PEER_EVICTED], ==, 0);
+    g_assert_true(sent_goodbye(w, 0, 3, PL_BYE_PEER_LIMIT));
+    /* Refused for capacity, counted like every refusal. */
+    g_assert_cmpuint(pl_node_rejected(w->nodes[0], PL_ERR_PEER_LIMIT), ==, 1);
+    g_assert_cmpuint(total_rejected(w, 0), ==, 1);
+    g_assert_false(sent_goodbye(w, 0, 1, PL_BYE_EVICTED));
+    g_assert_cmpuint(pl_node_peer_count(w->nodes[3]), ==, 0);
+    world_free(w);
+  }
+  /* Node 1 is 10.5 s old (past the grace period), node 2 9.5 s: only
+   * node 1 may go, even for lowest trust, where node 2 scores lower. */
+  world *w = eviction_run_at(PL_EVICT_LOWEST_TRUST, scores, S(10) + MS(500));
+  g_assert_cmpuint(pl_node_peers(w->nodes[0], peers, 4), ==, 2);
+  g_assert_cmpuint(peers[0], ==, 2);
+  g_assert_cmpuint(peers[1], ==, 3);
+  g_assert_true(sent_goodbye(w, 0, 1, PL_BYE_EVICTED));
+  g_assert_cmpfloat(w->counter[0][PL_METRIC_PEER_EVICTED], ==, 1);
   world_free(w);
 }
 
@@ -626,18 +678,26 @@ test_peer_exchange_book(void)
     world_start(w, i);
   world_run(w, S(1));
   world_start(w, 4);
-  world_run(w, S(1) + MS(10));
-  /* Node 4 connected to 0, asked it, and learned 1, 2, 3. */
+  world_run(w, S(1) + MS(3));
+  /* Node 4 connected to 0 (2 ms) and asked it at once. */
   g_assert_cmpuint(pl_node_peer_count(w->nodes[4]), ==, 1);
+  g_assert_cmpuint(count_sent(w, 4, 0, PL_MSG_PEERS_REQ, S(1), NULL), ==, 1);
+  world_run(w, S(1) + MS(4));
+  /* The answer (4 ms) taught it 1, 2, 3, which it dialled right away,
+   * below target, without waiting for a maintenance round. */
   pl_peer book[16];
   g_assert_cmpuint(pl_peer_book(w->nodes[4], book, 16), ==, 4);
   g_assert_cmpuint(book[0], ==, 0);
   g_assert_cmpuint(book[1], ==, 1);
   g_assert_cmpuint(book[2], ==, 2);
   g_assert_cmpuint(book[3], ==, 3);
-  /* The next maintenance rounds connect it to them. */
-  world_run(w, S(10));
+  for (guint i = 1; i < 4; i++)
+    g_assert_cmpuint(count_sent(w, 4, i, PL_MSG_HELLO, S(1) + MS(4), NULL), ==, 1);
+  world_run(w, S(1) + MS(10));
   g_assert_cmpuint(pl_node_peer_count(w->nodes[4]), ==, 4);
+  /* Only its first outbound handshake asked: the ask backoff (5 s) held
+   * the others. */
+  g_assert_cmpuint(count_sent(w, 4, PL_PEER_NONE, PL_MSG_PEERS_REQ, 0, NULL), ==, 1);
   world_free(w);
 }
 
@@ -720,6 +780,7 @@ test_rejection_counters(void)
   g_assert_cmpuint(count_sent(w, 1, 0, PL_MSG_HELLO, 0, &hello), ==, 1);
   uint8_t replay[PL_WIRE_HELLO_BYTES];
   memcpy(replay, hello->bytes, sizeof replay);
+  g_assert_cmpuint(hello->len, ==, PL_WIRE_HELLO_BYTES);
 
   const uint8_t bad_version[] = {2, PL_MSG_PING};
   const uint8_t unknown[] = {1, 0x09};
@@ -736,25 +797,31 @@ test_rejection_counters(void)
   inject_expect(w, 0, 1, bye_bad, sizeof bye_bad, PL_ERR_BAD_FIELD);
   inject_expect(w, 0, 1, peers_unasked, sizeof peers_unasked, PL_ERR_UNEXPECTED);
   inject_expect(w, 0, 1, pong_unknown, sizeof pong_unknown, PL_ERR_UNEXPECTED);
-  /* The same HELLO again: a replay. */
+  /* The same HELLO again is a re-handshake, not a replay: the record is
+   * the one node 1 sends everywhere. */
+  inject_expect(w, 0, 1, replay, sizeof replay, PL_OK);
+  /* Node 1 signs a newer record (as after a restart): accepted; from then
+   * on its older record is a replay. */
+  pl_offer offer = {1, 2, 0, PL_FEATURE_PEER_EXCHANGE};
+  pl_record rec;
+  uint8_t h[PL_WIRE_HELLO_BYTES];
+  g_assert_cmpint(pl_record_sign(&rec, &offer, S(5), w->seeds[1], w->keys[1]), ==, PL_OK);
+  g_assert_cmpint(pl_hello_build(h, sizeof h, PL_MSG_HELLO, &rec, w->keys[1]), ==,
+                  PL_WIRE_HELLO_BYTES);
+  inject_expect(w, 0, 1, h, sizeof h, PL_OK);
   inject_expect(w, 0, 1, replay, sizeof replay, PL_ERR_REPLAY);
   /* Node 1's HELLO delivered as node 2's: wrong identity. */
   inject_expect(w, 0, 2, replay, sizeof replay, PL_ERR_BAD_IDENTITY);
-  /* Node 2's HELLO, but stale, or addressed to node 1, or an old major. */
-  uint8_t h[PL_WIRE_HELLO_BYTES];
-  pl_offer offer = {1, 2, 0, PL_FEATURE_PEER_EXCHANGE};
-  g_assert_cmpint(pl_hello_build(h, sizeof h, PL_MSG_HELLO, &offer, 1, w->now + S(61),
-                                 w->seeds[2], w->keys[2], w->keys[0]),
-                  >, 0);
-  inject_expect(w, 0, 2, h, sizeof h, PL_ERR_STALE);
-  g_assert_cmpint(pl_hello_build(h, sizeof h, PL_MSG_HELLO, &offer, 2, w->now, w->seeds[2],
-                                 w->keys[2], w->keys[1]),
-                  >, 0);
+  /* Node 2's record with a broken signature, or an old major. */
+  g_assert_cmpint(pl_record_sign(&rec, &offer, 1, w->seeds[2], w->keys[2]), ==, PL_OK);
+  rec.sig[7] ^= 0x20;
+  g_assert_cmpint(pl_hello_build(h, sizeof h, PL_MSG_HELLO, &rec, w->keys[2]), ==,
+                  PL_WIRE_HELLO_BYTES);
   inject_expect(w, 0, 2, h, sizeof h, PL_ERR_BAD_SIGNATURE);
   pl_offer v2 = {2, 0, 0, 0};
-  g_assert_cmpint(pl_hello_build(h, sizeof h, PL_MSG_HELLO, &v2, 3, w->now, w->seeds[2],
-                                 w->keys[2], w->keys[0]),
-                  >, 0);
+  g_assert_cmpint(pl_record_sign(&rec, &v2, 3, w->seeds[2], w->keys[2]), ==, PL_OK);
+  g_assert_cmpint(pl_hello_build(h, sizeof h, PL_MSG_HELLO, &rec, w->keys[2]), ==,
+                  PL_WIRE_HELLO_BYTES);
   inject_expect(w, 0, 2, h, sizeof h, PL_ERR_VERSION);
   g_assert_cmpfloat(w->counter[0][PL_METRIC_HANDSHAKE_REFUSED], ==, 1);
   const sent *bye = NULL;
@@ -781,7 +848,7 @@ test_rejection_counters(void)
     {PL_ERR_TRUNCATED, 1},    {PL_ERR_TRAILING, 1},      {PL_ERR_UNKNOWN_TYPE, 2},
     {PL_ERR_WIRE_VERSION, 1}, {PL_ERR_OVERLONG, 1},      {PL_ERR_BAD_FIELD, 1},
     {PL_ERR_BAD_SIGNATURE, 1}, {PL_ERR_BAD_IDENTITY, 1}, {PL_ERR_REPLAY, 1},
-    {PL_ERR_STALE, 1},        {PL_ERR_UNEXPECTED, 4},    {PL_ERR_VERSION, 1},
+    {PL_ERR_STALE, 0},        {PL_ERR_UNEXPECTED, 4},    {PL_ERR_VERSION, 1},
     {PL_ERR_PEER_LIMIT, 0},
   };
   uint32_t sum = 0;
@@ -886,6 +953,50 @@ test_strategy_hello_version(void)
   g_assert_cmpfloat(w->obs_last[0][PL_METRIC_HANDSHAKE_FEATURES], ==, 0);
   /* No common peer exchange: no PEERS_REQ either way. */
   g_assert_cmpuint(count_sent(w, PL_PEER_NONE, PL_PEER_NONE, PL_MSG_PEERS_REQ, 0, NULL), ==, 0);
+  /* The liar signed one record, for the offer it advertised, at start. */
+  g_assert_cmpfloat(w->counter[1][PL_METRIC_SIG_SIGNED], ==, 1);
+  const sent *h = NULL;
+  g_assert_cmpuint(count_sent(w, 1, 0, PL_MSG_HELLO, 0, &h), ==, 1);
+  pl_msg m;
+  g_assert_cmpint(pl_wire_decode(h->bytes, h->len, &m), ==, PL_OK);
+  g_assert_cmpuint(m.u.hello.minor, ==, 0);
+  g_assert_cmpuint(m.u.hello.features, ==, 0);
+  size_t mem_liar = pl_node_memory(w->nodes[1]);
+  g_assert_cmpuint(mem_liar, ==, pl_node_memory(w->nodes[0]) + sizeof(pl_record));
+  /* Honest again: its next HELLO needs the config's record, signed now
+   * (1 s) with a higher seq, which node 0 accepts over the liar's. */
+  world_run(w, S(1));
+  pl_node_set_strategy(w->nodes[1], NULL);
+  pl_command c = {PL_CMD_DISCONNECT, 0, 0, NULL, 0};
+  g_assert_cmpint(pl_node_command(w->nodes[1], w->now, &c), ==, PL_OK);
+  c.kind = PL_CMD_CONNECT;
+  g_assert_cmpint(pl_node_command(w->nodes[1], w->now, &c), ==, PL_OK);
+  world_run(w, S(1) + MS(100));
+  g_assert_cmpfloat(w->counter[1][PL_METRIC_SIG_SIGNED], ==, 2);
+  g_assert_cmpint(pl_node_peer_minor(w->nodes[0], 1), ==, PL_PROTO_MINOR);
+  g_assert_cmpuint(count_sent(w, 1, 0, PL_MSG_HELLO, S(1), &h), ==, 1);
+  g_assert_cmpint(pl_wire_decode(h->bytes, h->len, &m), ==, PL_OK);
+  g_assert_cmpuint(m.u.hello.record_seq, ==, S(1));
+  /* Lying again: its cached record is older than the honest one, so it
+   * is signed anew (seq 2 s) rather than refused as a replay. */
+  world_run(w, S(2));
+  pl_node_set_strategy(w->nodes[1], &liar);
+  c.kind = PL_CMD_DISCONNECT;
+  g_assert_cmpint(pl_node_command(w->nodes[1], w->now, &c), ==, PL_OK);
+  c.kind = PL_CMD_CONNECT;
+  g_assert_cmpint(pl_node_command(w->nodes[1], w->now, &c), ==, PL_OK);
+  world_run(w, S(2) + MS(100));
+  g_assert_cmpfloat(w->counter[1][PL_METRIC_SIG_SIGNED], ==, 3);
+  g_assert_cmpint(pl_node_peer_minor(w->nodes[0], 1), ==, 0);
+  g_assert_cmpuint(pl_node_rejected(w->nodes[0], PL_ERR_REPLAY), ==, 0);
+  /* Further handshakes with the same offer sign nothing. */
+  c.kind = PL_CMD_DISCONNECT;
+  g_assert_cmpint(pl_node_command(w->nodes[1], w->now, &c), ==, PL_OK);
+  c.kind = PL_CMD_CONNECT;
+  g_assert_cmpint(pl_node_command(w->nodes[1], w->now, &c), ==, PL_OK);
+  world_run(w, S(3));
+  g_assert_true(connected(w, 0, 1));
+  g_assert_cmpfloat(w->counter[1][PL_METRIC_SIG_SIGNED], ==, 3);
   world_free(w);
 }
 
@@ -928,6 +1039,213 @@ test_stop_and_restart(void)
   g_assert_true(connected(w, 2, 1));
   g_assert_cmpfloat(w->counter[2][PL_METRIC_PEER_CONNECTED], ==, ups);
   g_assert_cmpuint(total_rejected(w, 2), ==, 0);
+  world_free(w);
+}
+
+/* Times at or after |since| at which |from| sent |to| a message of
+ * |type|, into |out| (room for |max|); returns how many. */
+static guint
+sent_times(world *w, pl_peer from, pl_peer to, uint8_t type, pl_time_ns *out, guint max)
+{
+  guint n = 0;
+  for (guint i = 0; i < w->log->len && n < max; i++) {
+    const sent *s = &g_array_index(w->log, sent, i);
+    if (s->from == from && s->to == to && s->len >= 2 && s->bytes[1] == type)
+      out[n++] = s->at;
+  }
+  return n;
+}
+
+/* (a) and (b): a joining node dials one bootstrap peer, asks it for peers
+ * on the handshake, and dials what it learns before any other bootstrap
+ * peer; bootstrap peers are dialled again only when nothing else is due. */
+static void
+test_bootstrap_preference(void)
+{
+  world *w = world_new(5, 0);
+  /* Nodes 0, 1, 2, 4 run no maintenance rounds: only node 3 dials. */
+  for (guint i = 0; i < 5; i++)
+    if (i != 3)
+      w->cfg[i].maintenance_interval_ns = 0;
+  world_start(w, 0);
+  world_start(w, 1);
+  world_start(w, 2);
+  world_start(w, 4);
+  /* Node 4 (no bootstrap) connects to 0, 1 and 2 by command. */
+  for (pl_peer p = 0; p < 3; p++) {
+    pl_command c = {PL_CMD_CONNECT, p, 0, NULL, 0};
+    g_assert_cmpint(pl_node_command(w->nodes[4], w->now, &c), ==, PL_OK);
+  }
+  world_run(w, S(1));
+  g_assert_cmpuint(pl_node_peer_count(w->nodes[4]), ==, 3);
+  /* Node 3 joins with bootstrap peers 0, 1, 2 (all due). */
+  world_boot(w, 3, 3, 0, 1, 2);
+  world_start(w, 3);
+  guint hellos = 0;
+  pl_peer first = PL_PEER_NONE;
+  for (pl_peer p = 0; p < 3; p++)
+    if (count_sent(w, 3, p, PL_MSG_HELLO, S(1), NULL) == 1) {
+      hellos++;
+      first = p;
+    }
+  g_assert_cmpuint(hellos, ==, 1); /* one first contact, not all three */
+  world_run(w, S(1) + MS(10));
+  /* It asked that contact at the handshake (book 3 < 2 x target) and
+   * learned node 4, which it dialled at once; the two other bootstrap
+   * peers, though due and below target, were not dialled. */
+  g_assert_cmpuint(count_sent(w, 3, first, PL_MSG_PEERS_REQ, S(1), NULL), ==, 1);
+  g_assert_true(connected(w, 3, 4));
+  for (pl_peer p = 0; p < 3; p++)
+    g_assert_cmpuint(count_sent(w, 3, p, PL_MSG_HELLO, S(1), NULL), ==, p == first ? 1 : 0);
+  /* Its handshake with 4 did not ask again (ask backoff). */
+  g_assert_cmpuint(count_sent(w, 3, 4, PL_MSG_PEERS_REQ, S(1), NULL), ==, 0);
+  /* A tiny network: node 3 keeps its bootstrap contact. */
+  g_assert_true(connected(w, 3, first));
+  /* Maintenance (6 s): nothing else is due, so one more bootstrap peer. */
+  world_run(w, S(6) + MS(10));
+  hellos = 0;
+  for (pl_peer p = 0; p < 3; p++)
+    hellos += count_sent(w, 3, p, PL_MSG_HELLO, S(1), NULL);
+  g_assert_cmpuint(hellos, ==, 2);
+  world_free(w);
+
+  /* (b) A book already holding 2 x target_peers entries: no ask. */
+  w = world_new(4, 0);
+  w->cfg[3].target_peers = 1;
+  world_boot(w, 3, 3, 0, 1, 2);
+  world_start_all(w);
+  world_run(w, MS(100));
+  g_assert_cmpuint(pl_node_peer_count(w->nodes[3]), ==, 1);
+  g_assert_cmpuint(count_sent(w, 3, PL_PEER_NONE, PL_MSG_PEERS_REQ, 0, NULL), ==, 0);
+  world_free(w);
+}
+
+/* A node that has its own outbound peers and knows target_peers other
+ * candidates lets go of its bootstrap session (GOODBYE normal). */
+static void
+test_bootstrap_release(void)
+{
+  world *w = world_new(4, 0);
+  world_boot(w, 1, 1, 0);
+  world_boot(w, 2, 1, 0);
+  world_start(w, 0);
+  world_start(w, 1);
+  world_start(w, 2);
+  world_run(w, S(1));
+  g_assert_true(connected(w, 0, 1));
+  g_assert_true(connected(w, 0, 2));
+  /* Node 3 wants 2 peers: it learns 1 and 2 from node 0 and dials one. */
+  w->cfg[3].target_peers = 2;
+  world_boot(w, 3, 1, 0);
+  world_start(w, 3);
+  world_run(w, S(1) + MS(10));
+  g_assert_true(sent_goodbye(w, 3, 0, PL_BYE_NORMAL));
+  g_assert_false(connected(w, 3, 0));
+  g_assert_false(connected(w, 0, 3));
+  g_assert_cmpuint(pl_node_peer_count(w->nodes[3]), ==, 1);
+  /* The next round fills up from the book, not from the bootstrap. */
+  world_run(w, S(7));
+  g_assert_true(connected(w, 3, 1));
+  g_assert_true(connected(w, 3, 2));
+  g_assert_false(connected(w, 3, 0));
+  g_assert_cmpuint(count_sent(w, 3, 0, PL_MSG_HELLO, 0, NULL), ==, 1);
+  /* Nodes 1 and 2 (small books) keep theirs. */
+  g_assert_true(connected(w, 1, 0));
+  g_assert_true(connected(w, 2, 0));
+  world_free(w);
+}
+
+/* (c) A refusal (GOODBYE peer limit; evicted alike) puts the entry on a
+ * backoff of one maintenance interval that doubles per refusal. */
+static void
+test_refusal_backoff(void)
+{
+  world *w = world_new(2, 0);
+  w->cfg[0].max_inbound = 0; /* refuses everyone */
+  world_boot(w, 1, 1, 0);
+  world_start_all(w);
+  world_run(w, S(200));
+  pl_time_ns at[16];
+  guint n = sent_times(w, 1, 0, PL_MSG_HELLO, at, 16);
+  g_assert_cmpuint(n, >=, 5);
+  g_assert_cmpuint(pl_node_rejected(w->nodes[0], PL_ERR_PEER_LIMIT), ==, n); /* no inbound at all */
+  pl_time_ns wait = w->cfg[1].maintenance_interval_ns;
+  for (guint i = 1; i < n; i++) {
+    pl_time_ns gap = at[i] - at[i - 1];
+    /* At least the backoff (refused 2 ms after the dial), at most one
+     * maintenance round later. */
+    g_assert_cmpuint(gap, >=, wait);
+    g_assert_cmpuint(gap, <=, wait + w->cfg[1].maintenance_interval_ns + MS(2));
+    if (wait < (w->cfg[1].maintenance_interval_ns << PL_PEER_BACKOFF_SHIFT_MAX))
+      wait *= 2;
+  }
+  world_free(w);
+}
+
+/* Node records: signed once at start, verified once per unique record by
+ * the host's memo, and a restarted node's newer record wins. */
+static void
+test_node_records(void)
+{
+  world *w = world_new(3, 0);
+  w->env.sigcache = pl_sigcache_new(64);
+  world_boot(w, 1, 1, 0);
+  world_boot(w, 2, 1, 0);
+  world_start_all(w);
+  world_run(w, S(30));
+  for (guint i = 0; i < 3; i++) {
+    g_assert_cmpfloat(w->counter[i][PL_METRIC_SIG_SIGNED], ==, 1);
+    g_assert_cmpuint(pl_node_peer_count(w->nodes[i]), ==, 2);
+    /* Every node is still charged for every check. */
+    g_assert_cmpfloat(w->counter[i][PL_METRIC_SIG_VERIFIED], >=, 2);
+  }
+  /* Node 0's one record went to nodes 1 and 2: the second check of it
+   * (and of every other repeated record) was a memo hit. */
+  g_assert_cmpuint(pl_sigcache_misses(w->env.sigcache), ==, 3);
+  g_assert_cmpuint(pl_sigcache_hits(w->env.sigcache), >, 0);
+  double verified = 0;
+  for (guint i = 0; i < 3; i++)
+    verified += w->counter[i][PL_METRIC_SIG_VERIFIED];
+  g_assert_cmpfloat(verified, ==,
+                    (double)(pl_sigcache_hits(w->env.sigcache) +
+                             pl_sigcache_misses(w->env.sigcache)));
+  /* Every HELLO node 1 sent carried the record signed at 0 s. */
+  const sent *old = NULL;
+  g_assert_cmpuint(count_sent(w, 1, 0, PL_MSG_HELLO, 0, &old), >=, 1);
+  pl_msg m;
+  g_assert_cmpint(pl_wire_decode(old->bytes, old->len, &m), ==, PL_OK);
+  g_assert_cmpuint(m.u.hello.record_seq, ==, 0);
+  uint8_t replay[PL_WIRE_HELLO_BYTES];
+  memcpy(replay, old->bytes, sizeof replay);
+
+  /* Node 1 crashes and restarts at 30.5 s (between heartbeats): a new
+   * record, seq 30.5 s. */
+  const pl_time_ns t1 = S(30) + MS(500);
+  world_run(w, t1);
+  world_kill(w, 1);
+  world_start(w, 1);
+  g_assert_cmpfloat(w->counter[1][PL_METRIC_SIG_SIGNED], ==, 2);
+  pl_command c = {PL_CMD_CONNECT, 2, 0, NULL, 0};
+  g_assert_cmpint(pl_node_command(w->nodes[1], w->now, &c), ==, PL_OK);
+  world_run(w, S(31));
+  g_assert_true(connected(w, 2, 1));
+  const sent *fresh = NULL;
+  g_assert_cmpuint(count_sent(w, 1, 2, PL_MSG_HELLO, t1, &fresh), ==, 1);
+  g_assert_cmpint(pl_wire_decode(fresh->bytes, fresh->len, &m), ==, PL_OK);
+  g_assert_cmpuint(m.u.hello.record_seq, ==, t1);
+  g_assert_cmpuint(pl_node_rejected(w->nodes[2], PL_ERR_REPLAY), ==, 0);
+  /* The old record, replayed to node 2 over node 1's link: refused. */
+  g_assert_cmpint(pl_node_receive(w->nodes[2], w->now, 1, replay, sizeof replay), ==,
+                  PL_ERR_REPLAY);
+  g_assert_cmpuint(pl_node_rejected(w->nodes[2], PL_ERR_REPLAY), ==, 1);
+  g_assert_true(connected(w, 2, 1));
+  /* Node records cost memory in the node, and nothing grows. */
+  size_t mem = pl_node_memory(w->nodes[1]);
+  g_assert_cmpuint(mem, >=, sizeof(pl_node));
+  world_run(w, S(60));
+  g_assert_cmpuint(pl_node_memory(w->nodes[1]), ==, mem);
+  g_assert_cmpfloat(w->counter[1][PL_METRIC_SIG_SIGNED], ==, 2);
+  pl_sigcache_free(w->env.sigcache);
   world_free(w);
 }
 
@@ -1002,6 +1320,7 @@ main(int argc, char **argv)
   g_test_add_func("/peer/heartbeat-rtt", test_heartbeat_rtt);
   g_test_add_func("/peer/silent-peer-times-out", test_silent_peer_times_out);
   g_test_add_func("/peer/eviction", test_eviction);
+  g_test_add_func("/peer/eviction-grace", test_eviction_grace);
   g_test_add_func("/peer/outbound-limit-handshake-timeout",
                   test_outbound_limit_and_handshake_timeout);
   g_test_add_func("/peer/commands", test_commands);
@@ -1013,6 +1332,10 @@ main(int argc, char **argv)
   g_test_add_func("/peer/versions", test_versions);
   g_test_add_func("/peer/strategy-hello-version", test_strategy_hello_version);
   g_test_add_func("/peer/stop-and-restart", test_stop_and_restart);
+  g_test_add_func("/peer/bootstrap-preference", test_bootstrap_preference);
+  g_test_add_func("/peer/bootstrap-release", test_bootstrap_release);
+  g_test_add_func("/peer/refusal-backoff", test_refusal_backoff);
+  g_test_add_func("/peer/node-records", test_node_records);
   g_test_add_func("/peer/memory", test_memory);
   g_test_add_func("/peer/timers-disabled", test_timers_disabled);
   g_test_add_func("/peer/determinism", test_determinism);

@@ -42,8 +42,7 @@ sample(uint8_t type)
     m.u.hello.minor = 2;
     m.u.hello.minor_min = 1;
     m.u.hello.features = 0x80000001u;
-    m.u.hello.nonce = UINT64_C(0x0102030405060708);
-    m.u.hello.timestamp_ns = UINT64_C(5000000000);
+    m.u.hello.record_seq = UINT64_C(0x0102030405060708);
     m.u.hello.key = KEY_A;
     m.u.hello.sig = SIG;
     break;
@@ -97,8 +96,7 @@ assert_same(const pl_msg *a, const pl_msg *b)
     g_assert_cmpuint(a->u.hello.minor, ==, b->u.hello.minor);
     g_assert_cmpuint(a->u.hello.minor_min, ==, b->u.hello.minor_min);
     g_assert_cmphex(a->u.hello.features, ==, b->u.hello.features);
-    g_assert_cmpuint(a->u.hello.nonce, ==, b->u.hello.nonce);
-    g_assert_cmpuint(a->u.hello.timestamp_ns, ==, b->u.hello.timestamp_ns);
+    g_assert_cmpuint(a->u.hello.record_seq, ==, b->u.hello.record_seq);
     g_assert_cmpmem(a->u.hello.key, 32, b->u.hello.key, 32);
     g_assert_cmpmem(a->u.hello.sig, 64, b->u.hello.sig, 64);
     break;
@@ -202,16 +200,23 @@ test_known_bytes(void)
 
   m = sample(PL_MSG_HELLO);
   n = pl_wire_encode(&m, buf, sizeof buf);
-  g_assert_cmpint(n, ==, PL_ERR_BUFFER); /* 121 > 64 */
+  g_assert_cmpint(n, ==, PL_ERR_BUFFER); /* 113 > 64 */
   uint8_t hello[PL_WIRE_HELLO_BYTES];
   n = pl_wire_encode(&m, hello, sizeof hello);
-  g_assert_cmpint(n, ==, PL_WIRE_HELLO_BYTES);
-  uint8_t head[25];
-  tu_hex_decode("0101" "010201" "80000001" "0102030405060708" "000000012a05f200", head,
-                sizeof head);
-  g_assert_cmpmem(hello, 25, head, 25);
-  g_assert_cmpmem(hello + 25, 32, KEY_A, 32);
-  g_assert_cmpmem(hello + PL_WIRE_HELLO_SIGNED_BYTES, 64, SIG, 64);
+  g_assert_cmpint(n, ==, 113);
+  g_assert_cmpint(PL_WIRE_HELLO_BYTES, ==, 113);
+  uint8_t head[17];
+  tu_hex_decode("0101" "010201" "80000001" "0102030405060708", head, sizeof head);
+  g_assert_cmpmem(hello, 17, head, 17);
+  g_assert_cmpmem(hello + 17, 32, KEY_A, 32);
+  /* The record is bytes 2..48; the signature follows it. */
+  g_assert_cmpint(PL_WIRE_RECORD_OFFSET + PL_WIRE_RECORD_BYTES, ==, 49);
+  g_assert_cmpmem(hello + PL_WIRE_RECORD_OFFSET + PL_WIRE_RECORD_BYTES, 64, SIG, 64);
+  m = sample(PL_MSG_HELLO_ACK);
+  uint8_t ack[PL_WIRE_HELLO_BYTES];
+  g_assert_cmpint(pl_wire_encode(&m, ack, sizeof ack), ==, 113);
+  g_assert_cmpuint(ack[1], ==, PL_MSG_HELLO_ACK);
+  g_assert_cmpmem(ack + 2, 111, hello + 2, 111); /* same record, same signature */
 
   m = sample(PL_MSG_PEERS);
   uint8_t peers[200];
@@ -289,7 +294,13 @@ test_malformed_table(void)
     {"type 0x21 unregistered", PL_MSG_PING, 1, 0x21, -1, PL_ERR_UNKNOWN_TYPE},
     {"type 0xff", PL_MSG_PING, 1, 0xff, -1, PL_ERR_UNKNOWN_TYPE},
     {"ping trailing", PL_MSG_PING, -1, 0, 19, PL_ERR_TRAILING},
-    {"hello trailing", PL_MSG_HELLO, -1, 0, 122, PL_ERR_TRAILING},
+    {"hello trailing", PL_MSG_HELLO, -1, 0, 114, PL_ERR_TRAILING},
+    {"hello short by one", PL_MSG_HELLO, -1, 0, 112, PL_ERR_TRUNCATED},
+    {"hello cut in record_seq", PL_MSG_HELLO, -1, 0, 12, PL_ERR_TRUNCATED},
+    {"hello cut in key", PL_MSG_HELLO, -1, 0, 40, PL_ERR_TRUNCATED},
+    {"hello major 0, short", PL_MSG_HELLO, 2, 0, 3, PL_ERR_BAD_FIELD},
+    {"hello_ack major 0", PL_MSG_HELLO_ACK, 2, 0, -1, PL_ERR_BAD_FIELD},
+    {"hello_ack trailing", PL_MSG_HELLO_ACK, -1, 0, 114, PL_ERR_TRAILING},
     {"hello major 0", PL_MSG_HELLO, 2, 0, -1, PL_ERR_BAD_FIELD},
     {"hello minor_min > minor", PL_MSG_HELLO, 4, 3, -1, PL_ERR_BAD_FIELD},
     {"hello_ack minor_min > minor", PL_MSG_HELLO_ACK, 3, 0, -1, PL_ERR_BAD_FIELD},

@@ -116,9 +116,11 @@ test_overlay_forms(void)
   g_assert_cmpfloat(p50, <, 90);
   g_assert_cmpfloat(stat_of(w, "net.dropped.loss", SIM_STAT_SUM), >, 0);
   /* Honest nodes send nothing malformed or forged: the only rejections
-   * are late messages from peers already dropped ("unexpected"). */
+   * are late messages from peers already dropped ("unexpected") and
+   * connections refused for capacity ("peer_limit"). */
   g_assert_cmpfloat(stat_of(w, "msg.rejected", SIM_STAT_SUM), ==,
-                    stat_of(w, "wire.rejected.unexpected", SIM_STAT_SUM));
+                    stat_of(w, "wire.rejected.unexpected", SIM_STAT_SUM) +
+                        stat_of(w, "wire.rejected.peer_limit", SIM_STAT_SUM));
   g_assert_cmpfloat(stat_of(w, "wire.rejected.bad_signature", SIM_STAT_SUM), ==, 0);
   size_t n;
   const sim_expect_outcome *o = sim_world_outcomes(w, &n);

@@ -17,7 +17,9 @@
  * node sends decodes.
  *
  * Seed corpus: tests/fuzz/corpus/wire/ (one valid encoding per message
- * type, signed by the identities below where a signature is needed).
+ * type, signed by the identities below where a signature is needed: the
+ * HELLO and HELLO_ACK carry peer 1's record, seq T0, so that they
+ * authenticate from sender 1; plus one chunk stream).
  * Run: bash tests/fuzz/run-fuzz.sh
  */
 #include <stdint.h>
@@ -45,7 +47,7 @@ typedef struct host {
   uint64_t rng;
   uint32_t timers[MAX_TIMERS];
   unsigned n_timers;
-  uint8_t hello[PL_WIRE_HELLO_BYTES]; /* peer 1's HELLO to node 0 at T0 */
+  uint8_t hello[PL_WIRE_HELLO_BYTES]; /* peer 1's HELLO: its record signed at T0 */
   pl_sigcache *cache;
   pl_env env;
   int ready;
@@ -112,8 +114,10 @@ init_once(void)
   H.env.peer_intern_cb = on_intern;
   H.env.sigcache = H.cache;
   pl_offer offer = {PL_PROTO_MAJOR, PL_PROTO_MINOR, 0, PL_FEATURE_PEER_EXCHANGE};
-  if (pl_hello_build(H.hello, sizeof H.hello, PL_MSG_HELLO, &offer, 0x5eed, T0, H.seeds[1],
-                     H.keys[1], H.keys[0]) != PL_WIRE_HELLO_BYTES)
+  pl_record rec;
+  if (pl_record_sign(&rec, &offer, T0, H.seeds[1], H.keys[1]) != PL_OK ||
+      pl_hello_build(H.hello, sizeof H.hello, PL_MSG_HELLO, &rec, H.keys[1]) !=
+          PL_WIRE_HELLO_BYTES)
     abort();
   H.ready = 1;
 }
