@@ -258,7 +258,9 @@ static const skey schema[] = {
   { "protocol.crypto", "hash_cost_per_kib", V_DURATION, NULL, NULL, F_CFG,
     CFG(hash_cost_ns_per_kib), 0, "Virtual CPU time charged per KiB hashed." },
   { "protocol.crypto", "sigcache_capacity", V_U32, "65536", NULL, F_POSITIVE, NOCFG, 0,
-    "Signature verdicts memoised by the host (at least 1)." },
+    "Signature verdicts memoised by the host, at least; the host keeps room for "
+    "2 per node if that is more. A simulator cache: verdicts are identical "
+    "either way, only the run time changes." },
 
   /* [population.NAME] */
   { "population.*", "count", V_U32, NULL, NULL, F_REQUIRED | F_POSITIVE, NOCFG, 0,

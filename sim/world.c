@@ -781,7 +781,11 @@ sim_world_new(const sim_scenario *sc, const sim_world_options *options, GError *
   w->n = sc->total_nodes;
   w->queue = sim_queue_new();
   w->net = sim_net_new(&sc->net, w->n, sc->seed);
-  w->sigcache = pl_sigcache_new(sc->sigcache_capacity ? sc->sigcache_capacity : 1);
+  /* Room for every node's record and then some: a memo smaller than the
+   * set of distinct signatures in use thrashes.  Verdicts are identical
+   * whatever the size; only the run time changes. */
+  size_t memo = MAX((size_t)sc->sigcache_capacity, 2 * (size_t)w->n);
+  w->sigcache = pl_sigcache_new(memo);
   w->metrics = sim_metrics_new();
   sim_trace_init(&w->trace);
   sim_rng_init(&w->event_rng, sc->seed, "event", 0);
