@@ -13,6 +13,7 @@
  *      an envelope-only type may not arrive bare      else PL_ERR_UNEXPECTED
  *   4. session types need a connected sender          else PL_ERR_UNEXPECTED
  *      (and the sender is told GOODBYE(not connected))
+ *      (except a referral PEERS from a peer we dial, pl_peer_takes_referral)
  *   5. envelopes: freshness, replay, signature        (pl_node_open_envelope)
  *   6. the layer's receive                            its own reasons
  * A refusal at any step is counted once, per reason, and reported as
@@ -178,7 +179,8 @@ pl_node_receive(pl_node *node, pl_time_ns now, pl_peer from, const uint8_t *byte
     return reject(node, PL_ERR_UNKNOWN_TYPE);
   if (msg.type == PL_MSG_SIGNED && !(owner->flags & PL_WIRE_F_ENVELOPE))
     return reject(node, PL_ERR_BAD_FIELD);
-  if ((owner->flags & PL_WIRE_F_SESSION) && !pl_peer_is_connected(node, from)) {
+  if ((owner->flags & PL_WIRE_F_SESSION) && !pl_peer_is_connected(node, from) &&
+      !(msg.type == PL_MSG_PEERS && pl_peer_takes_referral(node, from))) {
     pl_peer_not_connected(node, now, from);
     return reject(node, PL_ERR_UNEXPECTED);
   }

@@ -45,6 +45,14 @@
  * Peers dropped by a partition are retried this way until it heals.  When
  * the book has no candidate the node asks one connected peer for more
  * (PEERS_REQ), if peer exchange is a common feature.
+ *
+ * Referrals.  A node refusing an authenticated HELLO for capacity sends,
+ * if peer exchange is common, a PEERS with a random sample of its
+ * connected peers before the GOODBYE(peer limit).  The dialler takes that
+ * one PEERS without a session (pl_peer_takes_referral); if the GOODBYE
+ * overtakes it, the dial's slot lingers as SLOT_REFUSED until the referral
+ * or the handshake timeout.  The referral's keys are booked and one of
+ * them is dialled at once.
  */
 #include "peer.h"
 
@@ -55,11 +63,16 @@
 #include "handshake.h"
 #include "identity.h"
 
-enum { SLOT_FREE = 0, SLOT_HELLO_SENT = 1, SLOT_CONNECTED = 2 };
+/* SLOT_REFUSED: a dial refused for capacity (GOODBYE peer limit) before
+ * its referral arrived — the network may reorder the two —; the slot
+ * lingers until the handshake timeout only to take that referral.  It
+ * counts for no limit and is reclaimed first when a slot is needed. */
+enum { SLOT_FREE = 0, SLOT_HELLO_SENT = 1, SLOT_CONNECTED = 2, SLOT_REFUSED = 3 };
 
 enum {
   SLOT_F_OUTBOUND = 1u << 0,      /* we dialled this peer */
   SLOT_F_HELLO_PENDING = 1u << 1, /* our HELLO awaits its HELLO_ACK */
+  SLOT_F_REFERRED = 1u << 2,      /* took this dial's referral (PEERS) */
 };
 
 /* One connecting or connected peer (56 bytes). */
@@ -109,21 +122,42 @@ state_of(const pl_node *node)
 
 /* ------------------------------------------------------------- slots */
 
+/* The slot of connecting or connected |peer| (lingering SLOT_REFUSED
+ * slots are not looked at), -1 if none. */
 static int
 find_slot(const peer_state *st, pl_peer peer)
 {
   for (uint32_t i = 0; i < st->n_slots; i++)
-    if (st->slots[i].state != SLOT_FREE && st->slots[i].peer == peer)
+    if (st->slots[i].state != SLOT_FREE && st->slots[i].state != SLOT_REFUSED &&
+        st->slots[i].peer == peer)
       return (int)i;
   return -1;
 }
 
+/* The lingering SLOT_REFUSED slot of |peer|, -1 if none. */
 static int
-free_slot(const peer_state *st)
+find_refused(const peer_state *st, pl_peer peer)
+{
+  for (uint32_t i = 0; i < st->n_slots; i++)
+    if (st->slots[i].state == SLOT_REFUSED && st->slots[i].peer == peer)
+      return (int)i;
+  return -1;
+}
+
+static void slot_reset(slot *s);
+
+/* A free slot, or else a lingering SLOT_REFUSED one, reset; -1 if none. */
+static int
+free_slot(peer_state *st)
 {
   for (uint32_t i = 0; i < st->n_slots; i++)
     if (st->slots[i].state == SLOT_FREE)
       return (int)i;
+  for (uint32_t i = 0; i < st->n_slots; i++)
+    if (st->slots[i].state == SLOT_REFUSED) {
+      slot_reset(&st->slots[i]);
+      return (int)i;
+    }
   return -1;
 }
 
@@ -140,7 +174,7 @@ count_slots(const peer_state *st)
   counts c = {0, 0, 0, 0};
   for (uint32_t i = 0; i < st->n_slots; i++) {
     const slot *s = &st->slots[i];
-    if (s->state == SLOT_FREE)
+    if (s->state == SLOT_FREE || s->state == SLOT_REFUSED)
       continue;
     c.total++;
     if (s->flags & SLOT_F_OUTBOUND)
@@ -435,6 +469,9 @@ dial(pl_node *node, peer_state *st, pl_peer peer, pl_time_ns now)
     return PL_ERR_INVALID;
   if (find_slot(st, peer) >= 0)
     return PL_OK;
+  int gone = find_refused(st, peer);
+  if (gone >= 0)
+    slot_reset(&st->slots[gone]); /* dialled again: a new attempt */
   counts c = count_slots(st);
   if (c.total >= node->config->max_peers || c.outbound >= node->config->max_outbound)
     return PL_ERR_PEER_LIMIT;
@@ -511,18 +548,29 @@ choose_victim(pl_node *node, peer_state *st, pl_time_ns now)
  * or one freed by eviction.  Returns the slot; or, after answering
  * GOODBYE(peer limit), PL_ERR_PEER_LIMIT when no peer may be evicted
  * (PL_EVICT_NONE, no inbound peer, or every inbound peer still within its
- * grace period).  A refusal is counted like any rejection
+ * grace period).  When peer exchange is common (|features|, the
+ * negotiated set), the GOODBYE is preceded by a PEERS of up to
+ * min(target_peers, PL_WIRE_PEERS_MAX) of our connected peers — what the
+ * refused node needs to reach its target —, a random sample (referrals,
+ * as Bitcoin seed nodes answer with addresses before disconnecting).  A
+ * refusal is counted like any rejection
  * (wire.rejected.peer_limit): capacity refusals are part of the overlay's
  * dynamics and researchers want to see them. */
 
+static void send_peers(pl_node *node, const peer_state *st, pl_peer to, uint32_t max);
+
 static int
-admit_inbound(pl_node *node, peer_state *st, pl_peer from, pl_time_ns now)
+admit_inbound(pl_node *node, peer_state *st, pl_peer from, pl_time_ns now, uint32_t features)
 {
   const pl_config *c = node->config;
   counts n = count_slots(st);
   if (n.inbound >= c->max_inbound || n.total >= c->max_peers) {
     int victim = choose_victim(node, st, now);
     if (victim < 0) {
+      /* Refuse with referrals: a sample of our connected peers first, so
+       * that the refused node has somewhere else to go. */
+      if ((features & PL_FEATURE_PEER_EXCHANGE) && n.connected > 0)
+        send_peers(node, st, from, MIN(c->target_peers, (uint32_t)PL_WIRE_PEERS_MAX));
       send_goodbye(node, from, PL_BYE_PEER_LIMIT);
       return PL_ERR_PEER_LIMIT;
     }
@@ -558,6 +606,9 @@ on_hello(pl_node *node, peer_state *st, pl_time_ns now, pl_peer from, const pl_m
   int rc = authenticate_hello(node, st, now, from, msg);
   if (rc != PL_OK)
     return rc;
+  int gone = find_refused(st, from);
+  if (gone >= 0)
+    slot_reset(&st->slots[gone]); /* it dials us now: no referral to wait for */
   int i = find_slot(st, from);
   pl_offer mine = pl_node_offer(node);
   pl_offer theirs = pl_hello_offer(&msg->u.hello);
@@ -571,7 +622,7 @@ on_hello(pl_node *node, peer_state *st, pl_time_ns now, pl_peer from, const pl_m
   }
   bool fresh = i < 0 || st->slots[i].state != SLOT_CONNECTED;
   if (i < 0) {
-    i = admit_inbound(node, st, from, now);
+    i = admit_inbound(node, st, from, now, ag.features);
     if (i < 0)
       return i;
     slot *s = &st->slots[i];
@@ -630,6 +681,17 @@ on_goodbye(pl_node *node, peer_state *st, pl_time_ns now, pl_peer from, const pl
   int i = find_slot(st, from);
   if (i < 0)
     return PL_ERR_UNEXPECTED; /* never answer a GOODBYE */
+  slot *s = &st->slots[i];
+  if (msg->u.goodbye.reason == PL_BYE_PEER_LIMIT && s->state == SLOT_HELLO_SENT &&
+      (s->flags & SLOT_F_HELLO_PENDING) && !(s->flags & SLOT_F_REFERRED) &&
+      (node->config->features & PL_FEATURE_PEER_EXCHANGE)) {
+    /* Refused before its referral arrived: linger for it (the handshake
+     * timer reclaims the slot). */
+    s->state = SLOT_REFUSED;
+    s->flags &= (uint8_t)~SLOT_F_HELLO_PENDING;
+    book_fail(node, st, from, now);
+    return PL_OK;
+  }
   drop_slot(node, st, i, now, -1);
   if (msg->u.goodbye.reason == PL_BYE_NOT_CONNECTED)
     book_hold(st, from, now); /* it forgot us: redial at the next maintenance */
@@ -667,27 +729,59 @@ on_pong(pl_node *node, slot *s, pl_time_ns now, const pl_msg *msg)
   return PL_OK;
 }
 
-static int
-on_peers_req(pl_node *node, peer_state *st, slot *s, const pl_msg *msg)
+/* Up to |max| connected peers other than |except|, a uniform random
+ * sample (reservoir over the slots, node random stream) when there are
+ * more than |max|, else all of them in connection order; written to
+ * |out|, returns how many.  Sampling spreads referrals and answers over
+ * the whole neighbourhood instead of concentrating every asker on the
+ * node's oldest peers. */
+static uint32_t
+sample_connected(pl_node *node, const peer_state *st, pl_peer except, pl_peer *out,
+                 uint32_t max)
 {
-  if (!(s->features & PL_FEATURE_PEER_EXCHANGE))
-    return PL_ERR_UNEXPECTED;
-  uint32_t max = msg->u.peers_req.max;
+  uint32_t eligible = 0;
+  for (uint32_t i = 0; i < st->n_slots; i++)
+    eligible += st->slots[i].state == SLOT_CONNECTED && st->slots[i].peer != except;
+  if (eligible <= max) {
+    pl_peer all[PL_WIRE_PEERS_MAX + 1];
+    uint32_t m = pl_peer_list(node, all, max + 1), n = 0;
+    for (uint32_t k = 0; k < m && n < max; k++)
+      if (all[k] != except)
+        out[n++] = all[k];
+    return n;
+  }
+  uint32_t seen = 0;
+  for (uint32_t i = 0; i < st->n_slots; i++) {
+    const slot *s = &st->slots[i];
+    if (s->state != SLOT_CONNECTED || s->peer == except)
+      continue;
+    if (seen < max) {
+      out[seen] = s->peer;
+    } else {
+      uint32_t r = pl_node_random_below(node, seen + 1);
+      if (r < max)
+        out[r] = s->peer;
+    }
+    seen++;
+  }
+  return max;
+}
+
+/* Send |to| a PEERS of up to |max| (<= PL_WIRE_PEERS_MAX) of our connected
+ * peers: the strategy's choice if it has one, else sample_connected.
+ * Unknown handles and duplicates are dropped. */
+static void
+send_peers(pl_node *node, const peer_state *st, pl_peer to, uint32_t max)
+{
+  g_assert(max <= PL_WIRE_PEERS_MAX);
   pl_peer chosen[PL_WIRE_PEERS_MAX];
   int n = -1;
   /* Byzantine decision point "peer_exchange". */
   const pl_strategy *sg = node->strategy;
   if (sg != NULL && sg->peer_exchange != NULL)
-    n = sg->peer_exchange(node, s->peer, chosen, max, sg->state);
-  if (n < 0) {
-    /* Honest: connected peers in connection order, the asker excluded. */
-    pl_peer all[PL_WIRE_PEERS_MAX + 1];
-    uint32_t m = pl_peer_list(node, all, max + 1);
-    n = 0;
-    for (uint32_t k = 0; k < m && (uint32_t)n < max; k++)
-      if (all[k] != s->peer)
-        chosen[n++] = all[k];
-  }
+    n = sg->peer_exchange(node, to, chosen, max, sg->state);
+  if (n < 0)
+    n = (int)sample_connected(node, st, to, chosen, max);
   if ((uint32_t)n > max)
     n = (int)max;
   uint8_t keys[PL_WIRE_PEERS_MAX * PL_KEY_BYTES];
@@ -705,20 +799,28 @@ on_peers_req(pl_node *node, peer_state *st, slot *s, const pl_msg *msg)
   pl_msg reply = {.type = PL_MSG_PEERS};
   reply.u.peers.count = (uint8_t)count;
   reply.u.peers.keys = keys;
-  send_msg(node, s->peer, &reply);
+  send_msg(node, to, &reply);
+}
+
+static int
+on_peers_req(pl_node *node, peer_state *st, slot *s, const pl_msg *msg)
+{
+  if (!(s->features & PL_FEATURE_PEER_EXCHANGE))
+    return PL_ERR_UNEXPECTED;
+  send_peers(node, st, s->peer, msg->u.peers_req.max);
   return PL_OK;
 }
 
 static uint32_t dial_round(pl_node *node, peer_state *st, pl_time_ns now, uint32_t want);
 
-static int
-on_peers(pl_node *node, peer_state *st, slot *s, pl_time_ns now, const pl_msg *msg)
+/* Add the keys of a PEERS |msg| to the book as learned entries and, if
+ * any was new and we are below target, dial up to |max_dials| of the book
+ * at once rather than at the next maintenance round.  True if any key was
+ * new. */
+static bool
+learn_peers(pl_node *node, peer_state *st, pl_time_ns now, const pl_msg *msg,
+            uint32_t max_dials)
 {
-  if (s->px_max == 0)
-    return PL_ERR_UNEXPECTED; /* we asked for nothing */
-  if (msg->u.peers.count > s->px_max)
-    return PL_ERR_OVERLONG;
-  s->px_max = 0;
   const pl_env *env = node->env;
   bool learned = false;
   for (unsigned k = 0; k < msg->u.peers.count && env->peer_intern_cb != NULL; k++) {
@@ -729,14 +831,42 @@ on_peers(pl_node *node, peer_state *st, slot *s, pl_time_ns now, const pl_msg *m
     learned = learned || book_find(st, p) >= 0;
   }
   if (learned) {
-    st->px_fails = 0;
-    /* Below target: dial what was learned now, not at the next round. */
     counts c = count_slots(st);
     if (c.total < node->config->target_peers)
-      (void)dial_round(node, st, now, node->config->target_peers - c.total);
-  } else if (st->px_fails < UINT8_MAX) {
-    st->px_fails++;
+      (void)dial_round(node, st, now, MIN(node->config->target_peers - c.total, max_dials));
   }
+  return learned;
+}
+
+static int
+on_peers(pl_node *node, peer_state *st, slot *s, pl_time_ns now, const pl_msg *msg)
+{
+  if (s->px_max == 0)
+    return PL_ERR_UNEXPECTED; /* we asked for nothing */
+  if (msg->u.peers.count > s->px_max)
+    return PL_ERR_OVERLONG;
+  s->px_max = 0;
+  if (learn_peers(node, st, now, msg, UINT32_MAX))
+    st->px_fails = 0;
+  else if (st->px_fails < UINT8_MAX)
+    st->px_fails++;
+  return PL_OK;
+}
+
+/* A referral: an unsolicited PEERS from a peer we are dialling, sent just
+ * before it refuses us for capacity (see admit_inbound).  The node let it
+ * through only because pl_peer_takes_referral said so; one per dial. */
+static int
+on_referral(pl_node *node, peer_state *st, slot *s, pl_time_ns now, const pl_msg *msg)
+{
+  if (s->state == SLOT_REFUSED)
+    slot_reset(s); /* the refusal came first: nothing left to wait for */
+  else
+    s->flags |= SLOT_F_REFERRED;
+  /* One dial per referral: a refusal answered by a burst of dials, each
+   * refused in turn with more referrals, would multiply refusals; one
+   * keeps it a walk that ends at the first node with room. */
+  (void)learn_peers(node, st, now, msg, 1);
   return PL_OK;
 }
 
@@ -754,10 +884,17 @@ peer_receive(pl_node *node, void *state, pl_time_ns now, pl_peer from, const pl_
   default:
     break;
   }
-  /* Session messages: the node checked the session already. */
+  /* Session messages: the node checked the session already (or, for a
+   * PEERS, that it is a referral from a peer we are dialling). */
   int i = find_slot(st, from);
-  g_assert(i >= 0 && st->slots[i].state == SLOT_CONNECTED);
+  if (i < 0)
+    i = find_refused(st, from);
+  g_assert(i >= 0);
   slot *s = &st->slots[i];
+  if (s->state != SLOT_CONNECTED) {
+    g_assert(msg->type == PL_MSG_PEERS && pl_peer_takes_referral(node, from));
+    return on_referral(node, st, s, now, msg);
+  }
   switch (msg->type) {
   case PL_MSG_PING:
     return on_ping(node, from, msg);
@@ -908,6 +1045,8 @@ peer_timer(pl_node *node, void *state, pl_time_ns now, uint32_t local_id)
       pl_peer peer = s->peer;
       drop_slot(node, st, (int)i, now, -1);
       book_fail(node, st, peer, now);
+    } else if (s->state == SLOT_REFUSED) {
+      slot_reset(s); /* the referral never came (already backed off) */
     } else if (s->state == SLOT_CONNECTED) {
       s->flags &= (uint8_t)~SLOT_F_HELLO_PENDING;
     }
@@ -1031,7 +1170,9 @@ peer_stop(pl_node *node, void *state, pl_time_ns now)
 {
   peer_state *st = state;
   for (uint32_t i = 0; i < st->n_slots; i++)
-    if (st->slots[i].state != SLOT_FREE)
+    if (st->slots[i].state == SLOT_REFUSED)
+      slot_reset(&st->slots[i]);
+    else if (st->slots[i].state != SLOT_FREE)
       drop_slot(node, st, (int)i, now, PL_BYE_NORMAL);
 }
 
@@ -1130,4 +1271,20 @@ pl_peer_book(const pl_node *node, pl_peer *out, uint32_t max)
   for (uint32_t i = 0; i < st->book_len && i < max; i++)
     out[i] = st->book[i].peer;
   return st->book_len;
+}
+
+bool
+pl_peer_takes_referral(const pl_node *node, pl_peer from)
+{
+  const peer_state *st = state_of(node);
+  if (!(node->config->features & PL_FEATURE_PEER_EXCHANGE))
+    return false;
+  if (find_refused(st, from) >= 0)
+    return true;
+  int i = find_slot(st, from);
+  if (i < 0)
+    return false;
+  const slot *s = &st->slots[i];
+  return s->state == SLOT_HELLO_SENT && (s->flags & SLOT_F_HELLO_PENDING) &&
+         !(s->flags & SLOT_F_REFERRED);
 }

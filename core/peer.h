@@ -70,6 +70,16 @@ uint64_t *pl_peer_seq_slot(pl_node *node, pl_peer peer);
  * (PL_BYE_NOT_CONNECTED) so that it drops its stale view of us. */
 void pl_peer_not_connected(pl_node *node, pl_time_ns now, pl_peer from);
 
+/* True if a PEERS from |from| without a session is a referral we take:
+ * our features include peer exchange, and either we are dialling |from|
+ * (our HELLO awaits its answer) and have not taken a referral on this
+ * dial yet, or |from| refused this dial (GOODBYE peer limit) before its
+ * referral arrived and the handshake timeout has not passed.  A node
+ * refusing us for capacity sends one just before GOODBYE(peer limit);
+ * pl_node_receive lets such a PEERS through, any other session message
+ * from a non-session peer stays PL_ERR_UNEXPECTED. */
+bool pl_peer_takes_referral(const pl_node *node, pl_peer from);
+
 /* Handles in the address book, in book order; copy up to |max| into |out|
  * and return the number held. */
 uint32_t pl_peer_book(const pl_node *node, pl_peer *out, uint32_t max);

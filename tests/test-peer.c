@@ -1287,6 +1287,204 @@ test_timers_disabled(void)
   world_free(w);
 }
 
+/* The keys of the PEERS |m| as handles (interned), in order; returns the
+ * count. */
+static guint
+peers_handles(world *w, const sent *m, pl_peer *out)
+{
+  g_assert_cmpuint(m->len, >=, 3);
+  guint n = m->bytes[2];
+  g_assert_cmpuint(m->len, ==, 3 + 32u * n);
+  for (guint k = 0; k < n; k++)
+    out[k] = cb_intern(m->bytes + 3 + 32 * k, w);
+  return n;
+}
+
+/* Nodes 1-4 dial node 0 (max_inbound 4, no eviction, target_peers 2) at
+ * 0 s; nodes 5, 6 and 7 dial it at 1 s and are refused with referrals. */
+static world *
+referral_run(uint32_t refuser_features, uint32_t dialler_features)
+{
+  world *w = world_new(8, 0);
+  w->cfg[0].max_inbound = 4;
+  w->cfg[0].eviction = PL_EVICT_NONE;
+  w->cfg[0].target_peers = 2;
+  w->cfg[0].features = refuser_features;
+  for (guint i = 1; i < 8; i++)
+    world_boot(w, i, 1, 0);
+  for (guint i = 5; i < 8; i++)
+    w->cfg[i].features = dialler_features;
+  for (guint i = 0; i < 5; i++)
+    world_start(w, i);
+  world_run(w, S(1));
+  for (guint i = 5; i < 8; i++)
+    world_start(w, i);
+  world_run(w, S(1) + MS(3));
+  return w;
+}
+
+/* A node refused for capacity learns where to go: node 0 answers the
+ * HELLO with a PEERS of target_peers (2) of its 4 connected peers, a
+ * random sample, then GOODBYE(peer limit); the refused dialler takes it
+ * although it has no session, adds the keys to its book and dials one at
+ * once. */
+static void
+test_referral(void)
+{
+  world *w = referral_run(PL_FEATURE_PEER_EXCHANGE, PL_FEATURE_PEER_EXCHANGE);
+  g_assert_cmpuint(pl_node_peer_count(w->nodes[0]), ==, 4);
+  pl_peer order[8];
+  g_assert_cmpuint(pl_node_peers(w->nodes[0], order, 8), ==, 4);
+  gboolean differs = FALSE; /* some referral is not the first two peers */
+  pl_peer seen[3][2];
+  for (guint i = 5; i < 8; i++) {
+    g_assert_true(sent_goodbye(w, 0, i, PL_BYE_PEER_LIMIT));
+    const sent *ref = NULL, *bye = NULL;
+    g_assert_cmpuint(count_sent(w, 0, i, PL_MSG_PEERS, 0, &ref), ==, 1);
+    g_assert_cmpuint(count_sent(w, 0, i, PL_MSG_GOODBYE, 0, &bye), ==, 1);
+    g_assert_true(ref < bye); /* the referral comes first */
+    pl_peer got[32];
+    g_assert_cmpuint(peers_handles(w, ref, got), ==, 2);
+    g_assert_cmpuint(got[0], !=, got[1]);
+    for (guint k = 0; k < 2; k++) {
+      g_assert_cmpuint(got[k], >=, 1);
+      g_assert_cmpuint(got[k], <=, 4);
+      seen[i - 5][k] = got[k];
+      differs = differs || (got[k] != order[0] && got[k] != order[1]);
+    }
+    /* Taken (no rejection), booked, and dialled on arrival (1 s + 2 ms). */
+    g_assert_cmpuint(total_rejected(w, i), ==, 0);
+    pl_peer book[16];
+    guint n = pl_peer_book(w->nodes[i], book, 16);
+    g_assert_cmpuint(n, ==, 3);
+    g_assert_cmpuint(book[0], ==, 0);
+    g_assert_true((book[1] == got[0] && book[2] == got[1]) ||
+                  (book[1] == got[1] && book[2] == got[0]));
+    guint dialled = 0;
+    for (guint k = 0; k < 2; k++)
+      dialled += count_sent(w, i, got[k], PL_MSG_HELLO, S(1) + MS(2), NULL);
+    g_assert_cmpuint(dialled, >=, 1);
+  }
+  /* Different refused nodes get different samples (fixed seeds). */
+  g_assert_true(differs);
+  gboolean same = TRUE;
+  for (guint k = 0; k < 2; k++)
+    same = same && seen[0][k] == seen[1][k] && seen[1][k] == seen[2][k];
+  g_assert_false(same);
+  world_run(w, S(2));
+  for (guint i = 5; i < 8; i++) {
+    g_assert_cmpuint(pl_node_peer_count(w->nodes[i]), >=, 1);
+    g_assert_false(connected(w, i, 0));
+  }
+  g_assert_cmpuint(pl_node_rejected(w->nodes[0], PL_ERR_PEER_LIMIT), ==, 3);
+  world_free(w);
+}
+
+/* No referral unless peer exchange is common: the refusal is a bare
+ * GOODBYE, and the dialler has nowhere else to go. */
+static void
+test_referral_needs_peer_exchange(void)
+{
+  for (int side = 0; side < 2; side++) {
+    world *w = side == 0 ? referral_run(0, PL_FEATURE_PEER_EXCHANGE)
+                         : referral_run(PL_FEATURE_PEER_EXCHANGE, 0);
+    for (guint i = 5; i < 8; i++) {
+      g_assert_true(sent_goodbye(w, 0, i, PL_BYE_PEER_LIMIT));
+      g_assert_cmpuint(count_sent(w, 0, i, PL_MSG_PEERS, 0, NULL), ==, 0);
+      pl_peer book[16];
+      g_assert_cmpuint(pl_peer_book(w->nodes[i], book, 16), ==, 1);
+      g_assert_cmpuint(count_sent(w, i, PL_PEER_NONE, PL_MSG_HELLO, 0, NULL), ==, 1);
+      g_assert_cmpuint(pl_node_peer_count(w->nodes[i]), ==, 0);
+    }
+    world_free(w);
+  }
+}
+
+/* Encode a PEERS carrying the keys of |handles|. */
+static guint
+encode_peers(world *w, const pl_peer *handles, guint n, uint8_t *buf, size_t cap)
+{
+  uint8_t keys[4 * 32];
+  g_assert_cmpuint(n, <=, 4);
+  for (guint k = 0; k < n; k++)
+    memcpy(keys + 32 * k, w->keys[handles[k]], 32);
+  pl_msg m = {.type = PL_MSG_PEERS};
+  m.u.peers.count = (uint8_t)n;
+  m.u.peers.keys = keys;
+  int len = pl_wire_encode(&m, buf, cap);
+  g_assert_cmpint(len, >, 0);
+  return (guint)len;
+}
+
+/* Referrals are taken narrowly: one PEERS per dial, from the peer we are
+ * dialling; an unsolicited PEERS from anyone else stays unexpected (and
+ * is told GOODBYE(not connected)), as does a PEERS without peer exchange
+ * of our own. */
+static void
+test_referral_only_from_dialled(void)
+{
+  world *w = world_new(1, 7); /* handles 1-7: no node */
+  world_start(w, 0);
+  pl_command c = {.kind = PL_CMD_CONNECT, .peer = 1};
+  g_assert_cmpint(pl_node_command(w->nodes[0], w->now, &c), ==, PL_OK);
+  uint8_t buf[512];
+  pl_peer two[2] = {2, 3};
+  guint len = encode_peers(w, two, 2, buf, sizeof buf);
+  /* From a peer we do not dial: unexpected, nothing learned. */
+  g_assert_cmpint(pl_node_receive(w->nodes[0], w->now, 4, buf, len), ==, PL_ERR_UNEXPECTED);
+  g_assert_true(sent_goodbye(w, 0, 4, PL_BYE_NOT_CONNECTED));
+  pl_peer book[16];
+  g_assert_cmpuint(pl_peer_book(w->nodes[0], book, 16), ==, 1);
+  /* From the peer we dial: taken, booked, one of them dialled at once
+   * (one dial per referral). */
+  g_assert_cmpint(pl_node_receive(w->nodes[0], w->now, 1, buf, len), ==, PL_OK);
+  g_assert_cmpuint(pl_peer_book(w->nodes[0], book, 16), ==, 3);
+  g_assert_cmpuint(book[1], ==, 2);
+  g_assert_cmpuint(book[2], ==, 3);
+  guint d2 = count_sent(w, 0, 2, PL_MSG_HELLO, 0, NULL);
+  guint d3 = count_sent(w, 0, 3, PL_MSG_HELLO, 0, NULL);
+  g_assert_cmpuint(d2 + d3, ==, 1);
+  pl_peer dialled = d2 ? 2 : 3;
+  g_assert_false(pl_peer_takes_referral(w->nodes[0], 1));
+  g_assert_true(pl_peer_takes_referral(w->nodes[0], dialled));
+  /* Refused by |dialled| before its referral arrives (the network may
+   * reorder them): the referral is still taken, once. */
+  pl_msg bye = {.type = PL_MSG_GOODBYE};
+  bye.u.goodbye.reason = PL_BYE_PEER_LIMIT;
+  uint8_t byebuf[8];
+  int bl = pl_wire_encode(&bye, byebuf, sizeof byebuf);
+  g_assert_cmpint(bl, >, 0);
+  g_assert_cmpint(pl_node_receive(w->nodes[0], w->now, dialled, byebuf, (size_t)bl), ==, PL_OK);
+  g_assert_true(pl_peer_takes_referral(w->nodes[0], dialled));
+  pl_peer six[1] = {6};
+  guint len6 = encode_peers(w, six, 1, buf, sizeof buf);
+  g_assert_cmpint(pl_node_receive(w->nodes[0], w->now, dialled, buf, len6), ==, PL_OK);
+  g_assert_cmpuint(pl_peer_book(w->nodes[0], book, 16), ==, 4);
+  g_assert_cmpuint(book[3], ==, 6);
+  g_assert_false(pl_peer_takes_referral(w->nodes[0], dialled));
+  g_assert_cmpint(pl_node_receive(w->nodes[0], w->now, dialled, buf, len6), ==,
+                  PL_ERR_UNEXPECTED);
+  /* A second one from the same dial: unexpected. */
+  pl_peer one[1] = {5};
+  len = encode_peers(w, one, 1, buf, sizeof buf);
+  g_assert_cmpint(pl_node_receive(w->nodes[0], w->now, 1, buf, len), ==, PL_ERR_UNEXPECTED);
+  g_assert_cmpuint(pl_peer_book(w->nodes[0], book, 16), ==, 4);
+  g_assert_cmpuint(pl_node_rejected(w->nodes[0], PL_ERR_UNEXPECTED), ==, 3);
+  g_assert_cmpuint(total_rejected(w, 0), ==, 3);
+  world_free(w);
+
+  /* Without peer exchange of our own, not even from the peer we dial. */
+  w = world_new(1, 3);
+  w->cfg[0].features = 0;
+  world_start(w, 0);
+  g_assert_cmpint(pl_node_command(w->nodes[0], w->now, &c), ==, PL_OK);
+  len = encode_peers(w, two, 2, buf, sizeof buf);
+  g_assert_false(pl_peer_takes_referral(w->nodes[0], 1));
+  g_assert_cmpint(pl_node_receive(w->nodes[0], w->now, 1, buf, len), ==, PL_ERR_UNEXPECTED);
+  g_assert_cmpuint(pl_peer_book(w->nodes[0], book, 16), ==, 1);
+  world_free(w);
+}
+
 static void
 digest_run(char **out)
 {
@@ -1336,6 +1534,9 @@ main(int argc, char **argv)
   g_test_add_func("/peer/bootstrap-release", test_bootstrap_release);
   g_test_add_func("/peer/refusal-backoff", test_refusal_backoff);
   g_test_add_func("/peer/node-records", test_node_records);
+  g_test_add_func("/peer/referral", test_referral);
+  g_test_add_func("/peer/referral-needs-peer-exchange", test_referral_needs_peer_exchange);
+  g_test_add_func("/peer/referral-only-from-dialled", test_referral_only_from_dialled);
   g_test_add_func("/peer/memory", test_memory);
   g_test_add_func("/peer/timers-disabled", test_timers_disabled);
   g_test_add_func("/peer/determinism", test_determinism);

@@ -103,7 +103,7 @@ test_determinism(void)
  *   build/sim/peerlab run FILE --json --quiet
  * on small_text saved as FILE and copy its "trace". */
 static const char small_digest[] =
-    "80f89484375ac90896b40d8e89febe7ffb1573a162f6da5a7468aaf9f3005056";
+    "3fd777405b404669e39e6c02234790e4a583b7324c3bdcc15fcc87cb3fad9555";
 
 static void
 test_pinned_digest(void)
