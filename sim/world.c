@@ -131,6 +131,8 @@ struct sim_world {
   /* per population */
   pl_config *configs;         /* config with bootstrap filled in */
   pl_peer *bootstrap;         /* shared bootstrap list */
+  pl_peer *peer_scratch;      /* room for any node's peers (sampling) */
+  uint32_t peer_scratch_len;  /* largest max_peers of any population */
   uint32_t n_bootstrap;
 
   pl_env env;                 /* shared by all cores */
@@ -276,10 +278,12 @@ record(sim_world *w, uint32_t metric, double value)
     sim_metrics_record(w->metrics, metric, value);
 }
 
+/* When node |node| (a scenario node, < n) can act: now, or when the CPU
+ * work charged so far is done. */
 static uint64_t
 depart_time(const sim_world *w, uint32_t node)
 {
-  uint64_t busy = node < w->n ? w->busy_ns[node] : 0;
+  uint64_t busy = w->busy_ns[node];
   return busy > w->now_ns ? busy : w->now_ns;
 }
 
@@ -564,11 +568,10 @@ sample(sim_world *w)
       record(w, w->hm.peer_count, peers);
       record(w, w->hm.pop_peers[p], peers);
       if (peers && recorded(w, w->hm.pop_minor[p])) {
-        pl_peer buf[64];
-        uint32_t k = pl_node_peers(node, buf, G_N_ELEMENTS(buf));
+        uint32_t k = pl_node_peers(node, w->peer_scratch, w->peer_scratch_len);
         double sum = 0;
         for (uint32_t i = 0; i < k; i++)
-          sum += pl_node_peer_minor(node, buf[i]);
+          sum += pl_node_peer_minor(node, w->peer_scratch[i]);
         if (k)
           record(w, w->hm.pop_minor[p], sum / k);
       }
@@ -678,7 +681,7 @@ register_host_metrics(sim_world *w)
   hm->net_bytes = sim_metrics_register(m, "net.bytes", PL_METRIC_KIND_COUNTER);
   hm->net_delivered = sim_metrics_register(m, "net.delivered", PL_METRIC_KIND_COUNTER);
   hm->net_latency_ms = sim_metrics_register(m, "net.latency_ms", PL_METRIC_KIND_OBSERVATION);
-  hm->drop[SIM_NET_OK] = 0;
+  hm->drop[SIM_NET_OK] = UINT32_MAX; /* not a drop: never recorded */
   hm->drop[SIM_NET_DROP_LOSS] = sim_metrics_register(m, "net.dropped.loss", PL_METRIC_KIND_COUNTER);
   hm->drop[SIM_NET_DROP_PARTITION] =
       sim_metrics_register(m, "net.dropped.partition", PL_METRIC_KIND_COUNTER);
@@ -814,7 +817,9 @@ sim_world_new(const sim_scenario *sc, const sim_world_options *options, GError *
     w->configs[p] = sc->populations[p].config;
     w->configs[p].bootstrap = w->bootstrap;
     w->configs[p].n_bootstrap = w->n_bootstrap;
+    w->peer_scratch_len = MAX(w->peer_scratch_len, w->configs[p].max_peers);
   }
+  w->peer_scratch = g_new(pl_peer, MAX(w->peer_scratch_len, 1));
 
   build_nodes(w);
   for (uint32_t i = 0; i < sc->n_events; i++)
@@ -963,6 +968,7 @@ sim_world_free(sim_world *w)
   g_free(w->id_slots);
   g_free(w->configs);
   g_free(w->bootstrap);
+  g_free(w->peer_scratch);
   g_free(w->hm.pop_peers);
   g_free(w->hm.pop_minor);
   g_free(w->record_mask);
