@@ -39,6 +39,17 @@ static const pl_layer *const layers[PL_LAYER_MAX] = {
   [PL_LAYER_PEER] = &pl_peer_layer,
 };
 
+/* The layer |l| if it runs in |node| (present in the table and enabled
+ * by the node's config), else NULL. */
+static const pl_layer *
+layer_of(const pl_node *node, unsigned l)
+{
+  const pl_layer *layer = layers[l];
+  if (layer == NULL || (layer->enabled != NULL && !layer->enabled(node->config)))
+    return NULL;
+  return layer;
+}
+
 void
 pl_config_defaults(pl_config *config)
 {
@@ -89,9 +100,10 @@ pl_node_new(const pl_config *config, const pl_env *env, pl_peer self,
   node->self = self;
   memcpy(node->seed, seed, PL_SEED_BYTES);
   for (unsigned l = 0; l < PL_LAYER_MAX; l++) {
-    if (layers[l] == NULL || layers[l]->init == NULL)
+    const pl_layer *layer = layer_of(node, l);
+    if (layer == NULL || layer->init == NULL)
       continue;
-    node->layer_state[l] = layers[l]->init(node);
+    node->layer_state[l] = layer->init(node);
     if (node->layer_state[l] == NULL) {
       pl_node_free(node);
       return NULL;
@@ -105,9 +117,11 @@ pl_node_free(pl_node *node)
 {
   if (node == NULL)
     return;
-  for (unsigned l = PL_LAYER_MAX; l-- > 0;)
-    if (layers[l] != NULL && layers[l]->clear != NULL && node->layer_state[l] != NULL)
-      layers[l]->clear(node, node->layer_state[l]);
+  for (unsigned l = PL_LAYER_MAX; l-- > 0;) {
+    const pl_layer *layer = layer_of(node, l);
+    if (layer != NULL && layer->clear != NULL && node->layer_state[l] != NULL)
+      layer->clear(node, node->layer_state[l]);
+  }
   sodium_memzero(node->seed, sizeof node->seed);
   g_free(node->alt_record);
   g_free(node);
@@ -120,9 +134,11 @@ pl_node_start(pl_node *node, pl_time_ns now)
     return;
   node->running = 1;
   (void)pl_node_record(node, now); /* sign the node record once, now */
-  for (unsigned l = 0; l < PL_LAYER_MAX; l++)
-    if (layers[l] != NULL && layers[l]->start != NULL)
-      layers[l]->start(node, node->layer_state[l], now);
+  for (unsigned l = 0; l < PL_LAYER_MAX; l++) {
+    const pl_layer *layer = layer_of(node, l);
+    if (layer != NULL && layer->start != NULL)
+      layer->start(node, node->layer_state[l], now);
+  }
 }
 
 void
@@ -130,9 +146,11 @@ pl_node_stop(pl_node *node, pl_time_ns now)
 {
   if (!node->running)
     return;
-  for (unsigned l = PL_LAYER_MAX; l-- > 0;)
-    if (layers[l] != NULL && layers[l]->stop != NULL)
-      layers[l]->stop(node, node->layer_state[l], now);
+  for (unsigned l = PL_LAYER_MAX; l-- > 0;) {
+    const pl_layer *layer = layer_of(node, l);
+    if (layer != NULL && layer->stop != NULL)
+      layer->stop(node, node->layer_state[l], now);
+  }
   node->running = 0;
 }
 
@@ -170,11 +188,11 @@ pl_node_receive(pl_node *node, pl_time_ns now, pl_peer from, const uint8_t *byte
   } else if (spec->flags & PL_WIRE_F_ENVELOPE) {
     /* An envelope-only type must arrive sealed; check its owner exists
      * first so that an unknown layer still reads as unknown. */
-    if (layers[spec->layer] == NULL)
+    if (layer_of(node, spec->layer) == NULL)
       return reject(node, PL_ERR_UNKNOWN_TYPE);
     return reject(node, PL_ERR_UNEXPECTED);
   }
-  const pl_layer *layer = layers[owner->layer];
+  const pl_layer *layer = layer_of(node, owner->layer);
   if (layer == NULL || layer->receive == NULL)
     return reject(node, PL_ERR_UNKNOWN_TYPE);
   if (msg.type == PL_MSG_SIGNED && !(owner->flags & PL_WIRE_F_ENVELOPE))
@@ -202,9 +220,10 @@ pl_node_timer(pl_node *node, pl_time_ns now, uint32_t timer_id)
   if (!node->running)
     return; /* a stopped node ignores the timers it left behind */
   unsigned l = timer_id >> PL_TIMER_LAYER_SHIFT;
-  if (l >= PL_LAYER_MAX || layers[l] == NULL || layers[l]->timer == NULL)
+  const pl_layer *layer = l < PL_LAYER_MAX ? layer_of(node, l) : NULL;
+  if (layer == NULL || layer->timer == NULL)
     return;
-  layers[l]->timer(node, node->layer_state[l], now, timer_id & PL_TIMER_LOCAL_MASK);
+  layer->timer(node, node->layer_state[l], now, timer_id & PL_TIMER_LOCAL_MASK);
 }
 
 int
@@ -214,9 +233,10 @@ pl_node_command(pl_node *node, pl_time_ns now, const pl_command *command)
   if (!node->running)
     return PL_ERR_INVALID;
   unsigned l = (unsigned)command->kind / PL_LAYER_CMD_RANGE;
-  if (l >= PL_LAYER_MAX || layers[l] == NULL || layers[l]->command == NULL)
+  const pl_layer *layer = l < PL_LAYER_MAX ? layer_of(node, l) : NULL;
+  if (layer == NULL || layer->command == NULL)
     return PL_ERR_INVALID;
-  return layers[l]->command(node, node->layer_state[l], now, command);
+  return layer->command(node, node->layer_state[l], now, command);
 }
 
 void
@@ -265,9 +285,11 @@ pl_node_memory(const pl_node *node)
   size_t bytes = sizeof *node;
   if (node->alt_record != NULL)
     bytes += sizeof *node->alt_record;
-  for (unsigned l = 0; l < PL_LAYER_MAX; l++)
-    if (layers[l] != NULL && layers[l]->memory != NULL && node->layer_state[l] != NULL)
-      bytes += layers[l]->memory(node, node->layer_state[l]);
+  for (unsigned l = 0; l < PL_LAYER_MAX; l++) {
+    const pl_layer *layer = layer_of(node, l);
+    if (layer != NULL && layer->memory != NULL && node->layer_state[l] != NULL)
+      bytes += layer->memory(node, node->layer_state[l]);
+  }
   return bytes;
 }
 
@@ -307,6 +329,13 @@ pl_node_metric(pl_node *node, pl_metric metric, double value)
 {
   if (node->env->metric_cb != NULL)
     node->env->metric_cb(node->self, metric, value, node->env->user_data);
+}
+
+void
+pl_node_observe(pl_node *node, const pl_observation *obs)
+{
+  if (node->env->observe_cb != NULL)
+    node->env->observe_cb(node->self, obs, node->env->user_data);
 }
 
 void
@@ -454,15 +483,19 @@ pl_node_set_score_hook(pl_node *node, pl_score_fn fn, void *user_data)
 void
 pl_node_peer_up(pl_node *node, pl_time_ns now, pl_peer peer)
 {
-  for (unsigned l = 0; l < PL_LAYER_MAX; l++)
-    if (layers[l] != NULL && layers[l]->peer_up != NULL)
-      layers[l]->peer_up(node, node->layer_state[l], now, peer);
+  for (unsigned l = 0; l < PL_LAYER_MAX; l++) {
+    const pl_layer *layer = layer_of(node, l);
+    if (layer != NULL && layer->peer_up != NULL)
+      layer->peer_up(node, node->layer_state[l], now, peer);
+  }
 }
 
 void
 pl_node_peer_down(pl_node *node, pl_time_ns now, pl_peer peer)
 {
-  for (unsigned l = 0; l < PL_LAYER_MAX; l++)
-    if (layers[l] != NULL && layers[l]->peer_down != NULL)
-      layers[l]->peer_down(node, node->layer_state[l], now, peer);
+  for (unsigned l = 0; l < PL_LAYER_MAX; l++) {
+    const pl_layer *layer = layer_of(node, l);
+    if (layer != NULL && layer->peer_down != NULL)
+      layer->peer_down(node, node->layer_state[l], now, peer);
+  }
 }

@@ -46,6 +46,10 @@
  */
 typedef struct pl_layer {
   const char *name;  /* "peer", "kad", ... */
+  /* Whether a node with |config| runs this layer (NULL: always).  A
+   * disabled layer gets no state and no calls; its messages are refused
+   * as PL_ERR_UNKNOWN_TYPE. */
+  bool (*enabled)(const pl_config *config);
   /* Allocate the layer's state for |node| (config and env are available
    * through the node).  Return NULL only on allocation failure. */
   void *(*init)(pl_node *node);
@@ -112,6 +116,9 @@ uint32_t pl_node_random_below(pl_node *node, uint32_t n);
 
 /* Report |value| for |metric|. */
 void pl_node_metric(pl_node *node, pl_metric metric, double value);
+
+/* Report |obs| to the host (env->observe_cb; nothing if NULL). */
+void pl_node_observe(pl_node *node, const pl_observation *obs);
 
 /* Charge |cost_ns| of virtual CPU. */
 void pl_node_charge_cpu(pl_node *node, pl_time_ns cost_ns);

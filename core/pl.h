@@ -146,6 +146,27 @@ pl_metric_kind pl_metric_kind_of(pl_metric metric);
 
 typedef struct pl_sigcache pl_sigcache; /* core/sigcache.h */
 
+/* ------------------------------------------------------------ observations */
+
+/*
+ * What a node tells its host about what it did, for measurement against
+ * ground truth only the host has (a lookup's result against the true
+ * closest nodes; a delivered message against every subscriber).  An
+ * observation never changes the protocol: a host may ignore it.  Layer L
+ * owns the kinds [L * PL_OBS_LAYER_RANGE, L * PL_OBS_LAYER_RANGE + 15]
+ * (layer ids in wire.h); each layer's header lists its kinds and what
+ * |key|, |peers| and |a|..|c| mean for each.
+ */
+#define PL_OBS_LAYER_RANGE 16
+
+typedef struct pl_observation {
+  uint32_t kind;          /* layer * PL_OBS_LAYER_RANGE + layer's own kind */
+  const uint8_t *key;     /* 32 bytes (lookup target, message id), or NULL */
+  const pl_peer *peers;   /* peers involved (e.g. a lookup's result), or NULL */
+  uint32_t n_peers;       /* entries in |peers| */
+  uint64_t a, b, c;       /* kind-specific integers (see the layer's header) */
+} pl_observation;
+
 /* ------------------------------------------------------------ environment */
 
 /*
@@ -180,6 +201,9 @@ typedef struct pl_env {
   /* Handle for the public key |key|, interning it if new; PL_PEER_NONE if
    * the table is full. */
   pl_peer (*peer_intern_cb)(const uint8_t key[PL_KEY_BYTES], void *user_data);
+  /* Report |obs| (borrowed for the call) for measurement; NULL: nobody
+   * listens (see pl_observation). */
+  void (*observe_cb)(pl_peer self, const pl_observation *obs, void *user_data);
   /* Optional memo of signature verdicts, owned by the host; NULL to
    * verify every signature directly. */
   pl_sigcache *sigcache;

@@ -48,6 +48,7 @@
  * folded into the trace digest with its time, source and destination.
  */
 #include "world.h"
+#include "world_internal.h"
 
 #include <math.h>
 #include <string.h>
@@ -64,97 +65,15 @@
 
 G_DEFINE_QUARK(sim-world-error-quark, sim_world_error)
 
-enum {
-  EV_JOIN = 1,
-  EV_TIMER,
-  EV_ARRIVE,
-  EV_DELIVER,
-  EV_SCRIPT,
-  EV_REPEAT,
-  EV_LEAVE,
-  EV_SAMPLE,
-  EV_REARM,
+/*
+ * The host modules (world_internal.h), one per protocol layer that needs
+ * the simulator's side: ground-truth metrics, gauges, node preparation.
+ * A new module adds one line here.
+ */
+static const sim_host_module *const host_modules[] = {
+  NULL, /* end of the list (not a module) */
 };
-
-enum { TRACE_MESSAGE = 1, TRACE_TIMER = 2 };
-
-#define KEY_CHUNK_SHIFT 16
-#define KEY_CHUNK (1u << KEY_CHUNK_SHIFT)
-#define PROGRESS_EVERY (1u << 16)
-
-/* A message in flight. */
-typedef struct message {
-  uint64_t sent_ns;   /* when the sender handed it over */
-  uint32_t src;       /* sender handle */
-  uint32_t dst;       /* receiver handle */
-  uint32_t len;       /* payload bytes */
-  uint8_t data[];     /* payload */
-} message;
-
-/* One interned identity: public key and node id. */
-typedef struct identity {
-  uint8_t key[PL_KEY_BYTES]; /* Ed25519 public key */
-  uint8_t id[PL_ID_BYTES];   /* BLAKE2b-256 of key */
-} identity;
-
-/* Host metrics registered after the core's. */
-typedef struct host_metrics {
-  uint32_t net_sent, net_bytes, net_delivered, net_latency_ms;
-  uint32_t drop[SIM_NET_VERDICTS]; /* index by verdict; [SIM_NET_OK] unused */
-  uint32_t drop_offline;
-  uint32_t cpu_ms;
-  uint32_t nodes_alive, peer_count, sigcache_hit_rate;
-  uint32_t node_join, node_crash;
-  uint32_t *pop_peers;   /* per population: pop.<name>.peer.count (gauge) */
-  uint32_t *pop_minor;   /* per population: pop.<name>.negotiated_minor (gauge) */
-} host_metrics;
-
-struct sim_world {
-  const sim_scenario *sc;     /* the scenario (borrowed) */
-  sim_world_options opt;      /* options (copied) */
-  uint32_t n;                 /* scenario nodes: handles 0..n-1 */
-
-  /* identity table */
-  identity **id_chunks;       /* chunks of KEY_CHUNK identities */
-  uint32_t id_count;          /* identities interned (>= n) */
-  uint32_t id_chunk_cap;      /* chunk pointers allocated */
-  uint32_t *id_slots;         /* open addressing: handle + 1, 0 = empty */
-  uint32_t id_slot_mask;      /* slots - 1 (power of two) */
-
-  /* per node */
-  pl_node **nodes;            /* live core or NULL */
-  sim_rng *rngs;              /* the node's own stream ("node", i) */
-  uint64_t *busy_ns;          /* virtual CPU busy until */
-  uint16_t *epoch;            /* incremented at each crash */
-  uint16_t *pop_of;           /* population index */
-
-  /* per population */
-  pl_config *configs;         /* config with bootstrap filled in */
-  pl_peer *bootstrap;         /* shared bootstrap list */
-  pl_peer *peer_scratch;      /* room for any node's peers (sampling) */
-  uint32_t peer_scratch_len;  /* largest max_peers of any population */
-  uint32_t n_bootstrap;
-
-  pl_env env;                 /* shared by all cores */
-  pl_sigcache *sigcache;      /* verification memo */
-  sim_net *net;               /* network model */
-  sim_queue *queue;           /* events */
-  sim_trace trace;            /* digest */
-  sim_rng event_rng;          /* ("event", 0): target selection, partitions */
-  sim_rng churn_rng;          /* ("churn", 0): sessions and downtimes */
-  sim_metrics *metrics;
-  host_metrics hm;
-  bool *record_mask;          /* metric id -> written? ([metrics] include) */
-  uint32_t record_mask_len;
-  sim_results *results;
-
-  uint64_t now_ns;            /* virtual clock */
-  uint64_t events;            /* events processed */
-  double wall_start, wall_s;  /* wall-clock start and elapsed */
-  uint64_t peak_rss;
-  char trace_hex[65];
-  sim_expect_outcome *outcomes;
-};
+#define N_HOST_MODULES (G_N_ELEMENTS(host_modules) - 1)
 
 const char *
 sim_run_status_name(sim_run_status status)
@@ -337,6 +256,16 @@ env_metric(pl_peer self, pl_metric metric, double value, void *user_data)
 }
 
 static void
+env_observe(pl_peer self, const pl_observation *obs, void *user_data)
+{
+  sim_world *w = user_data;
+  uint32_t layer = obs->kind / PL_OBS_LAYER_RANGE;
+  for (size_t i = 0; host_modules[i] != NULL; i++)
+    if ((uint32_t)host_modules[i]->layer == layer && host_modules[i]->observe)
+      host_modules[i]->observe(w, w->module_state[i], self, obs);
+}
+
+static void
 env_cpu(pl_peer self, pl_time_ns cost_ns, void *user_data)
 {
   sim_world *w = user_data;
@@ -384,6 +313,9 @@ node_join(sim_world *w, uint32_t h)
   w->busy_ns[h] = w->now_ns;
   record(w, w->hm.node_join, 1);
   pl_node_start(node, w->now_ns);
+  for (size_t i = 0; host_modules[i] != NULL; i++)
+    if (host_modules[i]->node_started)
+      host_modules[i]->node_started(w, w->module_state[i], h);
 }
 
 static void
@@ -396,6 +328,9 @@ node_crash(sim_world *w, uint32_t h)
   w->epoch[h]++;
   sim_net_reset_node(w->net, h);
   record(w, w->hm.node_crash, 1);
+  for (size_t i = 0; host_modules[i] != NULL; i++)
+    if (host_modules[i]->node_stopped)
+      host_modules[i]->node_stopped(w, w->module_state[i], h);
 }
 
 static void
@@ -581,6 +516,9 @@ sample(sim_world *w)
   uint64_t hits = pl_sigcache_hits(w->sigcache), misses = pl_sigcache_misses(w->sigcache);
   if (hits + misses)
     record(w, w->hm.sigcache_hit_rate, (double)hits / (double)(hits + misses));
+  for (size_t i = 0; host_modules[i] != NULL; i++)
+    if (host_modules[i]->sample)
+      host_modules[i]->sample(w, w->module_state[i]);
   sim_metrics_close_window(w->metrics, w->now_ns);
 }
 
@@ -704,6 +642,14 @@ register_host_metrics(sim_world *w)
     hm->pop_minor[p] = sim_metrics_register(m, name, PL_METRIC_KIND_GAUGE);
     g_free(name);
   }
+}
+
+/* Which registered metrics [metrics] include keeps: after every metric,
+ * the host modules' too, is registered. */
+static void
+build_record_mask(sim_world *w)
+{
+  sim_metrics *m = w->metrics;
   w->record_mask_len = sim_metrics_count(m);
   w->record_mask = g_new(bool, w->record_mask_len);
   for (uint32_t id = 0; id < w->record_mask_len; id++)
@@ -801,6 +747,7 @@ sim_world_new(const sim_scenario *sc, const sim_world_options *options, GError *
       .random_cb = env_random,
       .metric_cb = env_metric,
       .cpu_cb = env_cpu,
+      .observe_cb = env_observe,
       .peer_key_cb = env_peer_key,
       .peer_id_cb = env_peer_id,
       .peer_intern_cb = env_peer_intern,
@@ -822,6 +769,11 @@ sim_world_new(const sim_scenario *sc, const sim_world_options *options, GError *
   w->peer_scratch = g_new(pl_peer, MAX(w->peer_scratch_len, 1));
 
   build_nodes(w);
+  w->module_state = g_new0(void *, N_HOST_MODULES);
+  for (size_t i = 0; host_modules[i] != NULL; i++)
+    if (host_modules[i]->init)
+      w->module_state[i] = host_modules[i]->init(w);
+  build_record_mask(w);
   for (uint32_t i = 0; i < sc->n_events; i++)
     if (sc->events[i].at_ns < sc->duration_ns)
       sim_queue_push(w->queue, sc->events[i].at_ns, EV_SCRIPT, UINT32_MAX, i, NULL);
@@ -971,6 +923,10 @@ sim_world_free(sim_world *w)
   g_free(w->peer_scratch);
   g_free(w->hm.pop_peers);
   g_free(w->hm.pop_minor);
+  for (size_t i = 0; w->module_state && host_modules[i] != NULL; i++)
+    if (host_modules[i]->free)
+      host_modules[i]->free(w->module_state[i]);
+  g_free(w->module_state);
   g_free(w->record_mask);
   g_free(w->outcomes);
   sim_results_close(w->results);
@@ -1030,8 +986,12 @@ sim_world_host_memory(const sim_world *w)
   size_t ids = (size_t)w->id_chunk_cap * sizeof(identity *) +
                (size_t)((w->id_count + KEY_CHUNK - 1) / KEY_CHUNK) * KEY_CHUNK * sizeof(identity) +
                (size_t)(w->id_slot_mask + 1) * sizeof(uint32_t);
+  size_t modules = 0;
+  for (size_t i = 0; w->module_state && host_modules[i] != NULL; i++)
+    if (host_modules[i]->memory)
+      modules += host_modules[i]->memory(w, w->module_state[i]);
   return per_node * w->n + ids + sim_net_memory(w->net) + sim_queue_memory(w->queue) +
-         pl_sigcache_memory(w->sigcache);
+         pl_sigcache_memory(w->sigcache) + modules;
 }
 
 size_t
@@ -1048,4 +1008,33 @@ pl_node *
 sim_world_node(const sim_world *w, uint32_t handle)
 {
   return handle < w->n ? w->nodes[handle] : NULL;
+}
+
+/* --------------------------------------------- for host modules (world_internal.h) */
+
+void
+sim_world_record(sim_world *w, uint32_t metric, double value)
+{
+  record(w, metric, value);
+}
+
+const uint8_t *
+sim_world_key(const sim_world *w, uint32_t h)
+{
+  g_assert(h < w->id_count);
+  return ident(w, h)->key;
+}
+
+const uint8_t *
+sim_world_node_id(const sim_world *w, uint32_t h)
+{
+  g_assert(h < w->id_count);
+  return ident(w, h)->id;
+}
+
+const sim_population *
+sim_world_population(const sim_world *w, uint32_t h)
+{
+  g_assert(h < w->n);
+  return &w->sc->populations[w->pop_of[h]];
 }

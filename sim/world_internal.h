@@ -1,0 +1,169 @@
+/*
+ * world_internal.h — the world's insides, for the host modules of sim/.
+ *
+ * A *host module* is the simulator's side of one protocol layer: what the
+ * world must know of that layer to measure it against ground truth (did a
+ * lookup find the true closest node? what fraction of subscribers did a
+ * message reach?), to sample its gauges, and to prepare its nodes.  Cores
+ * tell it what they did through pl_env.observe_cb (pl.h); the world hands
+ * each observation to the module of the layer that owns its kind
+ * (kind / PL_OBS_LAYER_RANGE).  A module reads the world (clock, nodes,
+ * identities, populations) and records metrics through sim_world_record;
+ * it never changes a core except through the core's own API.
+ *
+ * Adding a module: write sim/<name>_host.c exporting a `const
+ * sim_host_module`, and list it in host_modules[] in world.c.
+ */
+#ifndef SIM_WORLD_INTERNAL_H
+#define SIM_WORLD_INTERNAL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "pl.h"
+#include "wire.h"
+#include "net.h"
+#include "queue.h"
+#include "rng.h"
+#include "sigcache.h"
+#include "trace.h"
+#include "world.h"
+
+enum {
+  EV_JOIN = 1,
+  EV_TIMER,
+  EV_ARRIVE,
+  EV_DELIVER,
+  EV_SCRIPT,
+  EV_REPEAT,
+  EV_LEAVE,
+  EV_SAMPLE,
+  EV_REARM,
+};
+
+enum { TRACE_MESSAGE = 1, TRACE_TIMER = 2 };
+
+#define KEY_CHUNK_SHIFT 16
+#define KEY_CHUNK (1u << KEY_CHUNK_SHIFT)
+#define PROGRESS_EVERY (1u << 16)
+
+/* A message in flight. */
+typedef struct message {
+  uint64_t sent_ns;   /* when the sender handed it over */
+  uint32_t src;       /* sender handle */
+  uint32_t dst;       /* receiver handle */
+  uint32_t len;       /* payload bytes */
+  uint8_t data[];     /* payload */
+} message;
+
+/* One interned identity: public key and node id. */
+typedef struct identity {
+  uint8_t key[PL_KEY_BYTES]; /* Ed25519 public key */
+  uint8_t id[PL_ID_BYTES];   /* BLAKE2b-256 of key */
+} identity;
+
+/* Host metrics registered after the core's. */
+typedef struct host_metrics {
+  uint32_t net_sent, net_bytes, net_delivered, net_latency_ms;
+  uint32_t drop[SIM_NET_VERDICTS]; /* index by verdict; [SIM_NET_OK] unused */
+  uint32_t drop_offline;
+  uint32_t cpu_ms;
+  uint32_t nodes_alive, peer_count, sigcache_hit_rate;
+  uint32_t node_join, node_crash;
+  uint32_t *pop_peers;   /* per population: pop.<name>.peer.count (gauge) */
+  uint32_t *pop_minor;   /* per population: pop.<name>.negotiated_minor (gauge) */
+} host_metrics;
+
+typedef struct sim_host_module sim_host_module;
+
+struct sim_world {
+  const sim_scenario *sc;     /* the scenario (borrowed) */
+  sim_world_options opt;      /* options (copied) */
+  uint32_t n;                 /* scenario nodes: handles 0..n-1 */
+
+  /* identity table */
+  identity **id_chunks;       /* chunks of KEY_CHUNK identities */
+  uint32_t id_count;          /* identities interned (>= n) */
+  uint32_t id_chunk_cap;      /* chunk pointers allocated */
+  uint32_t *id_slots;         /* open addressing: handle + 1, 0 = empty */
+  uint32_t id_slot_mask;      /* slots - 1 (power of two) */
+
+  /* per node */
+  pl_node **nodes;            /* live core or NULL */
+  sim_rng *rngs;              /* the node's own stream ("node", i) */
+  uint64_t *busy_ns;          /* virtual CPU busy until */
+  uint16_t *epoch;            /* incremented at each crash */
+  uint16_t *pop_of;           /* population index */
+
+  /* per population */
+  pl_config *configs;         /* config with bootstrap filled in */
+  pl_peer *bootstrap;         /* shared bootstrap list */
+  pl_peer *peer_scratch;      /* room for any node's peers (sampling) */
+  uint32_t peer_scratch_len;  /* largest max_peers of any population */
+  uint32_t n_bootstrap;
+
+  pl_env env;                 /* shared by all cores */
+  pl_sigcache *sigcache;      /* verification memo */
+  sim_net *net;               /* network model */
+  sim_queue *queue;           /* events */
+  sim_trace trace;            /* digest */
+  sim_rng event_rng;          /* ("event", 0): target selection, partitions */
+  sim_rng churn_rng;          /* ("churn", 0): sessions and downtimes */
+  sim_metrics *metrics;
+  host_metrics hm;
+  bool *record_mask;          /* metric id -> written? ([metrics] include) */
+  uint32_t record_mask_len;
+  sim_results *results;
+
+  uint64_t now_ns;            /* virtual clock */
+  uint64_t events;            /* events processed */
+  double wall_start, wall_s;  /* wall-clock start and elapsed */
+  uint64_t peak_rss;
+  char trace_hex[65];
+  sim_expect_outcome *outcomes;
+
+  /* host modules: state per entry of host_modules[] in world.c */
+  void **module_state;
+};
+
+
+/*
+ * The simulator's side of one protocol layer.  Every hook but |name| and
+ * |layer| may be NULL.
+ */
+struct sim_host_module {
+  const char *name;            /* "kad", "gossip", ... */
+  pl_layer_id layer;           /* receives observations of kinds layer*PL_OBS_LAYER_RANGE.. */
+  /* Build the module's state when the world is built, after the host's
+   * own metrics are registered and before the results database is
+   * opened: register the module's metrics here (sim_metrics_register on
+   * w->metrics).  Scenario, populations and identities are ready; no node
+   * has joined.  Return the state (NULL is allowed when there is none). */
+  void *(*init)(sim_world *w);
+  /* Node |h| joined and its core was started (also after a restart or a
+   * churn re-join). */
+  void (*node_started)(sim_world *w, void *state, uint32_t h);
+  /* Node |h| crashed or left (its core is already freed). */
+  void (*node_stopped)(sim_world *w, void *state, uint32_t h);
+  /* Core |self| reported |obs| (borrowed for the call). */
+  void (*observe)(sim_world *w, void *state, pl_peer self, const pl_observation *obs);
+  /* A metrics window closes at w->now_ns: record gauges. */
+  void (*sample)(sim_world *w, void *state);
+  /* Bytes the module holds, for the benchmark's per-node figure. */
+  size_t (*memory)(const sim_world *w, const void *state);
+  /* Free |state|. */
+  void (*free)(void *state);
+};
+
+/* Record |value| for metric |metric| (an id from sim_metrics_register),
+ * unless [metrics] include leaves it out. */
+void sim_world_record(sim_world *w, uint32_t metric, double value);
+
+/* Public key and node id (BLAKE2b-256 of the key) of handle |h| (< w->id_count). */
+const uint8_t *sim_world_key(const sim_world *w, uint32_t h);
+const uint8_t *sim_world_node_id(const sim_world *w, uint32_t h);
+
+/* The population of scenario node |h| (< w->n). */
+const sim_population *sim_world_population(const sim_world *w, uint32_t h);
+
+#endif
