@@ -2,6 +2,7 @@
  * cli.c — the peerlab command line.
  *
  *   peerlab run FILE [--seed N] [--set group.key=value]... [--out PATH] [--quiet] [--json]
+ *               [--run-id N]
  *   peerlab validate FILE...
  *   peerlab reference
  *   peerlab --help | --version
@@ -243,7 +244,7 @@ print_summary(FILE *out, const sim_scenario *sc, const sim_world *w, sim_run_sta
 static int
 cmd_run(int argc, char **argv)
 {
-  char *seed_text = NULL, *out_path = NULL;
+  char *seed_text = NULL, *out_path = NULL, *run_id_text = NULL;
   char **sets = NULL;
   gboolean quiet = FALSE, json = FALSE;
   GOptionEntry entries[] = {
@@ -254,6 +255,8 @@ cmd_run(int argc, char **argv)
        "Results database (default results/NAME-seedSEED.db)", "PATH"},
       {"quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet, "No progress line and no summary", NULL},
       {"json", 0, 0, G_OPTION_ARG_NONE, &json, "Print one JSON object on stdout", NULL},
+      {"run-id", 0, 0, G_OPTION_ARG_STRING, &run_id_text,
+       "Row id of the run in the results database (default 1; peerlab sweep sets it)", "N"},
       {NULL, 0, 0, 0, NULL, NULL, NULL}};
   GOptionContext *ctx = g_option_context_new("FILE - run a scenario");
   g_option_context_set_summary(ctx,
@@ -280,6 +283,13 @@ cmd_run(int argc, char **argv)
             seed_text);
     goto out;
   }
+  uint64_t run_id = 1;
+  if (run_id_text && (!sim_units_parse_u64(run_id_text, SIM_UNIT_COUNT, &run_id) || run_id == 0
+                      || run_id > INT64_MAX)) {
+    fprintf(stderr, "peerlab run: --run-id: found '%s', expected a positive integer\n",
+            run_id_text);
+    goto out;
+  }
   sc = sim_scenario_load(argv[1], (const char *const *)sets, seed_text ? &seed : NULL, &error);
   if (!sc) {
     fprintf(stderr, "peerlab: %s\n", error->message);
@@ -291,6 +301,8 @@ cmd_run(int argc, char **argv)
   install_signals();
   sim_world_options opt = {
       .results_path = path,
+      .run_id = (int64_t)run_id,
+      .run_params = (const char *const *)sets,
       .stop_flag = &stop_requested,
       .progress_cb = show_progress ? progress_cb : NULL,
   };
@@ -332,6 +344,7 @@ out:
   sim_scenario_free(sc);
   g_free(path);
   g_free(seed_text);
+  g_free(run_id_text);
   g_free(out_path);
   g_strfreev(sets);
   g_option_context_free(ctx);
