@@ -5,6 +5,7 @@
  *               [--run-id N]
  *   peerlab validate FILE...
  *   peerlab reference
+ *   peerlab check [--ci] [--digests FILE] [--print-digests] FILE...   (check.c)
  *   peerlab --help | --version
  *
  * Exit status: 0 ok, 1 an expectation failed, 2 bad input or usage,
@@ -19,6 +20,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "check.h"
 #include "scenario.h"
 #include "units.h"
 #include "world.h"
@@ -55,6 +57,7 @@ static const char usage_text[] =
     "  run FILE        run a scenario and write its results database\n"
     "  validate FILE…  check scenario files without running them\n"
     "  reference       print the scenario file reference (docs/scenarios.md)\n"
+    "  check FILE…     run scenarios, print every expectation as one TAP stream\n"
     "\n"
     "Options:\n"
     "  -h, --help      show this help (peerlab run --help for run's options)\n"
@@ -417,6 +420,8 @@ cli_main(int argc, char **argv)
     return cmd_validate(argc - 1, argv + 1);
   if (!strcmp(cmd, "reference"))
     return cmd_reference();
+  if (!strcmp(cmd, "check"))
+    return sim_check_main(argc - 1, argv + 1);
   fprintf(stderr, "peerlab: unknown command '%s'\n\n%s", cmd, usage_text);
   return EXIT_USAGE;
 }
