@@ -5,6 +5,9 @@
  *               [--run-id N]
  *   peerlab validate FILE...
  *   peerlab reference
+ *   peerlab sweep FILE [--jobs N] [--out DIR] [--set ...] [--emit-jobs DIR]   (sweep.c)
+ *   peerlab merge DIR|FILE.db... [--out FILE]                             (merge.c)
+ *   peerlab export DB --csv|--json [--table T] [--metric NAME]... [--out FILE] (export.c)
  *   peerlab check [--ci] [--digests FILE] [--print-digests] FILE...   (check.c)
  *   peerlab --help | --version
  *
@@ -21,7 +24,10 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "export.h"
+#include "merge.h"
 #include "scenario.h"
+#include "sweep.h"
 #include "units.h"
 #include "world.h"
 #include "peerlab-config.h"
@@ -57,6 +63,9 @@ static const char usage_text[] =
     "  run FILE        run a scenario and write its results database\n"
     "  validate FILE…  check scenario files without running them\n"
     "  reference       print the scenario file reference (docs/scenarios.md)\n"
+    "  sweep FILE      run every combination of FILE's [sweep] (or --emit-jobs DIR)\n"
+    "  merge DIR       merge a sweep's run databases (or FILE.db...) into one\n"
+    "  export DB       write a results table as tidy CSV or JSON (--csv | --json)\n"
     "  check FILE…     run scenarios, print every expectation as one TAP stream\n"
     "\n"
     "Options:\n"
@@ -420,6 +429,12 @@ cli_main(int argc, char **argv)
     return cmd_validate(argc - 1, argv + 1);
   if (!strcmp(cmd, "reference"))
     return cmd_reference();
+  if (!strcmp(cmd, "sweep"))
+    return sim_sweep_main(argc - 1, argv + 1);
+  if (!strcmp(cmd, "merge"))
+    return sim_merge_main(argc - 1, argv + 1);
+  if (!strcmp(cmd, "export"))
+    return sim_export_main(argc - 1, argv + 1);
   if (!strcmp(cmd, "check"))
     return sim_check_main(argc - 1, argv + 1);
   fprintf(stderr, "peerlab: unknown command '%s'\n\n%s", cmd, usage_text);
