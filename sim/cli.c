@@ -9,6 +9,9 @@
  *   peerlab merge DIR|FILE.db... [--out FILE]                             (merge.c)
  *   peerlab export DB --csv|--json [--table T] [--metric NAME]... [--out FILE] (export.c)
  *   peerlab check [--ci] [--digests FILE] [--print-digests] FILE...   (check.c)
+ *   peerlab plot DB [--metric NAME]... [--kind K] [--out FILE]          (plot.c)
+ *   peerlab report DB [--out DIR]                                        (report.c)
+ *   peerlab compare BASE.db NEW.db [--metric NAME]... [--threshold ...]  (compare.c)
  *   peerlab --help | --version
  *
  * Exit status: 0 ok, 1 an expectation failed, 2 bad input or usage,
@@ -24,6 +27,9 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "compare.h"
+#include "plot.h"
+#include "report.h"
 #include "export.h"
 #include "merge.h"
 #include "scenario.h"
@@ -67,6 +73,9 @@ static const char usage_text[] =
     "  merge DIR       merge a sweep's run databases (or FILE.db...) into one\n"
     "  export DB       write a results table as tidy CSV or JSON (--csv | --json)\n"
     "  check FILE…     run scenarios, print every expectation as one TAP stream\n"
+    "  plot DB         plot metrics of a results database (gnuplot)\n"
+    "  report DB       write an HTML report of a results database\n"
+    "  compare A B     compare two results databases, flag regressions (TAP)\n"
     "\n"
     "Options:\n"
     "  -h, --help      show this help (peerlab run --help for run's options)\n"
@@ -437,6 +446,12 @@ cli_main(int argc, char **argv)
     return sim_export_main(argc - 1, argv + 1);
   if (!strcmp(cmd, "check"))
     return sim_check_main(argc - 1, argv + 1);
+  if (!strcmp(cmd, "plot"))
+    return sim_plot_main(argc - 1, argv + 1);
+  if (!strcmp(cmd, "report"))
+    return sim_report_main(argc - 1, argv + 1);
+  if (!strcmp(cmd, "compare"))
+    return sim_compare_main(argc - 1, argv + 1);
   fprintf(stderr, "peerlab: unknown command '%s'\n\n%s", cmd, usage_text);
   return EXIT_USAGE;
 }
