@@ -394,7 +394,7 @@ typedef struct progress {
 static void
 show(const progress *p, gboolean final)
 {
-  if (p->quiet || (final && !p->tty))   /* without a terminal the last line is already out */
+  if (p->quiet)
     return;
   double el = now_s() - p->start;
   char els[32], etas[32] = "?";
@@ -450,10 +450,9 @@ run_sweep(const char *file, const char *dir, const sim_sweep_grid *g, char **tex
   install_signals();
   child *kids = g_new0(child, MAX(jobs, 1));
   size_t next = 0;
-  gboolean stopping = FALSE;
+  gboolean stopping = FALSE, need_show = TRUE;   /* the first line once runs started */
   double last_show = 0;
   GPtrArray *failures = g_ptr_array_new_with_free_func(g_free);
-  show(&pr, FALSE);
   while (next < todo->len || pr.running > 0) {
     if (stop_requested && !stopping) {
       stopping = TRUE;
@@ -480,6 +479,11 @@ run_sweep(const char *file, const char *dir, const sim_sweep_grid *g, char **tex
       kids[slot].pid = pid;
       kids[slot].point = i;
       pr.running++;
+    }
+    if (need_show) {
+      show(&pr, FALSE);
+      last_show = now_s();
+      need_show = FALSE;
     }
     int status;
     pid_t pid = waitpid(-1, &status, WNOHANG);
@@ -508,8 +512,7 @@ run_sweep(const char *file, const char *dir, const sim_sweep_grid *g, char **tex
         g_free(log);
         g_free(what);
       }
-      show(&pr, FALSE);
-      last_show = now_s();
+      need_show = TRUE;     /* after the next launch, so "running" is current */
       continue;
     }
     if (pid < 0 && errno != EINTR)
@@ -520,7 +523,8 @@ run_sweep(const char *file, const char *dir, const sim_sweep_grid *g, char **tex
       last_show = now_s();
     }
   }
-  show(&pr, TRUE);
+  if (need_show || pr.tty)   /* the last state, unless it is already out */
+    show(&pr, TRUE);
   for (guint i = 0; i < failures->len; i++)
     fprintf(stderr, "peerlab sweep: %s\n", (const char *)g_ptr_array_index(failures, i));
   int rc = EXIT_OK;
