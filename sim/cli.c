@@ -2,8 +2,16 @@
  * cli.c — the peerlab command line.
  *
  *   peerlab run FILE [--seed N] [--set group.key=value]... [--out PATH] [--quiet] [--json]
+ *               [--run-id N]
  *   peerlab validate FILE...
  *   peerlab reference
+ *   peerlab sweep FILE [--jobs N] [--out DIR] [--set ...] [--emit-jobs DIR]   (sweep.c)
+ *   peerlab merge DIR|FILE.db... [--out FILE]                             (merge.c)
+ *   peerlab export DB --csv|--json [--table T] [--metric NAME]... [--out FILE] (export.c)
+ *   peerlab check [--ci] [--digests FILE] [--print-digests] FILE...   (check.c)
+ *   peerlab plot DB [--metric NAME]... [--kind K] [--out FILE]          (plot.c)
+ *   peerlab report DB [--out DIR]                                        (report.c)
+ *   peerlab compare BASE.db NEW.db [--metric NAME]... [--threshold ...]  (compare.c)
  *   peerlab --help | --version
  *
  * Exit status: 0 ok, 1 an expectation failed, 2 bad input or usage,
@@ -18,7 +26,14 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "check.h"
+#include "compare.h"
+#include "plot.h"
+#include "report.h"
+#include "export.h"
+#include "merge.h"
 #include "scenario.h"
+#include "sweep.h"
 #include "units.h"
 #include "world.h"
 #include "peerlab-config.h"
@@ -54,6 +69,13 @@ static const char usage_text[] =
     "  run FILE        run a scenario and write its results database\n"
     "  validate FILE…  check scenario files without running them\n"
     "  reference       print the scenario file reference (docs/scenarios.md)\n"
+    "  sweep FILE      run every combination of FILE's [sweep] (or --emit-jobs DIR)\n"
+    "  merge DIR       merge a sweep's run databases (or FILE.db...) into one\n"
+    "  export DB       write a results table as tidy CSV or JSON (--csv | --json)\n"
+    "  check FILE…     run scenarios, print every expectation as one TAP stream\n"
+    "  plot DB         plot metrics of a results database (gnuplot)\n"
+    "  report DB       write an HTML report of a results database\n"
+    "  compare A B     compare two results databases, flag regressions (TAP)\n"
     "\n"
     "Options:\n"
     "  -h, --help      show this help (peerlab run --help for run's options)\n"
@@ -243,7 +265,7 @@ print_summary(FILE *out, const sim_scenario *sc, const sim_world *w, sim_run_sta
 static int
 cmd_run(int argc, char **argv)
 {
-  char *seed_text = NULL, *out_path = NULL;
+  char *seed_text = NULL, *out_path = NULL, *run_id_text = NULL;
   char **sets = NULL;
   gboolean quiet = FALSE, json = FALSE;
   GOptionEntry entries[] = {
@@ -254,6 +276,8 @@ cmd_run(int argc, char **argv)
        "Results database (default results/NAME-seedSEED.db)", "PATH"},
       {"quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet, "No progress line and no summary", NULL},
       {"json", 0, 0, G_OPTION_ARG_NONE, &json, "Print one JSON object on stdout", NULL},
+      {"run-id", 0, 0, G_OPTION_ARG_STRING, &run_id_text,
+       "Row id of the run in the results database (default 1; peerlab sweep sets it)", "N"},
       {NULL, 0, 0, 0, NULL, NULL, NULL}};
   GOptionContext *ctx = g_option_context_new("FILE - run a scenario");
   g_option_context_set_summary(ctx,
@@ -280,6 +304,13 @@ cmd_run(int argc, char **argv)
             seed_text);
     goto out;
   }
+  uint64_t run_id = 1;
+  if (run_id_text && (!sim_units_parse_u64(run_id_text, SIM_UNIT_COUNT, &run_id) || run_id == 0
+                      || run_id > INT64_MAX)) {
+    fprintf(stderr, "peerlab run: --run-id: found '%s', expected a positive integer\n",
+            run_id_text);
+    goto out;
+  }
   sc = sim_scenario_load(argv[1], (const char *const *)sets, seed_text ? &seed : NULL, &error);
   if (!sc) {
     fprintf(stderr, "peerlab: %s\n", error->message);
@@ -291,6 +322,8 @@ cmd_run(int argc, char **argv)
   install_signals();
   sim_world_options opt = {
       .results_path = path,
+      .run_id = (int64_t)run_id,
+      .run_params = (const char *const *)sets,
       .stop_flag = &stop_requested,
       .progress_cb = show_progress ? progress_cb : NULL,
   };
@@ -332,6 +365,7 @@ out:
   sim_scenario_free(sc);
   g_free(path);
   g_free(seed_text);
+  g_free(run_id_text);
   g_free(out_path);
   g_strfreev(sets);
   g_option_context_free(ctx);
@@ -404,6 +438,20 @@ cli_main(int argc, char **argv)
     return cmd_validate(argc - 1, argv + 1);
   if (!strcmp(cmd, "reference"))
     return cmd_reference();
+  if (!strcmp(cmd, "sweep"))
+    return sim_sweep_main(argc - 1, argv + 1);
+  if (!strcmp(cmd, "merge"))
+    return sim_merge_main(argc - 1, argv + 1);
+  if (!strcmp(cmd, "export"))
+    return sim_export_main(argc - 1, argv + 1);
+  if (!strcmp(cmd, "check"))
+    return sim_check_main(argc - 1, argv + 1);
+  if (!strcmp(cmd, "plot"))
+    return sim_plot_main(argc - 1, argv + 1);
+  if (!strcmp(cmd, "report"))
+    return sim_report_main(argc - 1, argv + 1);
+  if (!strcmp(cmd, "compare"))
+    return sim_compare_main(argc - 1, argv + 1);
   fprintf(stderr, "peerlab: unknown command '%s'\n\n%s", cmd, usage_text);
   return EXIT_USAGE;
 }

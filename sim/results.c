@@ -17,6 +17,7 @@ G_DEFINE_QUARK(sim-results-error-quark, sim_results_error)
 
 struct sim_results {
   sqlite3 *db;                /* the connection */
+  int64_t run_id;             /* run.id of this run, bound into every row */
   char *path;                 /* database path, for messages */
   uint32_t metrics_written;   /* metric ids [0, this) have a metric row */
   sqlite3_stmt *ins_metric;   /* INSERT INTO metric */
@@ -49,11 +50,17 @@ static const char schema_sql[] =
   "  wall_s REAL,\n"
   "  peak_rss_bytes INTEGER,\n"
   "  error TEXT);\n"
+  "CREATE TABLE run_param(\n"
+  "  run_id INTEGER NOT NULL REFERENCES run(id),\n"
+  "  key TEXT NOT NULL,\n"
+  "  value TEXT NOT NULL,\n"
+  "  PRIMARY KEY(run_id, key));\n"
   "CREATE TABLE metric(\n"
   "  id INTEGER PRIMARY KEY,\n"
   "  name TEXT UNIQUE NOT NULL,\n"
   "  kind TEXT NOT NULL);\n"
   "CREATE TABLE series(\n"
+  "  run_id INTEGER NOT NULL REFERENCES run(id),\n"
   "  metric_id INTEGER NOT NULL REFERENCES metric(id),\n"
   "  t0_ns INTEGER NOT NULL,\n"
   "  t_ns INTEGER NOT NULL,\n"
@@ -62,9 +69,10 @@ static const char schema_sql[] =
   "  min REAL NOT NULL,\n"
   "  max REAL NOT NULL,\n"
   "  mean REAL GENERATED ALWAYS AS (sum / count) VIRTUAL);\n"
-  "CREATE INDEX series_metric_t ON series(metric_id, t_ns);\n"
+  "CREATE INDEX series_run_metric_t ON series(run_id, metric_id, t_ns);\n"
   "CREATE TABLE summary(\n"
-  "  metric_id INTEGER PRIMARY KEY REFERENCES metric(id),\n"
+  "  run_id INTEGER NOT NULL REFERENCES run(id),\n"
+  "  metric_id INTEGER NOT NULL REFERENCES metric(id),\n"
   "  count INTEGER NOT NULL,\n"
   "  sum REAL NOT NULL,\n"
   "  mean REAL NOT NULL,\n"
@@ -73,15 +81,18 @@ static const char schema_sql[] =
   "  p50 REAL NOT NULL,\n"
   "  p90 REAL NOT NULL,\n"
   "  p99 REAL NOT NULL,\n"
-  "  last REAL NOT NULL);\n"
+  "  last REAL NOT NULL,\n"
+  "  PRIMARY KEY(run_id, metric_id));\n"
   "CREATE TABLE histogram(\n"
+  "  run_id INTEGER NOT NULL REFERENCES run(id),\n"
   "  metric_id INTEGER NOT NULL REFERENCES metric(id),\n"
   "  lo REAL NOT NULL,\n"
   "  hi REAL NOT NULL,\n"
   "  count INTEGER NOT NULL);\n"
-  "CREATE INDEX histogram_metric_lo ON histogram(metric_id, lo);\n"
+  "CREATE INDEX histogram_run_metric_lo ON histogram(run_id, metric_id, lo);\n"
   "CREATE TABLE expectation(\n"
-  "  id INTEGER PRIMARY KEY,\n"
+  "  run_id INTEGER NOT NULL REFERENCES run(id),\n"
+  "  id INTEGER NOT NULL,\n"
   "  label TEXT,\n"
   "  expr TEXT NOT NULL,\n"
   "  metric TEXT NOT NULL,\n"
@@ -89,7 +100,31 @@ static const char schema_sql[] =
   "  op TEXT NOT NULL,\n"
   "  value REAL NOT NULL,\n"
   "  observed REAL NOT NULL,\n"
-  "  pass INTEGER NOT NULL);\n";
+  "  pass INTEGER NOT NULL,\n"
+  "  PRIMARY KEY(run_id, id));\n";
+
+const char *
+sim_results_schema_sql(void)
+{
+  return schema_sql;
+}
+
+gboolean
+sim_results_split_param(const char *param, char **key, char **value)
+{
+  g_assert(param != NULL && key != NULL && value != NULL);
+  const char *eq = strchr(param, '=');
+  if (!eq)
+    return FALSE;
+  char *k = g_strstrip(g_strndup(param, (gsize)(eq - param)));
+  if (!*k) {
+    g_free(k);
+    return FALSE;
+  }
+  *key = k;
+  *value = g_strstrip(g_strdup(eq + 1));
+  return TRUE;
+}
 
 /* ---------------------------------------------------------------- errors */
 
@@ -178,6 +213,33 @@ prepare(sim_results *r, sqlite3_stmt **st, const char *sql, GError **error)
   return TRUE;
 }
 
+/* Inside the schema transaction: the run_param rows (INSERT OR REPLACE:
+ * a later duplicate key wins, as a later --set does). */
+static gboolean
+write_params(sim_results *r, const char *const *params, GError **error)
+{
+  if (!params || !params[0])
+    return TRUE;
+  sqlite3_stmt *st = NULL;
+  if (!prepare(r, &st, "INSERT OR REPLACE INTO run_param(run_id, key, value) VALUES (?, ?, ?)",
+               error))
+    return FALSE;
+  gboolean ok = TRUE;
+  for (size_t i = 0; ok && params[i]; i++) {
+    char *key, *value;
+    gboolean split = sim_results_split_param(params[i], &key, &value);
+    g_assert(split);
+    sqlite3_bind_int64(st, 1, r->run_id);
+    sqlite3_bind_text(st, 2, key, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 3, value, -1, SQLITE_TRANSIENT);
+    ok = step(r, st, error, "writing a run_param row");
+    g_free(key);
+    g_free(value);
+  }
+  sqlite3_finalize(st);
+  return ok;
+}
+
 static gboolean
 write_schema(sim_results *r, const sim_run_info *info, GError **error)
 {
@@ -188,7 +250,7 @@ write_schema(sim_results *r, const sim_run_info *info, GError **error)
   if (!exec(r, schema_sql, error, "creating the schema"))
     goto fail;
   sql = g_strdup_printf("INSERT INTO meta(key, value) VALUES"
-                        " ('schema_version', '%d'), ('generator', 'peerlab');"
+                        " ('schema_version', '%d'), ('generator', 'peerlab'), ('kind', 'run');"
                         " PRAGMA user_version = %d;",
                         SIM_RESULTS_SCHEMA_VERSION, SIM_RESULTS_SCHEMA_VERSION);
   ok = exec(r, sql, error, "writing the schema version");
@@ -200,8 +262,9 @@ write_schema(sim_results *r, const sim_run_info *info, GError **error)
   if (!prepare(r, &st,
                "INSERT INTO run(id, name, scenario_path, scenario_text, seed, version,"
                " git_rev, started_at, nodes, duration_ns, status)"
-               " VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'running')", error))
+               " VALUES (?10, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'running')", error))
     goto fail;
+  sqlite3_bind_int64(st, 10, r->run_id);
   bind_text(st, 1, info->name);
   bind_text(st, 2, info->scenario_path);
   bind_text(st, 3, info->scenario_text);
@@ -214,6 +277,8 @@ write_schema(sim_results *r, const sim_run_info *info, GError **error)
   ok = step(r, st, error, "writing the run row");
   sqlite3_finalize(st);
   if (!ok)
+    goto fail;
+  if (!write_params(r, info->params, error))
     goto fail;
   if (!exec(r, "COMMIT", error, "committing the schema"))
     goto fail;
@@ -251,6 +316,7 @@ sim_results_create(const char *path, const sim_run_info *info, GError **error)
 
   sim_results *r = g_new0(sim_results, 1);
   r->path = g_strdup(path);
+  r->run_id = info->id ? info->id : 1;
   if (sqlite3_open_v2(path, &r->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL)
       != SQLITE_OK) {
     fail(r, error, "opening the database");
@@ -263,20 +329,21 @@ sim_results_create(const char *path, const sim_run_info *info, GError **error)
       || !prepare(r, &r->ins_metric,
                   "INSERT INTO metric(id, name, kind) VALUES (?, ?, ?)", error)
       || !prepare(r, &r->ins_series,
-                  "INSERT INTO series(metric_id, t0_ns, t_ns, count, sum, min, max)"
-                  " VALUES (?, ?, ?, ?, ?, ?, ?)", error)
+                  "INSERT INTO series(run_id, metric_id, t0_ns, t_ns, count, sum, min, max)"
+                  " VALUES (?8, ?1, ?2, ?3, ?4, ?5, ?6, ?7)", error)
       || !prepare(r, &r->ins_summary,
-                  "INSERT INTO summary(metric_id, count, sum, mean, min, max,"
-                  " p50, p90, p99, last) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", error)
+                  "INSERT INTO summary(run_id, metric_id, count, sum, mean, min, max,"
+                  " p50, p90, p99, last) VALUES (?11, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)", error)
       || !prepare(r, &r->ins_hist,
-                  "INSERT INTO histogram(metric_id, lo, hi, count) VALUES (?, ?, ?, ?)",
+                  "INSERT INTO histogram(run_id, metric_id, lo, hi, count)"
+                  " VALUES (?5, ?1, ?2, ?3, ?4)",
                   error)
       || !prepare(r, &r->ins_expect,
-                  "INSERT INTO expectation(id, label, expr, metric, stat, op, value,"
-                  " observed, pass) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", error)
+                  "INSERT INTO expectation(run_id, id, label, expr, metric, stat, op,"
+                  " value, observed, pass) VALUES (?10, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)", error)
       || !prepare(r, &r->upd_run,
                   "UPDATE run SET status = ?, trace = ?, events = ?, virtual_ns = ?,"
-                  " wall_s = ?, peak_rss_bytes = ?, error = ? WHERE id = 1", error)) {
+                  " wall_s = ?, peak_rss_bytes = ?, error = ? WHERE id = ?8", error)) {
     sim_results_close(r);
     return NULL;
   }
@@ -328,6 +395,7 @@ write_pending(sim_results *r, const sim_metrics *m, GError **error)
     sqlite3_bind_double(r->ins_series, 5, row->sum);
     sqlite3_bind_double(r->ins_series, 6, row->min);
     sqlite3_bind_double(r->ins_series, 7, row->max);
+    sqlite3_bind_int64(r->ins_series, 8, r->run_id);
     if (!step(r, r->ins_series, error, "writing a series row"))
       return FALSE;
   }
@@ -374,6 +442,7 @@ hist_cb(double lo, double hi, uint64_t count, void *user_data)
   sqlite3_bind_double(st, 2, lo);
   sqlite3_bind_double(st, 3, hi);
   bind_u64(st, 4, count);
+  sqlite3_bind_int64(st, 5, c->r->run_id);
   c->ok = step(c->r, st, c->error, "writing a histogram row");
 }
 
@@ -397,6 +466,7 @@ write_summaries(sim_results *r, const sim_metrics *m, GError **error)
     sqlite3_bind_double(st, 8, s.p90);
     sqlite3_bind_double(st, 9, s.p99);
     sqlite3_bind_double(st, 10, s.last);
+    sqlite3_bind_int64(st, 11, r->run_id);
     if (!step(r, st, error, "writing a summary row"))
       return FALSE;
     hist_ctx c = { r, id, error, TRUE };
@@ -427,6 +497,7 @@ write_outcomes(sim_results *r, const sim_metrics *m, const sim_expect_outcome *o
     sqlite3_bind_double(st, 7, e->value);
     sqlite3_bind_double(st, 8, outcomes[i].observed);
     sqlite3_bind_int(st, 9, outcomes[i].pass ? 1 : 0);
+    sqlite3_bind_int64(st, 10, r->run_id);
     if (!step(r, st, error, "writing an expectation row"))
       return FALSE;
   }
@@ -444,7 +515,22 @@ write_final(sim_results *r, const sim_run_final *final, GError **error)
   sqlite3_bind_double(st, 5, final->wall_s);
   bind_u64(st, 6, final->peak_rss_bytes);
   bind_text(st, 7, final->error);
+  sqlite3_bind_int64(st, 8, r->run_id);
   return step(r, st, error, "writing the final run fields");
+}
+
+/* Inside the final transaction: remove what an earlier finish of this run
+ * wrote. */
+static gboolean
+clear_finish(sim_results *r, GError **error)
+{
+  char *sql = g_strdup_printf("DELETE FROM summary WHERE run_id = %" G_GINT64_FORMAT ";"
+                              " DELETE FROM histogram WHERE run_id = %" G_GINT64_FORMAT ";"
+                              " DELETE FROM expectation WHERE run_id = %" G_GINT64_FORMAT ";",
+                              r->run_id, r->run_id, r->run_id);
+  gboolean ok = exec(r, sql, error, "clearing an earlier finish");
+  g_free(sql);
+  return ok;
 }
 
 gboolean
@@ -460,8 +546,7 @@ sim_results_finish(sim_results *r, sim_metrics *m, const sim_run_final *final,
   if (!exec(r, "BEGIN IMMEDIATE", error, "beginning the final transaction"))
     return FALSE;
   if (!write_pending(r, m, error)
-      || !exec(r, "DELETE FROM summary; DELETE FROM histogram; DELETE FROM expectation;",
-               error, "clearing an earlier finish")
+      || !clear_finish(r, error)
       || !write_summaries(r, m, error)
       || !write_outcomes(r, m, outcomes, n_outcomes, error)
       || !write_final(r, final, error)

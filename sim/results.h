@@ -1,8 +1,10 @@
 /*
  * results.h — the results database (SQLite), one per run.
  *
- * Schema (docs/results.md): meta, run, metric, series, summary, histogram,
- * expectation.  Written in transactions: the run row first (status
+ * Schema version 2 (docs/results.md): meta, run, run_param, metric, series,
+ * summary, histogram, expectation.  One schema serves a single run (one run
+ * row) and a merged sweep (one run row per run; sim/merge.c): every
+ * per-run table has run_id as its first column.  Written in transactions: the run row first (status
  * 'running'), series rows at each sample tick, summaries and expectations
  * at the end with the final status.  A run stopped by a signal is finished
  * with status 'interrupted' and keeps everything sampled so far.
@@ -27,7 +29,7 @@ GQuark sim_results_error_quark(void);
 
 /* Version of the schema written, also in meta('schema_version') and
  * PRAGMA user_version. */
-#define SIM_RESULTS_SCHEMA_VERSION 1
+#define SIM_RESULTS_SCHEMA_VERSION 2
 
 /* Error codes in SIM_RESULTS_ERROR.  Every message starts with the
  * database path. */
@@ -46,6 +48,10 @@ typedef struct sim_run_info {
   const char *started_at;    /* ISO 8601 wall-clock start */
   uint32_t nodes;            /* population size */
   uint64_t duration_ns;      /* scripted virtual duration */
+  int64_t id;                /* run row id (run.id, every run_id); 0 means 1 */
+  const char *const *params; /* run_param rows: NULL-terminated "group.key=value" strings
+                                (split at the first '=', both sides stripped; a later
+                                duplicate key wins); NULL for none */
 } sim_run_info;
 
 typedef struct sim_run_final {
@@ -66,11 +72,21 @@ typedef struct sim_expect_outcome {
 
 typedef struct sim_results sim_results;
 
+/* The CREATE statements of the whole schema (tables and indexes, no meta
+ * rows), for writers of merged databases. */
+const char *sim_results_schema_sql(void);
+
+/* Split one "group.key=value" parameter at its first '=' into newly
+ * allocated, blank-stripped |key| and |value|.  FALSE (outputs untouched)
+ * when there is no '=' or the key is empty. */
+gboolean sim_results_split_param(const char *param, char **key, char **value);
+
 /* Create the database at |path|: remove any file there and its -wal,
  * -shm and -journal companions (a directory at |path| is an error), create
- * the parent directories, then write the schema and the run row from
- * |info| (strings copied; NULL strings are stored as NULL) with status
- * 'running', in one transaction.  Returns the writer (free with
+ * the parent directories, then write the schema, the run row from |info|
+ * (strings copied; NULL strings are stored as NULL) with status 'running'
+ * and its run_param rows, in one transaction.  A parameter without '=' is
+ * a programmer error (asserted); the CLI checks them first.  Returns the writer (free with
  * sim_results_close), or NULL + |error| (SIM_RESULTS_ERROR) on failure. */
 sim_results *sim_results_create(const char *path, const sim_run_info *info, GError **error);
 

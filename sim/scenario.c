@@ -71,6 +71,7 @@ typedef enum vtype {
   V_GLOBS,      /* list of glob patterns */
   V_EXPECT,     /* expectation (expect.h) */
   V_SWEEP,      /* list of values of another key */
+  V_OVERRIDES,  /* ';'-separated list of group.key=value */
 } vtype;
 
 typedef struct kw {
@@ -179,6 +180,16 @@ static const sgroup groups[] = {
     "which gives lo, lo+step, ... up to and including hi. `region_latency` and "
     "[expect] keys cannot be swept. Values are checked on load; checks that involve "
     "other keys happen when each combination runs." },
+  { "check", "[check]",
+    "How `peerlab check --ci` scales the scenario down for continuous integration: "
+    "`set` lists overrides applied as if given with `--set` (fewer nodes, a shorter "
+    "duration), so that the check runs in seconds. Choose them so that every [expect] "
+    "still holds at that scale: `peerlab check --ci FILE` runs it. Each override names "
+    "a key of this file's groups (a [population.NAME] or [event.NAME] must be in the "
+    "file); [check], [sweep] and [expect] keys cannot be overridden. Each override is "
+    "checked on load against its key; checks between keys happen when `peerlab check "
+    "--ci` loads the file with them. `peerlab run` and `peerlab check` without `--ci` "
+    "ignore this group." },
 };
 
 static const skey schema[] = {
@@ -334,11 +345,17 @@ static const skey schema[] = {
   { "sweep", "*", V_SWEEP, NULL, "none", 0, NOCFG, 0,
     "GROUP.KEY = list of values, e.g. `protocol.peer.max_peers = 8, 16, 32` or "
     "`network.loss = range(0, 0.1, 0.02)`." },
+
+  /* [check] */
+  { "check", "set", V_OVERRIDES, NULL, "none", 0, NOCFG, 0,
+    "Overrides for `peerlab check --ci`, separated by `;`, e.g. "
+    "`population.peers.count=200; run.duration=2min`." },
 };
 
 /* Fixed (non-pattern) group names, in reference order. */
 static const char *const fixed_groups[] = {
-  "run", "network", "protocol.peer", "protocol.crypto", "metrics", "expect", "sweep", NULL,
+  "run", "network", "protocol.peer", "protocol.crypto", "metrics", "expect", "sweep", "check",
+  NULL,
 };
 
 /* ------------------------------------------------------------- utilities */
@@ -551,6 +568,9 @@ vtype_expected(vtype t, unsigned flags)
   case V_GLOBS: r = g_strdup("a comma-separated list of glob patterns"); break;
   case V_EXPECT: r = g_strdup("METRIC[.STAT] OP NUMBER"); break;
   case V_SWEEP: r = g_strdup("a list of values, or range(lo, hi, step)"); break;
+  case V_OVERRIDES:
+    r = g_strdup("a ';'-separated list of group.key=value overrides");
+    break;
   }
   g_free(list);
   return r;
@@ -587,6 +607,7 @@ vtype_form(vtype t)
   case V_GLOBS: return g_strdup("list of globs");
   case V_EXPECT: return g_strdup("expectation");
   case V_SWEEP: return g_strdup("list of values");
+  case V_OVERRIDES: return g_strdup("list of overrides");
   default: break;
   }
   g_assert_not_reached();
@@ -649,6 +670,8 @@ parse_list_of_keywords(const kw *table, const char *text, bool allow_none, uint6
   g_strfreev(parts);
   return ok;
 }
+
+static bool is_dotted_name(const char *s);
 
 /*
  * Parse |text| as type |t| (with |flags| F_POSITIVE) into |out| (zeroed
@@ -813,6 +836,25 @@ parse_value(vtype t, unsigned flags, const char *text, pval *out, char **expecte
     for (size_t i = 0; ok && parts[i]; i++)
       if (!parts[i][0])
         ok = false;
+    if (ok)
+      out->strv = parts;
+    else
+      g_strfreev(parts);
+    break;
+  }
+  case V_OVERRIDES: {
+    /* syntax only here; build_check resolves each key */
+    char **parts = split_top(text, ';');
+    ok = parts != NULL;
+    for (size_t i = 0; ok && parts[i]; i++) {
+      const char *eq = strchr(parts[i], '=');
+      char *lhs = eq ? g_strstrip(g_strndup(parts[i], (size_t)(eq - parts[i]))) : NULL;
+      ok = lhs && strchr(lhs, '.') && is_dotted_name(lhs);
+      if (!ok)
+        extra = g_strdup_printf("a ';'-separated list of group.key=value overrides "
+                                "('%s' is not group.key=value)", parts[i]);
+      g_free(lhs);
+    }
     if (ok)
       out->strv = parts;
     else
@@ -1018,7 +1060,7 @@ fail_unknown_group(ctx *c, const char *group)
   } else {
     fail(c, SIM_SCENARIO_ERROR_UNKNOWN, group, NULL,
          "unknown group (known groups: run, network, protocol.peer, protocol.crypto, "
-         "population.NAME, event.NAME, metrics, expect, sweep)");
+         "population.NAME, event.NAME, metrics, expect, sweep, check)");
   }
   g_free(pop);
   g_free(ev);
@@ -1850,6 +1892,70 @@ build_sweep(ctx *c)
   return ok;
 }
 
+/* [check] set: each override names a known key of this file whose value
+ * parses as that key's type (checks between keys happen when `peerlab
+ * check --ci` loads the file with them). */
+static bool
+build_check(ctx *c)
+{
+  sim_scenario *s = c->s;
+  pval v;
+  get_val(c, "check", "check", "set", &v);
+  char **sets = v.strv ? v.strv : g_new0(char *, 1);
+  bool ok = true;
+  for (size_t i = 0; ok && sets[i]; i++) {
+    const char *eq = strchr(sets[i], '=');
+    char *lhs = g_strstrip(g_strndup(sets[i], (size_t)(eq - sets[i])));
+    char *value = g_strstrip(g_strdup(eq + 1));
+    char *group = NULL, *key = NULL;
+    const char *pattern = NULL;
+    const skey *k = NULL;
+    if (!resolve_dotted(lhs, &group, &key)) {
+      ok = fail(c, SIM_SCENARIO_ERROR_UNKNOWN, "check", "set",
+                "'%s': no known group in '%s', expected GROUP.KEY with GROUP one of run, "
+                "network, protocol.peer, protocol.crypto, population.NAME, event.NAME, metrics",
+                sets[i], lhs);
+    } else if ((pattern = group_pattern(group)) &&
+               (strcmp(pattern, "check") == 0 || strcmp(pattern, "sweep") == 0 ||
+                strcmp(pattern, "expect") == 0)) {
+      ok = fail(c, SIM_SCENARIO_ERROR_UNKNOWN, "check", "set",
+                "'%s': [%s] keys cannot be overridden by [check]", sets[i], group);
+    } else if (strchr(pattern, '*') && !g_key_file_has_group(c->kf, group)) {
+      ok = fail(c, SIM_SCENARIO_ERROR_UNKNOWN, "check", "set",
+                "'%s': unknown group [%s]: not in the file", sets[i], group);
+    } else if (!(k = find_key(pattern, key))) {
+      size_t nn;
+      const char **names = key_names(pattern, -1, &nn);
+      const char *hint = suggest(key, names, nn);
+      ok = fail(c, SIM_SCENARIO_ERROR_UNKNOWN, "check", "set",
+                "'%s': unknown key '%s' in [%s]%s%s%s", sets[i], key, group,
+                hint ? ", did you mean '" : "", hint ? hint : "", hint ? "'?" : "");
+      g_free(names);
+    } else if (strcmp(pattern, "event.*") == 0 && !key_belongs(k, event_action(c, group))) {
+      ok = fail(c, SIM_SCENARIO_ERROR_UNKNOWN, "check", "set",
+                "'%s': '%s' is not a key of this event's action", sets[i], key);
+    } else {
+      pval pv;
+      char *exp = NULL;
+      if (!parse_value(k->type, k->flags, value, &pv, &exp))
+        ok = fail(c, SIM_SCENARIO_ERROR_VALUE, "check", "set",
+                  "'%s': found '%s', expected %s (for [%s] %s)", sets[i], value, exp, group,
+                  key);
+      pval_clear(&pv);
+      g_free(exp);
+    }
+    g_free(lhs);
+    g_free(value);
+    g_free(group);
+    g_free(key);
+  }
+  if (ok)
+    s->check_set = sets;
+  else
+    g_strfreev(sets);
+  return ok;
+}
+
 /* ------------------------------------------------------------ overrides */
 
 /* Dot-separated non-empty segments of [A-Za-z0-9_-]. */
@@ -1878,7 +1984,7 @@ apply_override(ctx *c, const char *arg)
     ok = fail(c, SIM_SCENARIO_ERROR_OVERRIDE, NULL, NULL,
               "--set '%s': no known group in '%s', expected group.key=value with group one "
               "of run, network, protocol.peer, protocol.crypto, population.NAME, event.NAME, "
-              "metrics, expect, sweep", arg, lhs);
+              "metrics, expect, sweep, check", arg, lhs);
   } else {
     const char *pattern = group_pattern(group);
     if (!find_key(pattern, key)) {
@@ -1982,7 +2088,7 @@ sim_scenario_load_data(const char *text, const char *display_name,
     get_val(&c, "metrics", "metrics", "include", &v);
     c.s->metrics_include = v.strv ? v.strv : g_new0(char *, 1);
   }
-  ok = ok && build_expects(&c) && build_sweep(&c);
+  ok = ok && build_expects(&c) && build_sweep(&c) && build_check(&c);
   if (ok)
     c.s->text = g_key_file_to_data(c.kf, NULL, NULL);
 
@@ -2044,6 +2150,7 @@ sim_scenario_free(sim_scenario *s)
     g_strfreev(s->sweep[i].values);
   }
   g_free(s->sweep);
+  g_strfreev(s->check_set);
   g_free(s);
 }
 

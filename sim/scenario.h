@@ -154,6 +154,10 @@ typedef struct sim_scenario {
   sim_sweep_param *sweep;
   uint32_t n_sweep;
   uint32_t sweep_seeds;        /* seeds per grid point (default 1) */
+
+  /* [check] (used by `peerlab check --ci`) */
+  char **check_set;            /* "group.key=value" overrides, stripped (NULL-terminated;
+                                  empty without [check]) */
 } sim_scenario;
 
 /*

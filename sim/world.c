@@ -794,6 +794,8 @@ sim_world_new(const sim_scenario *sc, const sim_world_options *options, GError *
         .started_at = started,
         .nodes = w->n,
         .duration_ns = sc->duration_ns,
+        .id = w->opt.run_id,
+        .params = w->opt.run_params,
     };
     w->results = sim_results_create(w->opt.results_path, &info, error);
     if (!w->results) {

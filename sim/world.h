@@ -46,6 +46,11 @@ typedef struct sim_progress {
 typedef struct sim_world_options {
   /* Results database path, or NULL for none (tests, benchmarks). */
   const char *results_path;
+  /* Row id of the run in the results database (0: 1) and its run_param
+   * rows (NULL-terminated "group.key=value", e.g. the --set overrides;
+   * NULL for none); see sim_run_info. */
+  int64_t run_id;
+  const char *const *run_params;
   /* Stop early (status interrupted) once this becomes non-zero. */
   volatile sig_atomic_t *stop_flag;
   /* Called with progress now and then; NULL for none. */

@@ -172,12 +172,22 @@ test_full(void)
 
   sqlite3 *db = db_open(path);
   /* meta */
-  assert_text(db, "SELECT value FROM meta WHERE key = 'schema_version'", "1");
+  assert_text(db, "SELECT value FROM meta WHERE key = 'schema_version'", "2");
+  assert_text(db, "SELECT value FROM meta WHERE key = 'kind'", "run");
+  g_assert_cmpint(SIM_RESULTS_SCHEMA_VERSION, ==, 2);
   g_assert_cmpint(q_int(db, "PRAGMA user_version"), ==, SIM_RESULTS_SCHEMA_VERSION);
   assert_text(db, "PRAGMA journal_mode", "delete");
 
-  /* run */
+  /* run: id 1 by default, no parameters; every per-run row points at it */
   g_assert_cmpint(q_int(db, "SELECT count(*) FROM run"), ==, 1);
+  g_assert_cmpint(q_int(db, "SELECT id FROM run"), ==, 1);
+  g_assert_cmpint(q_int(db, "SELECT count(*) FROM run_param"), ==, 0);
+  static const char *const per_run[] = { "series", "summary", "histogram", "expectation" };
+  for (size_t i = 0; i < G_N_ELEMENTS(per_run); i++) {
+    char *q = g_strdup_printf("SELECT count(*) FROM %s WHERE run_id IS NOT 1", per_run[i]);
+    g_assert_cmpint(q_int(db, q), ==, 0);
+    g_free(q);
+  }
   assert_text(db, "SELECT name FROM run", "unit");
   assert_text(db, "SELECT scenario_path FROM run", "scenarios/unit.ini");
   assert_text(db, "SELECT scenario_text FROM run", "[run]\nname = unit\n");
@@ -399,8 +409,9 @@ sigkill_child(const char *path)
       || sqlite3_exec(db, "PRAGMA cache_size = 8; BEGIN IMMEDIATE;"
                           " WITH RECURSIVE i(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM i"
                           " WHERE n < 50000)"
-                          " INSERT INTO series(metric_id, t0_ns, t_ns, count, sum, min, max)"
-                          " SELECT 0, 2000000000, 3000000000 + n, n, n, n, n FROM i;",
+                          " INSERT INTO series(run_id, metric_id, t0_ns, t_ns, count, sum,"
+                          " min, max)"
+                          " SELECT 1, 0, 2000000000, 3000000000 + n, n, n, n, n FROM i;",
                       NULL, NULL, NULL) != SQLITE_OK)
     _exit(5);
   raise(SIGKILL);
@@ -516,6 +527,100 @@ test_unwritable(void)
 }
 
 /* analysis/views.sql loads into a finished database and its views answer. */
+/* A run with an id and parameters (as `peerlab sweep` starts it): the run
+ * row, run_param rows (a later duplicate key wins, blanks stripped) and
+ * every per-run row carry that id; a second finish replaces only this
+ * run's rows. */
+static void
+test_params(void)
+{
+  char *dir = tu_tmpdir();
+  char *path = g_build_filename(dir, "run.db", NULL);
+  const char *const params[] = {
+    "protocol.peer.target_peers=8",
+    " network.loss = 0.01 ",
+    "run.duration=20s",
+    "protocol.peer.target_peers=12",
+    NULL,
+  };
+  sim_run_info with = info;
+  with.id = 7;
+  with.params = params;
+  GError *error = NULL;
+  sim_metrics *m = sim_metrics_new();
+  sim_results *r = sim_results_create(path, &with, &error);
+  g_assert_no_error(error);
+  record_window(m, 0);
+  g_assert_true(sim_results_flush(r, m, &error));
+  record_window(m, 1);
+  g_assert_true(sim_results_finish(r, m, &final_complete, NULL, 0, &error));
+  g_assert_true(sim_results_finish(r, m, &final_complete, NULL, 0, &error));
+  g_assert_no_error(error);
+  sim_results_close(r);
+  sim_metrics_free(m);
+
+  sqlite3 *db = db_open(path);
+  g_assert_cmpint(q_int(db, "SELECT id FROM run"), ==, 7);
+  assert_text(db, "SELECT status FROM run WHERE id = 7", "complete");
+  g_assert_cmpint(q_int(db, "SELECT count(*) FROM run_param WHERE run_id = 7"), ==, 3);
+  assert_text(db, "SELECT group_concat(key || '=' || value, ';') FROM"
+                  " (SELECT key, value FROM run_param ORDER BY key)",
+              "network.loss=0.01;protocol.peer.target_peers=12;run.duration=20s");
+  g_assert_cmpint(q_int(db, "SELECT count(*) FROM series WHERE run_id = 7"), ==, 4);
+  g_assert_cmpint(q_int(db, "SELECT count(*) FROM summary WHERE run_id = 7"), ==, 2);
+  g_assert_cmpint(q_int(db, "SELECT count(*) FROM summary WHERE run_id <> 7"), ==, 0);
+  g_assert_cmpint(q_int(db, "SELECT count(*) FROM histogram WHERE run_id <> 7"), ==, 0);
+  /* foreign keys hold */
+  sqlite3_stmt *st = NULL;
+  g_assert_cmpint(sqlite3_prepare_v2(db, "PRAGMA foreign_key_check", -1, &st, NULL), ==,
+                  SQLITE_OK);
+  g_assert_cmpint(sqlite3_step(st), ==, SQLITE_DONE);
+  sqlite3_finalize(st);
+  /* the primary keys: one run_param per key, one summary per metric */
+  g_assert_cmpint(sqlite3_exec(db, "INSERT INTO run_param VALUES (7, 'network.loss', '0')",
+                               NULL, NULL, NULL), ==, SQLITE_CONSTRAINT);
+  g_assert_cmpint(sqlite3_exec(db, "INSERT INTO summary SELECT * FROM summary LIMIT 1",
+                               NULL, NULL, NULL), ==, SQLITE_CONSTRAINT);
+  /* the views show the parameters */
+  char *views_path = tu_source_path("analysis/views.sql");
+  char *sql = NULL;
+  g_assert_true(g_file_get_contents(views_path, &sql, NULL, &error));
+  g_assert_no_error(error);
+  g_assert_cmpint(sqlite3_exec(db, sql, NULL, NULL, NULL), ==, SQLITE_OK);
+  assert_text(db, "SELECT params FROM run_overview WHERE run_id = 7",
+              "network.loss=0.01, protocol.peer.target_peers=12, run.duration=20s");
+  g_assert_cmpint(q_int(db, "SELECT count(*) FROM summary_by_param"), ==, 6);
+  assert_text(db, "SELECT value FROM summary_by_param WHERE name = 'ping.rtt_ms'"
+                  " AND key = 'protocol.peer.target_peers'", "12");
+  g_free(sql);
+  g_free(views_path);
+  sqlite3_close(db);
+  g_free(path);
+  tu_rmtree(dir);
+  g_free(dir);
+}
+
+/* The parameter splitter used for run_param rows. */
+static void
+test_split_param(void)
+{
+  char *k = NULL, *v = NULL;
+  g_assert_true(sim_results_split_param(" a.b = c=d ", &k, &v));
+  g_assert_cmpstr(k, ==, "a.b");
+  g_assert_cmpstr(v, ==, "c=d");
+  g_free(k);
+  g_free(v);
+  g_assert_true(sim_results_split_param("a.b=", &k, &v));
+  g_assert_cmpstr(v, ==, "");
+  g_free(k);
+  g_free(v);
+  k = v = NULL;
+  g_assert_false(sim_results_split_param("a.b", &k, &v));
+  g_assert_false(sim_results_split_param(" =x", &k, &v));
+  g_assert_null(k);
+  g_assert_null(v);
+}
+
 static void
 test_views(void)
 {
@@ -538,6 +643,9 @@ test_views(void)
     "run_overview", "metric_summary", "series_named", "series_rate",
     "failed_expectations", "histogram_named",
   };
+  /* summary_by_param is empty for a run without parameters */
+  g_assert_cmpint(q_int(db, "SELECT count(*) FROM summary_by_param"), ==, 0);
+  assert_text(db, "SELECT coalesce(params, 'none') FROM run_overview WHERE run_id = 1", "none");
   for (size_t i = 0; i < G_N_ELEMENTS(views); i++) {
     char *q = g_strdup_printf("SELECT count(*) FROM %s", views[i]);
     g_test_message("view %s", views[i]);
@@ -580,5 +688,7 @@ main(int argc, char **argv)
   g_test_add_func("/results/sigkill", test_sigkill);
   g_test_add_func("/results/unwritable", test_unwritable);
   g_test_add_func("/results/views", test_views);
+  g_test_add_func("/results/params", test_params);
+  g_test_add_func("/results/split-param", test_split_param);
   return g_test_run();
 }
