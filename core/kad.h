@@ -171,6 +171,10 @@ enum {
    * lookup's result), a = hops, b = requests sent (lookup and STOREs), c =
    * start time, ns. */
   PL_OBS_KAD_STORE,
+  /* A capability find done (reported by core/capability.c): key = first
+   * class key, peers = ranked workers, a = workers returned, b = keys
+   * queried, c = start time, ns. */
+  PL_OBS_KAD_WORKERS,
 };
 
 /* ------------------------------------------------------ value store API */
@@ -192,8 +196,10 @@ typedef struct pl_kad_value {
 /*
  * Completion of pl_kad_find_value / pl_kad_find_value_at: |n| values
  * (validated, one per owner, newest; n = 0: none found) for |key|.  Called
- * exactly once per successful start, from inside a pl_node_* entry point;
- * never called if the start returned an error.  |values| is borrowed.
+ * exactly once per successful start, from inside a pl_node_* entry point
+ * (possibly the one that started it, when the answer is local); never
+ * called if the start returned an error, nor after the node stopped.
+ * |values| is borrowed.
  */
 typedef void (*pl_kad_values_cb)(pl_node *node, pl_time_ns now, const uint8_t key[PL_ID_BYTES],
                                  const pl_kad_value *values, uint32_t n, void *user_data);

@@ -74,6 +74,29 @@ pl_config_defaults(pl_config *config)
   config->hash_cost_ns_per_kib = 900;
   config->bootstrap = NULL;
   config->n_bootstrap = 0;
+  pl_kad_config *kad = &config->kad;
+  kad->mode = PL_KAD_OFF;
+  kad->k = 20;
+  kad->bucket_size = 20;
+  kad->alpha = 3;
+  kad->b = 1;
+  kad->d = 1;
+  kad->stale_failures = 3;
+  kad->join = 1;
+  kad->max_lookups = 16;
+  kad->max_records = 256;
+  kad->max_values_per_key = 32;
+  kad->rpc_timeout_ns = 1 * PL_NS_PER_S;
+  kad->refresh_interval_ns = 3600 * PL_NS_PER_S;
+  kad->record_ttl_ns = 86400 * PL_NS_PER_S;
+  kad->republish_interval_ns = 3600 * PL_NS_PER_S;
+  kad->cap_classes = 8;
+  kad->cap_find_keys_max = 16;
+  kad->cap_speed_base = 1000;
+  kad->cap_price_base_mcc = 1000;
+  kad->cap_ttl_ns = 3600 * PL_NS_PER_S;
+  kad->cap_reannounce_ns = 2700 * PL_NS_PER_S;
+  kad->cap_clock_skew_ns = 60 * PL_NS_PER_S;
 }
 
 /* ----------------------------------------------------------- life cycle */

@@ -144,8 +144,12 @@ typedef enum pl_metric {
   PL_METRIC_DHT_RECORDS_REJECTED,  /* counter: values refused by a validator (not stale) */
   PL_METRIC_DHT_RECORDS_STALE_REJECTED, /* counter: values refused as stale / expired */
   PL_METRIC_DHT_RECORDS_REPUBLISHED, /* counter: own records re-published */
+  PL_METRIC_DHT_RECORDS_FORGED_REJECTED, /* counter: ads refused: bad or missing signature, stake lie */
+  PL_METRIC_DHT_RECORDS_INVALID_REJECTED, /* counter: ads refused: malformed or under the wrong key */
   PL_METRIC_DHT_VALUE_FOUND,       /* counter: FIND_VALUE lookups that found a value */
   PL_METRIC_DHT_VALUE_NOT_FOUND,   /* counter: FIND_VALUE lookups that found none */
+  PL_METRIC_CAP_ANNOUNCED,         /* counter: capability ads signed and stored */
+  PL_METRIC_CAP_FIND_WORKERS,      /* observation: workers a capability find returned */
   PL_METRIC_COUNT
 } pl_metric;
 
@@ -277,6 +281,15 @@ typedef struct pl_kad_config {
   pl_time_ns refresh_interval_ns;   /* refresh a bucket untouched this long (0 = never) */
   pl_time_ns record_ttl_ns;         /* default lifetime of a stored value */
   pl_time_ns republish_interval_ns; /* re-publish own values this often (0 = never) */
+  uint8_t max_values_per_key;       /* values stored under one key at most (one per owner) */
+  /* capability ads (core/capability.h) */
+  uint8_t cap_classes;              /* classes per dimension (speed, price) */
+  uint8_t cap_find_keys_max;        /* FIND_VALUE keys per find at most */
+  uint32_t cap_speed_base;          /* upper bound of speed class 0 (classes double above) */
+  uint64_t cap_price_base_mcc;      /* upper bound of price class 0, milli-credits */
+  pl_time_ns cap_ttl_ns;            /* lifetime of an ad */
+  pl_time_ns cap_reannounce_ns;     /* re-announce period (< cap_ttl_ns) */
+  pl_time_ns cap_clock_skew_ns;     /* future last_seen tolerated in an ad */
 } pl_kad_config;
 
 /* How to choose a peer to drop when a new one must be admitted. */
@@ -353,7 +366,9 @@ typedef enum pl_command_kind {
   PL_CMD_KAD_FIND_VALUE,  /* find the values under |data| (32-byte key); |arg| values wanted (0: 1) */
   PL_CMD_KAD_PING,        /* KAD_PING |peer| */
   PL_CMD_KAD_REFRESH,     /* refresh every bucket now */
-  PL_CMD_CAP_ANNOUNCE = 24, /* kinds 24..31: capability / rendezvous (core/capability.h) */
+  /* kinds 24..31: capability ads (core/capability.h, a pl_kad_app) */
+  PL_CMD_KAD_ANNOUNCE = 24, /* announce a capability ad and keep re-announcing (capability.h) */
+  PL_CMD_KAD_FIND_WORKERS,  /* find workers meeting a need (capability.h) */
 } pl_command_kind;
 
 typedef struct pl_command {

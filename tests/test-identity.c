@@ -334,8 +334,12 @@ test_metric_names(void)
     { PL_METRIC_DHT_RECORDS_REJECTED, "dht.records.rejected", PL_METRIC_KIND_COUNTER },
     { PL_METRIC_DHT_RECORDS_STALE_REJECTED, "dht.records.stale_rejected", PL_METRIC_KIND_COUNTER },
     { PL_METRIC_DHT_RECORDS_REPUBLISHED, "dht.records.republished", PL_METRIC_KIND_COUNTER },
+    { PL_METRIC_DHT_RECORDS_FORGED_REJECTED, "dht.records.forged_rejected", PL_METRIC_KIND_COUNTER },
+    { PL_METRIC_DHT_RECORDS_INVALID_REJECTED, "dht.records.invalid_rejected", PL_METRIC_KIND_COUNTER },
     { PL_METRIC_DHT_VALUE_FOUND, "dht.value.found", PL_METRIC_KIND_COUNTER },
     { PL_METRIC_DHT_VALUE_NOT_FOUND, "dht.value.not_found", PL_METRIC_KIND_COUNTER },
+    { PL_METRIC_CAP_ANNOUNCED, "cap.announced", PL_METRIC_KIND_COUNTER },
+    { PL_METRIC_CAP_FIND_WORKERS, "cap.find.workers", PL_METRIC_KIND_OBSERVATION },
   };
   unsigned checked = 0;
 
