@@ -28,6 +28,7 @@
 
 #include "handshake.h"
 #include "identity.h"
+#include "kad.h"
 #include "node_internal.h"
 #include "peer.h"
 
@@ -37,6 +38,7 @@
  */
 static const pl_layer *const layers[PL_LAYER_MAX] = {
   [PL_LAYER_PEER] = &pl_peer_layer,
+  [PL_LAYER_DISCOVERY] = &pl_kad_layer,
 };
 
 /* The layer |l| if it runs in |node| (present in the table and enabled
