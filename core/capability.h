@@ -188,7 +188,99 @@ void pl_cap_rank(pl_cap_ranked *cands, size_t n);
 
 /* ------------------------------------------------- the node's component */
 
-/* Per-node capability state (owned by the discovery layer). */
-typedef struct pl_cap pl_cap;
+/*
+ * The capability application of the discovery layer (a pl_kad_app, see
+ * kad.h): validates values of type PL_CAP_AD_TYPE on every STORE and every
+ * VALUES answer, carries out PL_CMD_KAD_ANNOUNCE and
+ * PL_CMD_KAD_FIND_WORKERS, and re-announces on its timer.  Its state is
+ * found with pl_kad_app_state(node, PL_CAP_APP_NAME).
+ *
+ * Commands (integers big-endian, like the wire):
+ *   PL_CMD_KAD_ANNOUNCE      arg = task type; data = speed u32 |
+ *                            price_mcc u64 | stake_mcc u64 (PL_CAP_SPEC_BYTES)
+ *   PL_CMD_KAD_FIND_WORKERS  arg = task type; data = min_speed u32 |
+ *                            max_price_mcc u64 | min_stake_mcc u64 | want u32
+ *                            (PL_CAP_NEED_BYTES; want 0 means 1)
+ * A find reports PL_OBS_KAD_WORKERS (kad.h) and cap.find.workers.
+ */
+#define PL_CAP_APP_NAME "capability"
+#define PL_CAP_SPEC_BYTES 20
+#define PL_CAP_NEED_BYTES 24
+
+#define PL_CAP_SPECS_MAX 4          /* task types one worker announces at once */
+#define PL_CAP_FINDS_MAX 8          /* finds in flight per node; more are refused */
+#define PL_CAP_FIND_PARALLEL 4      /* FIND_VALUE lookups in flight per find */
+#define PL_CAP_FIND_KEYS_MAX 64     /* keys one find may query (cap_find_keys_max is capped) */
+#define PL_CAP_FIND_RESULTS_MAX 64  /* distinct workers one find collects at most */
+
+/* What a worker announces (one per task type). */
+typedef struct pl_cap_spec {
+  uint32_t task_type;           /* task type id */
+  uint32_t speed;               /* claimed speed, work units per second */
+  uint64_t price_mcc;           /* asked price, milli-credits per work unit */
+  uint64_t stake_mcc;           /* claimed stake, milli-credits */
+} pl_cap_spec;
+
+/* Counters of one node's capability component. */
+typedef struct pl_cap_stats {
+  uint32_t announced;           /* ads signed and published (first and re-announcements) */
+  uint32_t publish_failed;      /* publications kad refused (e.g. max_lookups in flight) */
+  uint32_t accepted;            /* ads that passed validation */
+  uint32_t rejected[PL_CAP_REJECT_KINDS]; /* ads refused, by pl_cap_reject kind */
+  uint32_t finds_started;       /* finds begun */
+  uint32_t finds_refused;       /* finds refused (PL_CAP_FINDS_MAX in flight) */
+  uint32_t finds_done;          /* finds completed */
+  uint32_t lookups_failed;      /* FIND_VALUE starts that kad refused (e.g. max_lookups) */
+} pl_cap_stats;
+
+/* The capability app, for kad.c's apps[] table. */
+typedef struct pl_kad_app pl_kad_app;
+extern const pl_kad_app pl_capability_app;
+
+/*
+ * Completion of pl_cap_find: the |n| workers meeting |need| that were
+ * found (at most need->want), best first (pl_cap_rank), borrowed for the
+ * call.  Called exactly once per successful pl_cap_find, from inside a
+ * pl_node_* entry point (possibly the one that started it); never after
+ * the node stopped.
+ */
+typedef void (*pl_cap_found_cb)(pl_node *node, pl_time_ns now, const pl_cap_need *need,
+                                const pl_cap_ranked *workers, uint32_t n, void *user_data);
+
+/*
+ * Announce |spec| at |now|: sign an ad (charging the signing cost), publish
+ * it through the DHT under its class key, and keep re-announcing it every
+ * cap_reannounce_ns with a fresh last-seen.  A spec with the same task type
+ * replaces the earlier one.  Returns PL_OK, PL_ERR_INVALID (kad or the
+ * capability app not running, or a config whose classes are unusable),
+ * PL_ERR_NOMEM (PL_CAP_SPECS_MAX task types already announced).  A DHT
+ * refusal of the publication itself (max_lookups) is retried at the next
+ * re-announcement.
+ */
+PL_WARN_UNUSED int pl_cap_announce(pl_node *node, pl_time_ns now, const pl_cap_spec *spec);
+
+/*
+ * Find workers meeting |need| (copied): FIND_VALUE the need's class keys
+ * (at most cap_find_keys_max, cheapest price class first,
+ * PL_CAP_FIND_PARALLEL at a time) until need->want workers are found or
+ * the keys run out, then rank them (reputation from the node's trust hook,
+ * then price) and call |cb| (may be NULL: the observation is the only
+ * output).  Returns PL_OK, PL_ERR_INVALID (not running, want 0),
+ * PL_ERR_NOMEM (PL_CAP_FINDS_MAX finds in flight).
+ */
+PL_WARN_UNUSED int pl_cap_find(pl_node *node, pl_time_ns now, const pl_cap_need *need,
+                               pl_cap_found_cb cb, void *user_data);
+
+/* Counters of |node|'s component (all zero if it has none). */
+pl_cap_stats pl_cap_stats_of(const pl_node *node);
+
+/* The receiver's policy derived from |config| (classes, ttl cap, skew). */
+pl_cap_policy pl_cap_policy_of(const pl_config *config);
+
+/* Encode a command payload for PL_CMD_KAD_ANNOUNCE (|spec| minus its task
+ * type) / PL_CMD_KAD_FIND_WORKERS (|need| minus its task type) into
+ * |out|. */
+void pl_cap_spec_encode(const pl_cap_spec *spec, uint8_t out[PL_CAP_SPEC_BYTES]);
+void pl_cap_need_encode(const pl_cap_need *need, uint8_t out[PL_CAP_NEED_BYTES]);
 
 #endif /* PL_CAPABILITY_H */

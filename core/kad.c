@@ -38,7 +38,9 @@
 
 #include <glib.h>
 
+#include "capability.h"
 #include "idcost.h"
+#include "rendezvous.h"
 
 /* ------------------------------------------------------------ apps */
 
@@ -47,6 +49,7 @@
  * last.
  */
 static const pl_kad_app *const apps[] = {
+  &pl_capability_app,
   NULL,
 };
 #define APP_SLOTS (G_N_ELEMENTS(apps) > 1 ? G_N_ELEMENTS(apps) - 1 : 1)
@@ -2084,6 +2087,8 @@ pl_kad_store(pl_node *node, pl_time_ns now, const uint8_t key[PL_ID_BYTES], cons
   kad_state *st = running_state(node);
   if (st == NULL || value == NULL || len == 0 || len > PL_KAD_VALUE_MAX)
     return PL_ERR_INVALID;
+  if (node->config->kad.mode == PL_KAD_RENDEZVOUS)
+    return pl_rendezvous_store(node, now, key, value, len, ttl_ns);
   if (ttl_ns == 0)
     ttl_ns = st->cfg->record_ttl_ns;
   ttl_ns = MIN(ttl_ns, (pl_time_ns)PL_KAD_TTL_MAX_S * PL_NS_PER_S);
@@ -2137,6 +2142,8 @@ pl_kad_find_value(pl_node *node, pl_time_ns now, const uint8_t key[PL_ID_BYTES],
   kad_state *st = running_state(node);
   if (st == NULL || want == 0)
     return PL_ERR_INVALID;
+  if (node->config->kad.mode == PL_KAD_RENDEZVOUS)
+    return pl_rendezvous_find_value(node, now, key, want, cb, user_data);
   lookup *lk = lookup_new(node, st, LK_VALUE, key, now,
                           MIN(3u * st->cfg->k * st->cfg->d, SHORTLIST_MAX));
   if (lk == NULL)

@@ -7,8 +7,10 @@
  */
 #include "rendezvous.h"
 #include "identity.h"
+#include "peer.h"
 
 #include <glib.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* Domain tag of the weight hash (15 bytes, NUL included). */
@@ -107,4 +109,90 @@ pl_rendezvous_is_holder(const pl_env *env, const uint8_t key[PL_ID_BYTES],
     if (top[i] == peer)
       return true;
   return false;
+}
+
+/* ------------------------------------------------ the node's discovery */
+
+uint32_t
+pl_rendezvous_known_bound(const pl_node *node)
+{
+  return 1 + pl_kad_contact_count(node) + PL_KAD_SIBLINGS_MAX + pl_peer_connected_count(node);
+}
+
+static int
+cmp_peer(const void *a, const void *b)
+{
+  pl_peer x = *(const pl_peer *)a, y = *(const pl_peer *)b;
+  return x < y ? -1 : x > y;
+}
+
+uint32_t
+pl_rendezvous_known(pl_node *node, pl_peer *out, uint32_t max)
+{
+  g_assert(node != NULL && (out != NULL || max == 0));
+  uint32_t cap = pl_rendezvous_known_bound(node);
+  pl_peer *all = g_new(pl_peer, cap);
+  uint32_t n = 0;
+  n += pl_kad_contacts(node, all + n, cap - n);
+  n += pl_kad_siblings(node, all + n, cap - n);
+  n += pl_peer_list(node, all + n, cap - n);
+  qsort(all, n, sizeof *all, cmp_peer);
+  uint32_t k = 0;
+  if (k < max)
+    out[k++] = node->self;
+  for (uint32_t i = 0; i < n && k < max; i++) {
+    if (all[i] == node->self || (i > 0 && all[i] == all[i - 1]))
+      continue;
+    out[k++] = all[i];
+  }
+  g_free(all);
+  return k;
+}
+
+uint32_t
+pl_rendezvous_replicas(pl_node *node, const uint8_t key[PL_ID_BYTES], pl_peer *out)
+{
+  uint32_t r = MIN((uint32_t)node->config->kad.k, PL_RENDEZVOUS_R_MAX);
+  uint32_t cap = pl_rendezvous_known_bound(node);
+  pl_peer *known = g_new(pl_peer, cap);
+  uint32_t n = pl_rendezvous_known(node, known, cap);
+  uint32_t got = pl_rendezvous_top(node->env, key, known, n, out, r);
+  g_free(known);
+  return got;
+}
+
+int
+pl_rendezvous_store(pl_node *node, pl_time_ns now, const uint8_t key[PL_ID_BYTES],
+                    const uint8_t *value, size_t len, pl_time_ns ttl_ns)
+{
+  pl_peer reps[PL_RENDEZVOUS_R_MAX];
+  uint32_t n = pl_rendezvous_replicas(node, key, reps);
+  int first_err = PL_ERR_NOT_FOUND;
+  uint32_t sent = 0;
+  for (uint32_t i = 0; i < n; i++) {
+    int rc = pl_kad_store_at(node, now, reps[i], key, value, len, ttl_ns);
+    if (rc == PL_OK)
+      sent++;
+    else if (first_err == PL_ERR_NOT_FOUND)
+      first_err = rc;
+  }
+  if (sent == 0)
+    return first_err;
+  pl_observation obs = {
+    .kind = PL_OBS_KAD_STORE, .key = key, .peers = reps, .n_peers = n,
+    .a = 1, .b = sent, .c = now,
+  };
+  pl_node_observe(node, &obs);
+  return PL_OK;
+}
+
+int
+pl_rendezvous_find_value(pl_node *node, pl_time_ns now, const uint8_t key[PL_ID_BYTES],
+                         uint32_t want, pl_kad_values_cb cb, void *user_data)
+{
+  pl_peer reps[PL_RENDEZVOUS_R_MAX];
+  uint32_t n = pl_rendezvous_replicas(node, key, reps);
+  if (n == 0)
+    return PL_ERR_NOT_FOUND;
+  return pl_kad_find_value_at(node, now, reps, n, key, want, cb, user_data);
 }

@@ -23,6 +23,7 @@
 #ifndef PL_RENDEZVOUS_H
 #define PL_RENDEZVOUS_H
 
+#include "kad.h"
 #include "pl.h"
 
 /* Most replicas pl_rendezvous_top picks in one call. */
@@ -48,5 +49,44 @@ uint32_t pl_rendezvous_top(const pl_env *env, const uint8_t key[PL_ID_BYTES],
  * is a rightful holder of |key| in its own view. */
 bool pl_rendezvous_is_holder(const pl_env *env, const uint8_t key[PL_ID_BYTES],
                              const pl_peer *cands, uint32_t n, pl_peer peer, uint32_t r);
+
+/* ------------------------------------------------ the node's discovery */
+
+/*
+ * In mode PL_KAD_RENDEZVOUS the discovery layer's pl_kad_store and
+ * pl_kad_find_value come here instead of walking the DHT.  The node's
+ * *known peer set* is itself, its routing-table contacts, its sibling
+ * list and its connected peers (deduplicated); the replicas of a key are
+ * the r = min(k, PL_RENDEZVOUS_R_MAX) peers of highest weight in it.
+ */
+
+/* Copy the known peer set of |node| into |out| (room for |max|), self
+ * first, the rest in ascending handle order; return how many were
+ * copied.  pl_rendezvous_known_bound(node) is enough room for all. */
+uint32_t pl_rendezvous_known(pl_node *node, pl_peer *out, uint32_t max);
+uint32_t pl_rendezvous_known_bound(const pl_node *node);
+
+/* The replicas of |key| in |node|'s known set into |out| (room for
+ * PL_RENDEZVOUS_R_MAX), best first; return how many. */
+uint32_t pl_rendezvous_replicas(pl_node *node, const uint8_t key[PL_ID_BYTES], pl_peer *out);
+
+/*
+ * STORE |len| bytes of |value| under |key| with lifetime |ttl_ns| at each
+ * replica of |key| directly (pl_kad_store_at; the node itself keeps it
+ * when it is a replica).  Reports PL_OBS_KAD_STORE (peers = replicas, a = 1
+ * hop, b = STOREs sent, c = now).  Returns PL_OK, PL_ERR_NOT_FOUND (no
+ * known peer), or the first error of pl_kad_store_at when none was sent.
+ */
+PL_WARN_UNUSED int pl_rendezvous_store(pl_node *node, pl_time_ns now,
+                                       const uint8_t key[PL_ID_BYTES], const uint8_t *value,
+                                       size_t len, pl_time_ns ttl_ns);
+
+/* FIND_VALUE |key| at its replicas directly (pl_kad_find_value_at, with
+ * |want|, |cb| and |user_data| as for pl_kad_find_value).  Returns PL_OK
+ * (|cb| will be called once), PL_ERR_NOT_FOUND (no known peer: |cb| is
+ * not called), or pl_kad_find_value_at's error. */
+PL_WARN_UNUSED int pl_rendezvous_find_value(pl_node *node, pl_time_ns now,
+                                            const uint8_t key[PL_ID_BYTES], uint32_t want,
+                                            pl_kad_values_cb cb, void *user_data);
 
 #endif /* PL_RENDEZVOUS_H */
