@@ -923,6 +923,32 @@ test_rendezvous_mode(void)
   world_free(w);
 }
 
+/* With partial views (buckets of 2 among 12 nodes) the known sets
+ * differ, and so do the replicas two nodes pick for many keys: the price of
+ * rendezvous hashing without full membership. */
+static void
+test_rendezvous_partial(void)
+{
+  world *w = world_new(12, 0, PL_KAD_RENDEZVOUS);
+  w->cfg.kad.k = 2;
+  w->cfg.kad.bucket_size = 2;
+  world_start(w);
+  g_assert_cmpuint(pl_kad_contact_count(w->nodes[0]), <, 11);
+  guint differ = 0;
+  for (uint32_t k = 0; k < 64; k++) {
+    uint8_t key[32];
+    pl_cap_key(k, 0, 0, key);
+    pl_peer a[PL_RENDEZVOUS_R_MAX], b[PL_RENDEZVOUS_R_MAX];
+    uint32_t na = pl_rendezvous_replicas(w->nodes[0], key, a);
+    uint32_t nb = pl_rendezvous_replicas(w->nodes[7], key, b);
+    g_assert_cmpuint(na, ==, 2);
+    g_assert_cmpuint(nb, ==, 2);
+    differ += memcmp(a, b, 2 * sizeof(pl_peer)) != 0;
+  }
+  g_assert_cmpuint(differ, >, 0);
+  world_free(w);
+}
+
 /* A node that answers every FIND_VALUE with a doctored copy of a real ad
  * (price cut after signing) and an unsigned ad: the requester refuses both,
  * counts them as forged, and ranks only the genuine ad. */
@@ -1005,6 +1031,7 @@ main(int argc, char **argv)
   g_test_add_func("/capability/stake-claims", test_stake_claims);
   g_test_add_func("/capability/commands", test_commands);
   g_test_add_func("/capability/rendezvous-mode", test_rendezvous_mode);
+  g_test_add_func("/capability/rendezvous-partial", test_rendezvous_partial);
   g_test_add_func("/capability/forged-answers", test_forged_answers);
   return g_test_run();
 }
