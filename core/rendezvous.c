@@ -134,7 +134,8 @@ pl_rendezvous_known(pl_node *node, pl_peer *out, uint32_t max)
   pl_peer *all = g_new(pl_peer, cap);
   uint32_t n = 0;
   n += pl_kad_contacts(node, all + n, cap - n);
-  n += pl_kad_siblings(node, all + n, cap - n);
+  if (node->config->kad.sibling_size > 0) /* no list to copy otherwise */
+    n += pl_kad_siblings(node, all + n, cap - n);
   n += pl_peer_list(node, all + n, cap - n);
   qsort(all, n, sizeof *all, cmp_peer);
   uint32_t k = 0;
