@@ -1287,6 +1287,113 @@ test_timers_disabled(void)
   world_free(w);
 }
 
+/* Pending timers of node |i|; the earliest's time in *|first|. */
+static guint
+pending_timers(world *w, guint i, pl_time_ns *first)
+{
+  guint n = 0;
+  pl_time_ns t = 0;
+  for (guint k = 0; k < w->events->len; k++) {
+    const event *e = &g_array_index(w->events, event, k);
+    if (e->kind != EV_TIMER || e->to != i)
+      continue;
+    if (n == 0 || e->at < t)
+      t = e->at;
+    n++;
+  }
+  if (first)
+    *first = t;
+  return n;
+}
+
+/* PINGs from |from| sent exactly at |at|. */
+static guint
+pings_at(world *w, pl_peer from, pl_time_ns at)
+{
+  guint n = 0;
+  for (guint k = 0; k < w->log->len; k++) {
+    const sent *s = &g_array_index(w->log, sent, k);
+    n += s->at == at && s->from == from && s->len >= 2 && s->bytes[1] == PL_MSG_PING;
+  }
+  return n;
+}
+
+/*
+ * A node with target_peers = 0 and no peer arms no timer at all (its
+ * bootstrap list notwithstanding: it never dials on its own); a session
+ * wakes its heartbeat on the grid start + m x interval that an always-on
+ * heartbeat would have used, and the heartbeat goes back to sleep when the
+ * last peer is gone.  A node with a target keeps both timers as before.
+ */
+static void
+test_idle_node_sleeps(void)
+{
+  world *w = world_new(3, 0);
+  w->cfg[0].target_peers = 0;
+  w->cfg[1].target_peers = 0;
+  world_boot(w, 0, 1, 1); /* a bootstrap peer it will not dial */
+  world_start(w, 0);
+  world_run(w, S(3));
+  world_start(w, 1); /* node 1's grid: 13 s, 23 s, ... */
+  g_assert_cmpuint(pending_timers(w, 0, NULL), ==, 0);
+  g_assert_cmpuint(pending_timers(w, 1, NULL), ==, 0);
+  world_run(w, S(100));
+  g_assert_cmpuint(w->log->len, ==, 0);
+  g_assert_cmpuint(w->events->len, ==, 0);
+
+  /* Node 0 dials node 1 at 123.5 s: both are up at 123.502 s. */
+  world_run(w, MS(123500));
+  pl_command c = {PL_CMD_CONNECT, 1, 0, NULL, 0};
+  g_assert_cmpint(pl_node_command(w->nodes[0], w->now, &c), ==, PL_OK);
+  world_run(w, MS(123600));
+  g_assert_true(connected(w, 0, 1));
+  g_assert_true(connected(w, 1, 0));
+  pl_time_ns at = 0;
+  g_assert_cmpuint(pending_timers(w, 1, &at), ==, 1); /* the heartbeat */
+  g_assert_cmpuint(at, ==, S(133));
+  /* node 0 also holds its handshake timer (128.5 s) */
+  g_assert_cmpuint(pending_timers(w, 0, &at), ==, 2);
+  world_run(w, S(129));
+  g_assert_cmpuint(pending_timers(w, 0, &at), ==, 1);
+  g_assert_cmpuint(at, ==, S(130));
+  world_run(w, S(145));
+  g_assert_cmpuint(pings_at(w, 0, S(130)), ==, 1);
+  g_assert_cmpuint(pings_at(w, 0, S(140)), ==, 1);
+  g_assert_cmpuint(pings_at(w, 1, S(133)), ==, 1);
+  g_assert_cmpuint(pings_at(w, 1, S(143)), ==, 1);
+  g_assert_cmpuint(w->counter[0][PL_METRIC_PEER_TIMEOUT], ==, 0);
+
+  /* The session ends at 145 s; each heartbeat fires once more, finds no
+   * peer and sleeps. */
+  c.kind = PL_CMD_DISCONNECT;
+  g_assert_cmpint(pl_node_command(w->nodes[0], w->now, &c), ==, PL_OK);
+  world_run(w, S(154));
+  g_assert_false(connected(w, 1, 0));
+  guint sent_before = w->log->len;
+  world_run(w, S(1000));
+  g_assert_cmpuint(w->events->len, ==, 0);
+  g_assert_cmpuint(w->log->len, ==, sent_before);
+
+  /* Node 1 dials back at 1001 s: heartbeats at 1010 s (node 0, from 0 s)
+   * and 1003 s (node 1, from 3 s). */
+  world_run(w, S(1001));
+  c.kind = PL_CMD_CONNECT;
+  c.peer = 0;
+  g_assert_cmpint(pl_node_command(w->nodes[1], w->now, &c), ==, PL_OK);
+  world_run(w, S(1011));
+  g_assert_cmpuint(pings_at(w, 0, S(1010)), ==, 1);
+  g_assert_cmpuint(pings_at(w, 1, S(1003)), ==, 1);
+  g_assert_cmpuint(pings_at(w, 1, S(1013)), ==, 0);
+  world_run(w, S(1013));
+  g_assert_cmpuint(pings_at(w, 1, S(1013)), ==, 1);
+
+  /* Node 2 has the default target: heartbeat and maintenance, always. */
+  world_start(w, 2);
+  g_assert_cmpuint(pending_timers(w, 2, &at), ==, 2);
+  g_assert_cmpuint(at, ==, w->now + w->cfg[2].maintenance_interval_ns);
+  world_free(w);
+}
+
 /* The keys of the PEERS |m| as handles (interned), in order; returns the
  * count. */
 static guint
@@ -1539,6 +1646,7 @@ main(int argc, char **argv)
   g_test_add_func("/peer/referral-only-from-dialled", test_referral_only_from_dialled);
   g_test_add_func("/peer/memory", test_memory);
   g_test_add_func("/peer/timers-disabled", test_timers_disabled);
+  g_test_add_func("/peer/idle-node-sleeps", test_idle_node_sleeps);
   g_test_add_func("/peer/determinism", test_determinism);
   return g_test_run();
 }
