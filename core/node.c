@@ -152,13 +152,15 @@ pl_node_free(pl_node *node)
   g_free(node);
 }
 
+static const pl_record *node_record(pl_node *node, pl_time_ns now, bool owe);
+
 void
 pl_node_start(pl_node *node, pl_time_ns now)
 {
   if (node->running)
     return;
   node->running = 1;
-  (void)pl_node_record(node, now); /* sign the node record once, now */
+  (void)node_record(node, now, true); /* sign the node record once, now */
   for (unsigned l = 0; l < PL_LAYER_MAX; l++) {
     const pl_layer *layer = layer_of(node, l);
     if (layer != NULL && layer->start != NULL)
@@ -420,8 +422,16 @@ pl_node_offer(pl_node *node)
   return o;
 }
 
-const pl_record *
-pl_node_record(pl_node *node, pl_time_ns now)
+/*
+ * The node's current record (see pl_node_record).  With |owe| the record
+ * is signed at |now| in the simulation's terms — sequence, offer, CPU
+ * charge and sig.signed metric — but the Ed25519 computation itself is
+ * left for the first caller that needs the bytes: signatures are
+ * deterministic, so the record is the same whenever it is computed, and a
+ * node that never sends a HELLO (a pure-DHT node) never pays for it.
+ */
+static const pl_record *
+node_record(pl_node *node, pl_time_ns now, bool owe)
 {
   pl_offer offer = pl_node_offer(node);
   pl_offer mine = config_offer(node);
@@ -437,16 +447,42 @@ pl_node_record(pl_node *node, pl_time_ns now)
     }
   }
   if ((node->records_signed & bit) && pl_offer_equal(&rec->offer, &offer) &&
-      rec->seq == node->record_seq_last)
-    return rec; /* the common case: the record signed at start */
+      rec->seq == node->record_seq_last) {
+    /* the common case: the record signed at start */
+    if ((node->records_owed & bit) && !owe) {
+      int rc = pl_record_sign(rec, &rec->offer, rec->seq, node->seed, node->key);
+      g_assert(rc == PL_OK);
+      node->records_owed &= (uint8_t)~bit;
+    }
+    return rec;
+  }
   uint64_t seq = node->records_signed ? MAX((uint64_t)now, node->record_seq_last + 1)
                                       : (uint64_t)now;
-  int rc = pl_record_sign(rec, &offer, seq, node->seed, node->key);
-  g_assert(rc == PL_OK); /* a strategy advertising major 0 is a bug */
+  if (owe) {
+    rec->seq = seq;
+    rec->offer = offer;
+    memset(rec->sig, 0, sizeof rec->sig);
+    uint8_t frame[PL_WIRE_HELLO_BYTES];
+    /* the offer checks of pl_record_sign, without the signature */
+    int n = pl_hello_build(frame, sizeof frame, PL_MSG_HELLO, rec, node->key);
+    g_assert(n > 0);
+    (void)n;
+    node->records_owed |= bit;
+  } else {
+    int rc = pl_record_sign(rec, &offer, seq, node->seed, node->key);
+    g_assert(rc == PL_OK); /* a strategy advertising major 0 is a bug */
+    node->records_owed &= (uint8_t)~bit;
+  }
   node->records_signed |= bit;
   node->record_seq_last = seq;
   pl_node_note_sign(node);
   return rec;
+}
+
+const pl_record *
+pl_node_record(pl_node *node, pl_time_ns now)
+{
+  return node_record(node, now, false);
 }
 
 int

@@ -1394,6 +1394,33 @@ test_idle_node_sleeps(void)
   world_free(w);
 }
 
+/* The record signed at start is charged then (CPU, sig.signed) but
+ * computed on first use: it is the record an eager signature at start
+ * would have given, and using it charges nothing more. */
+static void
+test_record_owed_at_start(void)
+{
+  world *w = world_new(1, 0);
+  w->cfg[0].target_peers = 0;
+  world_run(w, S(7));
+  world_start(w, 0);
+  g_assert_cmpfloat(w->counter[0][PL_METRIC_SIG_SIGNED], ==, 1);
+  pl_time_ns cpu = w->cpu_ns[0];
+  g_assert_cmpuint(cpu, ==, w->cfg[0].sign_cost_ns);
+  world_run(w, S(50));
+  const pl_record *rec = pl_node_record(w->nodes[0], w->now);
+  g_assert_cmpuint(rec->seq, ==, S(7));
+  pl_record eager;
+  pl_offer offer = {w->cfg[0].version_major, w->cfg[0].version_minor,
+                    w->cfg[0].version_minor_min, w->cfg[0].features};
+  g_assert_cmpint(pl_record_sign(&eager, &offer, S(7), w->seeds[0], w->keys[0]), ==, PL_OK);
+  g_assert_cmpmem(rec->sig, PL_SIG_BYTES, eager.sig, PL_SIG_BYTES);
+  g_assert_true(pl_offer_equal(&rec->offer, &offer));
+  g_assert_cmpfloat(w->counter[0][PL_METRIC_SIG_SIGNED], ==, 1);
+  g_assert_cmpuint(w->cpu_ns[0], ==, cpu);
+  world_free(w);
+}
+
 /* The keys of the PEERS |m| as handles (interned), in order; returns the
  * count. */
 static guint
@@ -1647,6 +1674,7 @@ main(int argc, char **argv)
   g_test_add_func("/peer/memory", test_memory);
   g_test_add_func("/peer/timers-disabled", test_timers_disabled);
   g_test_add_func("/peer/idle-node-sleeps", test_idle_node_sleeps);
+  g_test_add_func("/peer/record-owed-at-start", test_record_owed_at_start);
   g_test_add_func("/peer/determinism", test_determinism);
   return g_test_run();
 }
