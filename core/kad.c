@@ -159,6 +159,9 @@ typedef struct kad_state {
   uint8_t n_siblings;        /* entries of |siblings| */
   uint8_t running;           /* between start and stop */
   pl_peer *siblings;         /* sibling list, closest to own id first (heap, sibling_size) */
+  pl_peer *cache;            /* replacement cache, latest first (heap on first use,
+                                cfg->replacement_cache entries) */
+  uint8_t n_cache;           /* entries of |cache| */
   ping_slot pings[PINGS_MAX]; /* liveness pings in flight */
   lookup **lookups;          /* max_lookups slots (heap, on first use) */
   uint16_t *slot_gen;        /* generation per lookup slot */
@@ -695,13 +698,62 @@ prefix_full(pl_node *node, kad_state *st, unsigned bucket, pl_peer peer)
 
 static void send_ping(pl_node *node, kad_state *st, pl_peer to, pl_peer newcomer, pl_time_ns now);
 
+/* Drop |peer| from the replacement cache if it is there. */
+static void
+cache_remove(kad_state *st, pl_peer peer)
+{
+  for (unsigned i = 0; i < st->n_cache; i++) {
+    if (st->cache[i] == peer) {
+      memmove(st->cache + i, st->cache + i + 1, (st->n_cache - i - 1u) * sizeof *st->cache);
+      st->n_cache--;
+      return;
+    }
+  }
+}
+
+/* |peer| (not in the table, its bucket full) was seen: it goes first in
+ * the replacement cache, the oldest entry falling out of a full cache. */
+static void
+cache_add(kad_state *st, pl_peer peer)
+{
+  unsigned size = st->cfg->replacement_cache;
+  if (st->cache == NULL) {
+    st->cache = g_try_new(pl_peer, size);
+    if (st->cache == NULL)
+      return;
+  }
+  cache_remove(st, peer);
+  unsigned n = MIN(st->n_cache + 1u, size);
+  memmove(st->cache + 1, st->cache, (n - 1u) * sizeof *st->cache);
+  st->cache[0] = peer;
+  st->n_cache = (uint8_t)n;
+}
+
+/* The latest cached contact that belongs in bucket |bucket|, taken out of
+ * the cache; PL_PEER_NONE if none. */
+static pl_peer
+cache_take(const pl_node *node, kad_state *st, unsigned bucket)
+{
+  for (unsigned i = 0; i < st->n_cache; i++) {
+    pl_peer p = st->cache[i];
+    const uint8_t *id = node->env->peer_id_cb(p, node->env->user_data);
+    if (id == NULL || pl_kad_bucket_index(st->self_id, id, st->cfg->b) != bucket)
+      continue;
+    memmove(st->cache + i, st->cache + i + 1, (st->n_cache - i - 1u) * sizeof *st->cache);
+    st->n_cache--;
+    return p;
+  }
+  return PL_PEER_NONE;
+}
+
 /* Outcome of learning a contact. */
 enum { LEARN_UPDATED, LEARN_ADDED, LEARN_FULL, LEARN_PREFIX, LEARN_IGNORED };
 
 /*
  * |peer| (id |id|, id checks passed) was seen at |now|: move it to the tail
  * of its bucket, or insert it; a full bucket pings its least-recently-seen
- * contact if |may_ping| (the newcomer waits for the answer).
+ * contact if |may_ping| (the newcomer waits for the answer) — or, with a
+ * replacement cache, puts the newcomer in the cache instead.
  */
 static int
 learn(pl_node *node, kad_state *st, pl_peer peer, const uint8_t *id, pl_time_ns now,
@@ -729,11 +781,15 @@ learn(pl_node *node, kad_state *st, pl_peer peer, const uint8_t *id, pl_time_ns 
   if (st->counts[bucket] < st->cfg->bucket_size) {
     if (!insert_tail(st, bucket, peer))
       return LEARN_IGNORED;
+    if (st->n_cache > 0)
+      cache_remove(st, peer);
     st->touched_s[bucket] = (uint32_t)(now / PL_NS_PER_S);
     pl_node_metric(node, PL_METRIC_DHT_CONTACT_ADDED, 1);
     return LEARN_ADDED;
   }
-  if (may_ping) {
+  if (may_ping && st->cfg->replacement_cache > 0) {
+    cache_add(st, peer);
+  } else if (may_ping) {
     pl_peer lrs = st->peers[bucket_start(st, bucket)];
     bool busy = false;
     for (unsigned i = 0; i < PINGS_MAX; i++) {
@@ -776,10 +832,17 @@ failed(pl_node *node, kad_state *st, pl_peer peer)
     return;
   if (st->fails[pos] < UINT8_MAX)
     st->fails[pos]++;
-  if (st->fails[pos] >= st->cfg->stale_failures) {
+  /* Section 4.1: an unresponsive contact makes way at once for the latest
+   * cached newcomer of its bucket; without one it stays until stale. */
+  pl_peer r = st->n_cache > 0 ? cache_take(node, st, bucket) : PL_PEER_NONE;
+  if (r != PL_PEER_NONE || st->fails[pos] >= st->cfg->stale_failures) {
     remove_at(st, bucket, (unsigned)pos);
     sibling_remove(st, peer);
     pl_node_metric(node, PL_METRIC_DHT_CONTACT_EVICTED, 1);
+    if (r != PL_PEER_NONE && insert_tail(st, bucket, r)) {
+      sibling_add(node, st, r, id_of(node, r));
+      pl_node_metric(node, PL_METRIC_DHT_CONTACT_ADDED, 1);
+    }
   }
 }
 
@@ -1883,6 +1946,7 @@ kad_clear(pl_node *node, void *state)
   g_free(st->counts);
   g_free(st->touched_s);
   g_free(st->siblings);
+  g_free(st->cache);
   g_free(st);
 }
 
@@ -1995,6 +2059,8 @@ kad_memory(const pl_node *node, const void *state)
   bytes += st->cap * (sizeof *st->peers + 1u);
   bytes += st->n_buckets * (1u + sizeof *st->touched_s);
   bytes += st->cfg->sibling_size * sizeof(pl_peer);
+  if (st->cache != NULL)
+    bytes += st->cfg->replacement_cache * sizeof(pl_peer);
   if (st->lookups != NULL) {
     bytes += st->cfg->max_lookups * (sizeof(lookup *) + sizeof(uint16_t));
     for (unsigned i = 0; i < st->cfg->max_lookups; i++) {

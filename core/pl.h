@@ -272,6 +272,10 @@ typedef struct pl_kad_config {
   uint8_t stale_failures;           /* consecutive timeouts after which a contact is dropped */
   uint8_t prefix_limit;             /* contacts per bucket from one network prefix, 0 = no limit */
   uint8_t sibling_size;             /* sibling list length (closest to own id), 0 = none */
+  uint8_t replacement_cache;        /* 0: a full bucket pings its least-recently-seen contact
+                                       for a newcomer (paper section 2.2); N > 0: no ping, the
+                                       newcomer waits in a cache of the N latest, and replaces a
+                                       contact that goes stale (section 4.1) */
   uint8_t id_puzzle_bits;           /* id puzzle difficulty, leading zero bits, 0 = off */
   uint8_t join;                     /* 1: at start, learn the bootstrap peers and look up own id */
   uint16_t max_lookups;             /* lookups in flight per node; more are refused */

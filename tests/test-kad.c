@@ -646,6 +646,66 @@ test_lrs_eviction(void)
   world_free(w);
 }
 
+/* Section 4.1's contact accounting (replacement_cache > 0): a newcomer to
+ * a full bucket costs no ping, it waits in the cache (latest first, the
+ * oldest falling out); an unresponsive contact makes way at once for the
+ * latest cached newcomer of its bucket, and without one stays until it is
+ * stale. */
+static void
+test_replacement_cache(void)
+{
+  pl_config c = kad_config(2);
+  c.kad.replacement_cache = 2;
+  c.kad.stale_failures = 2;
+  world *w = world_new(32, 32, &c, 13);
+  for (guint i = 0; i < w->n; i++)
+    world_start(w, i);
+  pl_peer p[5];
+  g_assert_cmpuint(same_bucket(w, 0, 0, p, 5), ==, 5);
+  pl_node *a = w->nodes[0];
+  g_assert_cmpint(pl_kad_seed(a, p[0]), ==, PL_OK);
+  g_assert_cmpint(pl_kad_seed(a, p[1]), ==, PL_OK);
+  /* p[2], p[3], p[4] ping A in turn: A answers each and pings nobody. */
+  pl_command cmd = {.kind = PL_CMD_KAD_PING, .peer = 0};
+  for (guint i = 2; i < 5; i++) {
+    guint64 sent = w->messages;
+    g_assert_cmpint(pl_node_command(w->nodes[p[i]], w->now, &cmd), ==, PL_OK);
+    world_run(w, w->now + 5 * PL_NS_PER_S);
+    g_assert_cmpuint(w->messages - sent, ==, 2); /* PING, PONG */
+    g_assert_false(pl_kad_has_contact(a, p[i]));
+  }
+  g_assert_true(pl_kad_has_contact(a, p[0]));
+  g_assert_true(pl_kad_has_contact(a, p[1]));
+  /* p[0] goes silent: its first timeout hands its place to p[4], the
+   * latest newcomer (p[2] fell out of the two-entry cache). */
+  w->down[p[0]] = TRUE;
+  g_assert_cmpint(pl_kad_lookup(a, w->now, w->ids[p[0]]), ==, PL_OK);
+  world_run(w, w->now + 10 * PL_NS_PER_S);
+  g_assert_false(pl_kad_has_contact(a, p[0]));
+  g_assert_true(pl_kad_has_contact(a, p[4]));
+  g_assert_false(pl_kad_has_contact(a, p[3]));
+  g_assert_cmpfloat(w->counter[PL_METRIC_DHT_CONTACT_EVICTED], ==, 1);
+  /* Then p[1]: p[3] takes its place; the cache is empty. */
+  w->down[p[1]] = TRUE;
+  g_assert_cmpint(pl_kad_lookup(a, w->now, w->ids[p[1]]), ==, PL_OK);
+  world_run(w, w->now + 10 * PL_NS_PER_S);
+  g_assert_false(pl_kad_has_contact(a, p[1]));
+  g_assert_true(pl_kad_has_contact(a, p[3]));
+  g_assert_true(pl_kad_has_contact(a, p[4]));
+  /* p[4] goes silent with nobody cached: one timeout keeps it, the
+   * second (stale_failures) drops it. */
+  w->down[p[4]] = TRUE;
+  g_assert_cmpint(pl_kad_lookup(a, w->now, w->ids[p[4]]), ==, PL_OK);
+  world_run(w, w->now + 10 * PL_NS_PER_S);
+  g_assert_true(pl_kad_has_contact(a, p[4]));
+  g_assert_cmpint(pl_kad_lookup(a, w->now, w->ids[p[4]]), ==, PL_OK);
+  world_run(w, w->now + 10 * PL_NS_PER_S);
+  g_assert_false(pl_kad_has_contact(a, p[4]));
+  g_assert_true(pl_kad_has_contact(a, p[3]));
+  g_assert_cmpfloat(w->counter[PL_METRIC_DHT_CONTACT_EVICTED], ==, 3);
+  world_free(w);
+}
+
 static void
 test_stale_contacts(void)
 {
@@ -1064,6 +1124,7 @@ main(int argc, char **argv)
   g_test_add_func("/kad/hostile-input", test_hostile_input_counted);
   g_test_add_func("/kad/lrs-eviction", test_lrs_eviction);
   g_test_add_func("/kad/stale-contacts", test_stale_contacts);
+  g_test_add_func("/kad/replacement-cache", test_replacement_cache);
   g_test_add_func("/kad/lookup-oracle", test_lookup_oracle);
   g_test_add_func("/kad/join", test_join);
   g_test_add_func("/kad/store-find-expire-republish", test_store_find_expire_republish);
