@@ -889,24 +889,50 @@ offer_bucket(const pl_node *node, const kad_state *st, unsigned bucket, unsigned
 }
 
 /* The |max| (<= SHORTLIST_MAX) closest known contacts to |target| into
- * |top|, closest first (see the comment at the top); returns how many. */
+ * |top|, closest first (see the comment at the top); returns how many.
+ *
+ * With b = 1 whole buckets are ordered by distance to |target|: let
+ * i = common prefix of |target| with our id and x = our id XOR |target|.
+ * Bucket i is closest (its contacts agree with |target| on bits 0..i);
+ * every deeper bucket j differs from |target| first at bit i, then agrees
+ * with our id up to bit j-1 and differs from it at bit j, so at bit j
+ * bucket j is closer than all deeper buckets iff bit j of x is 1; buckets
+ * i-1, i-2, ... follow, each farther than the last.  So the buckets are
+ * visited in that order and the walk stops once |max| are gathered:
+ * about k offers per call instead of one per contact in the table. */
 static unsigned
 closest(const pl_node *node, const kad_state *st, const uint8_t *target, cand *top,
         unsigned max, pl_peer exclude)
 {
   unsigned n = 0;
   if (st->cfg->b == 1 && st->n_buckets > 0) {
+    unsigned nb = st->n_buckets;
+    uint16_t start[MAX_BUCKETS + 1];
+    start[0] = 0;
+    for (unsigned j = 0; j < nb; j++)
+      start[j + 1] = (uint16_t)(start[j] + st->counts[j]);
     unsigned i = pl_kad_common_prefix(st->self_id, target);
-    unsigned first = MIN(i, (unsigned)st->n_buckets);
-    unsigned start = bucket_start(st, first), s = start;
-    for (unsigned j = first; j < st->n_buckets; j++) {
-      offer_bucket(node, st, j, s, top, &n, max, target, exclude);
-      s += st->counts[j];
+    uint16_t order[MAX_BUCKETS];
+    unsigned n_order = 0;
+    if (i < nb) {
+      order[n_order++] = (uint16_t)i;
+      /* deeper buckets: those whose bit j of x is 1 in increasing j, then
+       * the others in decreasing j */
+      uint16_t tail[MAX_BUCKETS];
+      unsigned n_tail = 0;
+      for (unsigned j = i + 1; j < nb; j++) {
+        if ((st->self_id[j / 8] ^ target[j / 8]) & (0x80u >> (j % 8)))
+          order[n_order++] = (uint16_t)j;
+        else
+          tail[n_tail++] = (uint16_t)j;
+      }
+      while (n_tail > 0)
+        order[n_order++] = tail[--n_tail];
     }
-    for (unsigned j = first; j-- > 0 && n < max;) {
-      start -= st->counts[j];
-      offer_bucket(node, st, j, start, top, &n, max, target, exclude);
-    }
+    for (unsigned j = MIN(i, nb); j-- > 0;)
+      order[n_order++] = (uint16_t)j;
+    for (unsigned o = 0; o < n_order && n < max; o++)
+      offer_bucket(node, st, order[o], start[order[o]], top, &n, max, target, exclude);
   } else {
     unsigned s = 0;
     for (unsigned j = 0; j < st->n_buckets; j++) {
