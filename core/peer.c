@@ -106,13 +106,15 @@ typedef struct book_entry {
   uint8_t bootstrap;       /* 1 if it came from config->bootstrap */
 } book_entry;
 
-/* The layer's state; the two arrays follow it in the same allocation. */
+/* The layer's state.  Both arrays are allocated on first use, so a node
+ * that never connects (target_peers = 0, as in a pure-DHT network) holds
+ * only this header and the book entries of its bootstrap list. */
 typedef struct peer_state {
-  slot *slots;             /* max_peers slots */
-  book_entry *book;        /* book_cap entries, book_len used */
-  size_t bytes;            /* size of the whole allocation, bytes */
-  uint32_t n_slots;        /* = config->max_peers */
-  uint32_t book_cap;       /* entries in |book| */
+  slot *slots;             /* n_slots slots (heap), NULL before the first connection */
+  book_entry *book;        /* book_alloc entries (heap), book_len used */
+  uint32_t n_slots;        /* 0, then config->max_peers once allocated */
+  uint32_t book_cap;       /* entries the book may grow to */
+  uint32_t book_alloc;     /* entries allocated in |book| (doubling up to book_cap) */
   uint32_t book_len;       /* entries used */
   uint32_t conn_counter;   /* last connection order stamp given */
   pl_time_ns px_next_ns;   /* no maintenance PEERS_REQ before this time, ns */
@@ -152,6 +154,22 @@ find_refused(const peer_state *st, pl_peer peer)
 }
 
 static void slot_reset(slot *s);
+
+/* Allocate the slots on first need; false on out-of-memory. */
+static bool
+ensure_slots(const pl_node *node, peer_state *st)
+{
+  if (st->slots != NULL)
+    return true;
+  uint32_t n = node->config->max_peers;
+  st->slots = g_try_new0(slot, n);
+  if (st->slots == NULL)
+    return false;
+  for (uint32_t i = 0; i < n; i++)
+    st->slots[i].peer = PL_PEER_NONE;
+  st->n_slots = n;
+  return true;
+}
 
 /* A free slot, or else a lingering SLOT_REFUSED one, reset; -1 if none. */
 static int
@@ -228,6 +246,14 @@ book_add(pl_node *node, peer_state *st, pl_peer peer, bool bootstrap)
     return;
   }
   if (st->book_len < st->book_cap) {
+    if (st->book_len == st->book_alloc) {
+      uint32_t n = MIN(MAX(2u * st->book_alloc, 8u), st->book_cap);
+      book_entry *b = g_try_renew(book_entry, st->book, n);
+      if (b == NULL)
+        return;
+      st->book = b;
+      st->book_alloc = n;
+    }
     i = (int)st->book_len++;
   } else {
     int worst = -1;
@@ -485,6 +511,8 @@ dial(pl_node *node, peer_state *st, pl_peer peer, pl_time_ns now)
   counts c = count_slots(st);
   if (c.total >= node->config->max_peers || c.outbound >= node->config->max_outbound)
     return PL_ERR_PEER_LIMIT;
+  if (!ensure_slots(node, st))
+    return PL_ERR_NOMEM;
   int i = free_slot(st);
   g_assert(i >= 0);
   slot *s = &st->slots[i];
@@ -588,6 +616,10 @@ admit_inbound(pl_node *node, peer_state *st, pl_peer from, pl_time_ns now, uint3
     pl_node_metric(node, PL_METRIC_PEER_EVICTED, 1);
     drop_slot(node, st, victim, now, PL_BYE_EVICTED);
     book_fail(node, st, evicted, now);
+  }
+  if (!ensure_slots(node, st)) {
+    send_goodbye(node, from, PL_BYE_PEER_LIMIT); /* out of memory: no room */
+    return PL_ERR_PEER_LIMIT;
   }
   int i = free_slot(st);
   g_assert(i >= 0);
@@ -1175,29 +1207,20 @@ peer_command(pl_node *node, void *state, pl_time_ns now, const pl_command *cmd)
 static void *
 peer_init(pl_node *node)
 {
-  const pl_config *c = node->config;
-  uint32_t n_slots = c->max_peers;
-  uint32_t book_cap = MAX(2u * n_slots, 8u);
-  size_t head = (sizeof(peer_state) + 7u) & ~(size_t)7u;
-  size_t bytes = head + n_slots * sizeof(slot) + book_cap * sizeof(book_entry);
-  uint8_t *mem = g_try_malloc0(bytes);
-  if (mem == NULL)
+  peer_state *st = g_try_new0(peer_state, 1);
+  if (st == NULL)
     return NULL;
-  peer_state *st = (peer_state *)mem;
-  st->slots = (slot *)(mem + head);
-  st->book = (book_entry *)(mem + head + n_slots * sizeof(slot));
-  st->bytes = bytes;
-  st->n_slots = n_slots;
-  st->book_cap = book_cap;
-  for (uint32_t i = 0; i < n_slots; i++)
-    st->slots[i].peer = PL_PEER_NONE;
+  st->book_cap = MAX(2u * node->config->max_peers, 8u);
   return st;
 }
 
 static void
 peer_clear(pl_node *node, void *state)
 {
-  g_free(state);
+  peer_state *st = state;
+  g_free(st->slots);
+  g_free(st->book);
+  g_free(st);
 }
 
 static void
@@ -1228,7 +1251,8 @@ peer_stop(pl_node *node, void *state, pl_time_ns now)
 static size_t
 peer_memory(const pl_node *node, const void *state)
 {
-  return ((const peer_state *)state)->bytes;
+  const peer_state *st = state;
+  return sizeof *st + st->n_slots * sizeof(slot) + st->book_alloc * sizeof(book_entry);
 }
 
 const pl_layer pl_peer_layer = {

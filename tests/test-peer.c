@@ -1256,15 +1256,23 @@ test_memory(void)
   w->cfg[1].max_peers = 32;
   world_boot(w, 1, 1, 0);
   world_start_all(w);
+  /* Before any connection a node holds no slots; node 1 holds one
+   * allocated book entry block for its bootstrap peer. */
+  size_t idle = pl_node_memory(w->nodes[0]);
+  g_assert_cmpuint(idle, >, sizeof(pl_node));
+  g_assert_cmpuint(idle, <=, 512);
+  world_run(w, S(1));
+  g_assert_true(connected(w, 0, 1));
   size_t m0 = pl_node_memory(w->nodes[0]), m1 = pl_node_memory(w->nodes[1]);
-  g_test_message("pl_node_memory, default config: %zu bytes", m0);
-  g_assert_cmpuint(m0, >, sizeof(pl_node));
+  g_test_message("pl_node_memory, default config: %zu bytes idle, %zu connected", idle, m0);
+  g_assert_cmpuint(m0, >, idle);
   g_assert_cmpuint(m0, <=, 2048); /* default config: compact */
   g_assert_cmpuint(m1, >, m0);
   g_assert_cmpuint(m1 - m0, <=, 16 * 128); /* per extra slot, book and nonce entries */
-  /* Memory does not grow with traffic. */
+  /* Once connected, memory does not grow with traffic. */
   world_run(w, S(60));
   g_assert_cmpuint(pl_node_memory(w->nodes[0]), ==, m0);
+  g_assert_cmpuint(pl_node_memory(w->nodes[1]), ==, m1);
   world_free(w);
 }
 
