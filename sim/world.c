@@ -334,6 +334,7 @@ node_join(sim_world *w, uint32_t h)
   }
   pl_node_set_strategy(node, strategy);
   w->nodes[h] = node;
+  w->membership++;
   w->busy_ns[h] = w->now_ns;
   record(w, w->hm.node_join, 1);
   pl_node_start(node, w->now_ns);
@@ -349,6 +350,7 @@ node_crash(sim_world *w, uint32_t h)
     return;
   pl_node_free(w->nodes[h]);
   w->nodes[h] = NULL;
+  w->membership++;
   w->epoch[h]++;
   sim_net_reset_node(w->net, h);
   record(w, w->hm.node_crash, 1);
@@ -370,35 +372,80 @@ churn_schedule_leave(sim_world *w, uint32_t h, const sim_event_spec *ev, uint32_
 
 /* --------------------------------------------------------- target nodes */
 
-/* Handles of the event's target population (all nodes if target < 0)
- * that satisfy |want_live|, shuffled by the event stream and cut to the
- * event's count or fraction. */
-static GArray *
-select_targets(sim_world *w, const sim_event_spec *ev, int want_live)
+/* The handles of population |target| (all nodes if < 0) that satisfy
+ * |want_live|, ascending; cached until a node joins or leaves. */
+static const GArray *
+candidates(sim_world *w, int target, int want_live)
 {
+  if (w->cand && w->cand_membership == w->membership && w->cand_target == target &&
+      w->cand_live == want_live)
+    return w->cand;
   uint32_t first = 0, count = w->n;
-  if (ev->target >= 0) {
-    first = w->sc->populations[ev->target].first;
-    count = w->sc->populations[ev->target].count;
+  if (target >= 0) {
+    first = w->sc->populations[target].first;
+    count = w->sc->populations[target].count;
   }
-  GArray *a = g_array_sized_new(FALSE, FALSE, sizeof(uint32_t), count);
+  if (w->cand)
+    g_array_set_size(w->cand, 0);
+  else
+    w->cand = g_array_sized_new(FALSE, FALSE, sizeof(uint32_t), count);
   for (uint32_t h = first; h < first + count; h++) {
     bool live = w->nodes[h] != NULL;
     if (want_live < 0 || (want_live == 1) == live)
-      g_array_append_val(a, h);
+      g_array_append_val(w->cand, h);
   }
-  uint32_t *v = (uint32_t *)a->data;
-  uint32_t want = ev->count ? ev->count : (uint32_t)llround(ev->fraction * a->len);
-  if (want > a->len)
-    want = a->len;
-  /* Partial Fisher-Yates: the first |want| are a uniform sample. */
+  w->cand_membership = w->membership;
+  w->cand_target = target;
+  w->cand_live = want_live;
+  return w->cand;
+}
+
+/* Handles of the event's target population (all nodes if target < 0)
+ * that satisfy |want_live|, shuffled by the event stream and cut to the
+ * event's count or fraction.
+ *
+ * A partial Fisher-Yates over the candidate list: the first |want| are a
+ * uniform sample.  For a small sample of a large list it runs on a
+ * virtual copy (the positions already swapped live in a hash table), so a
+ * command to 28 of 100,000 nodes costs 28 draws, not a 100,000-entry
+ * copy; the draws and the result are the same either way. */
+static GArray *
+select_targets(sim_world *w, const sim_event_spec *ev, int want_live)
+{
+  const GArray *base = candidates(w, ev->target, want_live);
+  const uint32_t *b = (const uint32_t *)base->data;
+  uint32_t len = base->len;
+  uint32_t want = ev->count ? ev->count : (uint32_t)llround(ev->fraction * len);
+  if (want > len)
+    want = len;
+  GArray *a;
+  if ((uint64_t)want * 16 >= len) {
+    a = g_array_sized_new(FALSE, FALSE, sizeof(uint32_t), len);
+    g_array_append_vals(a, b, len);
+    uint32_t *v = (uint32_t *)a->data;
+    for (uint32_t i = 0; i < want; i++) {
+      uint32_t j = i + (uint32_t)sim_rng_below(&w->event_rng, len - i);
+      uint32_t t = v[i];
+      v[i] = v[j];
+      v[j] = t;
+    }
+    g_array_set_size(a, want);
+    return a;
+  }
+  /* position -> value for positions that no longer hold b[position] */
+  GHashTable *moved = g_hash_table_new(g_direct_hash, g_direct_equal);
+  a = g_array_sized_new(FALSE, FALSE, sizeof(uint32_t), want);
   for (uint32_t i = 0; i < want; i++) {
-    uint32_t j = i + (uint32_t)sim_rng_below(&w->event_rng, a->len - i);
-    uint32_t t = v[i];
-    v[i] = v[j];
-    v[j] = t;
+    uint32_t j = i + (uint32_t)sim_rng_below(&w->event_rng, len - i);
+    gpointer vi, vj;
+    uint32_t at_i = g_hash_table_lookup_extended(moved, GUINT_TO_POINTER(i), NULL, &vi)
+                        ? GPOINTER_TO_UINT(vi) : b[i];
+    uint32_t at_j = g_hash_table_lookup_extended(moved, GUINT_TO_POINTER(j), NULL, &vj)
+                        ? GPOINTER_TO_UINT(vj) : b[j];
+    g_hash_table_insert(moved, GUINT_TO_POINTER(j), GUINT_TO_POINTER(at_i));
+    g_array_append_val(a, at_j);
   }
-  g_array_set_size(a, want);
+  g_hash_table_destroy(moved);
   return a;
 }
 
@@ -960,6 +1007,8 @@ sim_world_free(sim_world *w)
   for (uint32_t h = 0; w->nodes && h < w->n; h++)
     pl_node_free(w->nodes[h]);
   g_free(w->nodes);
+  if (w->cand)
+    g_array_free(w->cand, TRUE);
   g_free(w->rngs);
   g_free(w->busy_ns);
   g_free(w->epoch);
@@ -1043,8 +1092,9 @@ sim_world_host_memory(const sim_world *w)
   for (size_t i = 0; w->module_state && host_modules[i] != NULL; i++)
     if (host_modules[i]->memory)
       modules += host_modules[i]->memory(w, w->module_state[i]);
+  size_t cand = w->cand ? (size_t)w->cand->len * sizeof(uint32_t) : 0;
   return per_node * w->n + ids + sim_net_memory(w->net) + sim_queue_memory(w->queue) +
-         pl_sigcache_memory(w->sigcache) + modules;
+         pl_sigcache_memory(w->sigcache) + modules + cand;
 }
 
 size_t

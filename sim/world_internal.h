@@ -126,6 +126,13 @@ struct sim_world {
   void **module_state;
   GHashTable *seed_override;  /* handle -> 32-byte seed chosen by a module (lookup only) */
   uint8_t *absent;            /* per node: 1 if it never exists (node_exists); NULL if none */
+
+  /* event targets: the last candidate list built (select_targets) */
+  uint64_t membership;        /* bumped whenever a node joins or leaves */
+  GArray *cand;               /* uint32_t handles, or NULL */
+  uint64_t cand_membership;   /* |membership| when |cand| was built */
+  int32_t cand_target;        /* its event target population (-1: all) */
+  int32_t cand_live;          /* its want_live */
 };
 
 
