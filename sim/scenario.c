@@ -311,6 +311,10 @@ static const skey schema[] = {
     "Disjoint lookup paths: 1 is plain Kademlia, 2 or more S/Kademlia's defence." },
   { "protocol.kad", "stale_failures", V_U8, NULL, NULL, F_CFG | F_POSITIVE,
     KCFG(stale_failures), 0, "Consecutive timeouts after which a contact is dropped." },
+  { "protocol.kad", "replacement_cache", V_U8, NULL, NULL, F_CFG, KCFG(replacement_cache), 0,
+    "0: a newcomer to a full bucket makes the node ping the least-recently-seen contact; "
+    "N: the newcomer waits in a cache of the N latest per bucket instead (no ping) and "
+    "replaces a contact that stops answering." },
   { "protocol.kad", "prefix_limit", V_U8, NULL, NULL, F_CFG, KCFG(prefix_limit), 0,
     "Contacts per bucket from one network prefix (0: no limit)." },
   { "protocol.kad", "sibling_size", V_U8, NULL, NULL, F_CFG, KCFG(sibling_size), 0,
