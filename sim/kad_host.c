@@ -496,6 +496,11 @@ kad_sample(sim_world *w, void *state)
     pl_node *node = sim_world_node(w, k->victims[i]);
     if (!node)
       continue;
+    uint32_t want = pl_kad_contact_count(node);
+    if (want > k->scratch_len) {
+      k->scratch_len = want;
+      k->scratch = g_renew(pl_peer, k->scratch, k->scratch_len);
+    }
     uint32_t n = pl_kad_contacts(node, k->scratch, k->scratch_len), att = 0;
     for (uint32_t j = 0; j < n; j++)
       att += k->scratch[j] < w->n && (k->flags[k->scratch[j]] & F_ATTACKER);
