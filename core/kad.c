@@ -173,6 +173,7 @@ typedef struct kad_state {
   own_record *own;           /* own values to re-publish */
   pl_time_ns expire_at;      /* armed expiry timer, 0 = none */
   uint32_t rpc_store;        /* counter for STORE request ids */
+  uint64_t self_nonce;       /* own id-puzzle nonce (env->peer_nonce_cb), read at start */
   void *app_state[APP_SLOTS]; /* state of each app */
 } kad_state;
 
@@ -544,7 +545,7 @@ static void
 send_msg(pl_node *node, pl_peer to, pl_kad_msg *m)
 {
   uint8_t buf[PL_KAD_VALUES_MAX_BYTES];
-  m->nonce = nonce_of(node, node->self);
+  m->nonce = st_of(node)->self_nonce;
   int n = pl_kad_encode(m, buf, sizeof buf);
   g_assert(n > 0);
   pl_node_send(node, to, buf, (size_t)n);
@@ -1982,6 +1983,7 @@ kad_start(pl_node *node, void *state, pl_time_ns now)
   kad_state *st = state;
   const pl_kad_config *c = st->cfg;
   st->running = 1;
+  st->self_nonce = nonce_of(node, node->self);
   for (unsigned a = 0; a < N_APPS; a++) {
     if (!app_on(node, a))
       continue;
@@ -2329,7 +2331,9 @@ pl_kad_seed(pl_node *node, pl_peer peer)
   const uint8_t *id = id_of(node, peer);
   if (id == NULL)
     return PL_ERR_INVALID;
-  if (check_contact(node, st, peer, id, nonce_of(node, peer)) != PL_OK)
+  /* the nonce matters only to the id puzzle: fetch it only then */
+  uint64_t nonce = st->cfg->id_puzzle_bits > 0 ? nonce_of(node, peer) : 0;
+  if (check_contact(node, st, peer, id, nonce) != PL_OK)
     return PL_ERR_BAD_IDENTITY;
   switch (learn(node, st, peer, id, 0, false)) {
   case LEARN_UPDATED:
