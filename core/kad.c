@@ -146,6 +146,12 @@ typedef struct own_record {
   uint16_t len;              /* bytes */
 } own_record;
 
+/* A replacement-cache entry. */
+typedef struct cached {
+  pl_peer peer;              /* newcomer */
+  uint16_t bucket;           /* its bucket (so a lookup needs no id) */
+} cached;
+
 typedef struct kad_state {
   const pl_kad_config *cfg;  /* node's config (shared) */
   const uint8_t *self_id;    /* own id (host-owned) */
@@ -159,7 +165,7 @@ typedef struct kad_state {
   uint8_t n_siblings;        /* entries of |siblings| */
   uint8_t running;           /* between start and stop */
   pl_peer *siblings;         /* sibling list, closest to own id first (heap, sibling_size) */
-  pl_peer *cache;            /* replacement cache, latest first (heap on first use,
+  cached *cache;             /* replacement cache, latest first (heap on first use,
                                 cfg->replacement_cache entries) */
   uint8_t n_cache;           /* entries of |cache| */
   ping_slot pings[PINGS_MAX]; /* liveness pings in flight */
@@ -704,7 +710,7 @@ static void
 cache_remove(kad_state *st, pl_peer peer)
 {
   for (unsigned i = 0; i < st->n_cache; i++) {
-    if (st->cache[i] == peer) {
+    if (st->cache[i].peer == peer) {
       memmove(st->cache + i, st->cache + i + 1, (st->n_cache - i - 1u) * sizeof *st->cache);
       st->n_cache--;
       return;
@@ -712,34 +718,34 @@ cache_remove(kad_state *st, pl_peer peer)
   }
 }
 
-/* |peer| (not in the table, its bucket full) was seen: it goes first in
- * the replacement cache, the oldest entry falling out of a full cache. */
+/* |peer| (not in the table, its bucket |bucket| full) was seen: it goes
+ * first in the replacement cache, the oldest entry falling out of a full
+ * cache. */
 static void
-cache_add(kad_state *st, pl_peer peer)
+cache_add(kad_state *st, pl_peer peer, unsigned bucket)
 {
   unsigned size = st->cfg->replacement_cache;
   if (st->cache == NULL) {
-    st->cache = g_try_new(pl_peer, size);
+    st->cache = g_try_new(cached, size);
     if (st->cache == NULL)
       return;
   }
   cache_remove(st, peer);
   unsigned n = MIN(st->n_cache + 1u, size);
   memmove(st->cache + 1, st->cache, (n - 1u) * sizeof *st->cache);
-  st->cache[0] = peer;
+  st->cache[0] = (cached){peer, (uint16_t)bucket};
   st->n_cache = (uint8_t)n;
 }
 
 /* The latest cached contact that belongs in bucket |bucket|, taken out of
  * the cache; PL_PEER_NONE if none. */
 static pl_peer
-cache_take(const pl_node *node, kad_state *st, unsigned bucket)
+cache_take(kad_state *st, unsigned bucket)
 {
   for (unsigned i = 0; i < st->n_cache; i++) {
-    pl_peer p = st->cache[i];
-    const uint8_t *id = node->env->peer_id_cb(p, node->env->user_data);
-    if (id == NULL || pl_kad_bucket_index(st->self_id, id, st->cfg->b) != bucket)
+    if (st->cache[i].bucket != bucket)
       continue;
+    pl_peer p = st->cache[i].peer;
     memmove(st->cache + i, st->cache + i + 1, (st->n_cache - i - 1u) * sizeof *st->cache);
     st->n_cache--;
     return p;
@@ -789,7 +795,7 @@ learn(pl_node *node, kad_state *st, pl_peer peer, const uint8_t *id, pl_time_ns 
     return LEARN_ADDED;
   }
   if (may_ping && st->cfg->replacement_cache > 0) {
-    cache_add(st, peer);
+    cache_add(st, peer, bucket);
   } else if (may_ping) {
     pl_peer lrs = st->peers[bucket_start(st, bucket)];
     bool busy = false;
@@ -835,7 +841,7 @@ failed(pl_node *node, kad_state *st, pl_peer peer)
     st->fails[pos]++;
   /* Section 4.1: an unresponsive contact makes way at once for the latest
    * cached newcomer of its bucket; without one it stays until stale. */
-  pl_peer r = st->n_cache > 0 ? cache_take(node, st, bucket) : PL_PEER_NONE;
+  pl_peer r = st->n_cache > 0 ? cache_take(st, bucket) : PL_PEER_NONE;
   if (r != PL_PEER_NONE || st->fails[pos] >= st->cfg->stale_failures) {
     remove_at(st, bucket, (unsigned)pos);
     sibling_remove(st, peer);
@@ -2088,7 +2094,7 @@ kad_memory(const pl_node *node, const void *state)
   bytes += st->n_buckets * (1u + sizeof *st->touched_s);
   bytes += st->cfg->sibling_size * sizeof(pl_peer);
   if (st->cache != NULL)
-    bytes += st->cfg->replacement_cache * sizeof(pl_peer);
+    bytes += st->cfg->replacement_cache * sizeof(cached);
   if (st->lookups != NULL) {
     bytes += st->cfg->max_lookups * (sizeof(lookup *) + sizeof(uint16_t));
     for (unsigned i = 0; i < st->cfg->max_lookups; i++) {
