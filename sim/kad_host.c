@@ -302,7 +302,14 @@ kad_memory(const sim_world *w, const void *state)
 
 /* ------------------------------------------------------------- node life */
 
-/* Fill |node|'s table from the truth (bootstrap = oracle). */
+/*
+ * Fill |node|'s table from the truth (bootstrap = oracle).  Walks down the
+ * implicit trie of ids along the node's own id: [lo, hi) is the range of
+ * members sharing cp bits with it; split at bit cp, the half that differs
+ * from the node at bit cp is exactly the subtree of its bucket(s) for
+ * common prefix cp, the other half the next range.  One binary search per
+ * level.
+ */
 static void
 oracle_fill(sim_world *w, kad_host *k, uint32_t h, pl_node *node)
 {
@@ -311,22 +318,21 @@ oracle_fill(sim_world *w, kad_host *k, uint32_t h, pl_node *node)
   unsigned b = cfg->b ? cfg->b : 1;
   sim_rng r;
   sim_rng_init(&r, w->sc->seed, "kad-oracle", h);
-  uint8_t flip[PL_ID_BYTES];
-  memcpy(flip, self, PL_ID_BYTES);
-  for (unsigned cp = 0; cp < 8 * PL_ID_BYTES; cp++) {
-    uint32_t lo, hi;
-    /* nothing shares cp + 1 bits with us but ourselves: every deeper bucket is empty */
-    if (sim_kad_truth_prefix_range(k->all, self, cp, &lo, &hi) <= 1)
-      break;
-    flip[cp / 8] ^= (uint8_t)(0x80u >> (cp % 8));
-    uint32_t n = sim_kad_truth_prefix_range(k->all, flip, cp + 1, &lo, &hi);
-    flip[cp / 8] ^= (uint8_t)(0x80u >> (cp % 8));
+  uint32_t lo = 0, hi = sim_kad_truth_count(k->all);
+  /* nothing else shares cp bits with us: every deeper bucket is empty */
+  for (unsigned cp = 0; cp < 8 * PL_ID_BYTES && hi - lo > 1; cp++) {
+    uint32_t mid = sim_kad_truth_split(k->all, lo, hi, cp);
+    bool one = (self[cp / 8] >> (7 - cp % 8)) & 1u;
+    uint32_t olo = one ? lo : mid, ohi = one ? mid : hi; /* the other subtree */
+    lo = one ? mid : lo;
+    hi = one ? hi : mid;
+    uint32_t n = ohi - olo;
     if (!n)
       continue;
     /* contacts that share cp bits fill 2^(b-1-j) buckets (j = cp mod b) */
     uint32_t want = (uint32_t)cfg->bucket_size << (b - 1 - cp % b);
     if (n <= want) {
-      for (uint32_t pos = lo; pos < hi; pos++)
+      for (uint32_t pos = olo; pos < ohi; pos++)
         (void)pl_kad_seed(node, sim_kad_truth_at(k->all, pos));
       continue;
     }
@@ -335,7 +341,7 @@ oracle_fill(sim_world *w, kad_host *k, uint32_t h, pl_node *node)
     uint32_t taken[2 * PL_KAD_K_MAX * 8];
     uint32_t n_taken = 0, accepted = 0;
     for (uint32_t t = 0; t < 2 * want && accepted < want && n_taken < G_N_ELEMENTS(taken); t++) {
-      uint32_t pos = lo + (uint32_t)sim_rng_below(&r, n);
+      uint32_t pos = olo + (uint32_t)sim_rng_below(&r, n);
       bool dup = false;
       for (uint32_t i = 0; i < n_taken && !dup; i++)
         dup = taken[i] == pos;

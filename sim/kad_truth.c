@@ -238,6 +238,13 @@ sim_kad_truth_prefix_range(const sim_kad_truth *t, const uint8_t key[PL_ID_BYTES
 }
 
 uint32_t
+sim_kad_truth_split(const sim_kad_truth *t, uint32_t lo, uint32_t hi, unsigned bit)
+{
+  g_assert(lo <= hi && hi <= t->n && bit < 8 * PL_ID_BYTES);
+  return split_at_bit(t, lo, hi, bit);
+}
+
+uint32_t
 sim_kad_truth_at(const sim_kad_truth *t, uint32_t pos)
 {
   g_assert(pos < t->n);

@@ -71,6 +71,14 @@ uint32_t sim_kad_truth_closest(const sim_kad_truth *t, const uint8_t key[PL_ID_B
 uint32_t sim_kad_truth_prefix_range(const sim_kad_truth *t, const uint8_t key[PL_ID_BYTES],
                                     unsigned bits, uint32_t *lo, uint32_t *hi);
 
+/*
+ * Within positions [|lo|, |hi|), whose ids all share their first |bit|
+ * bits (e.g. a prefix range, or [0, count) for bit 0), the first position
+ * whose id has bit |bit| set: [lo, split) holds the ids with bit |bit| = 0,
+ * [split, hi) those with 1.  One binary search testing one bit per step.
+ */
+uint32_t sim_kad_truth_split(const sim_kad_truth *t, uint32_t lo, uint32_t hi, unsigned bit);
+
 /* Handle of the member at sorted position |pos| (< count). */
 uint32_t sim_kad_truth_at(const sim_kad_truth *t, uint32_t pos);
 

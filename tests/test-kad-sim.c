@@ -135,6 +135,22 @@ test_truth_prefix_range(void)
     for (uint32_t p = lo; p < hi; p++)
       g_assert_cmpuint(sim_kad_common_prefix(x.id[sim_kad_truth_at(t, p)], key), >=, bits);
   }
+  /* walking down the trie by splits gives the prefix ranges */
+  uint32_t slo = 0, shi = 500;
+  for (unsigned bit = 0; bit < 12; bit++) {
+    uint32_t plo, phi;
+    sim_kad_truth_prefix_range(t, x.id[0], bit, &plo, &phi);
+    g_assert_cmpuint(plo, ==, slo);
+    g_assert_cmpuint(phi, ==, shi);
+    uint32_t mid = sim_kad_truth_split(t, slo, shi, bit);
+    for (uint32_t p = slo; p < shi; p++)
+      g_assert_cmpuint((x.id[sim_kad_truth_at(t, p)][bit / 8] >> (7 - bit % 8)) & 1, ==,
+                       p >= mid);
+    if ((x.id[0][bit / 8] >> (7 - bit % 8)) & 1)
+      slo = mid;
+    else
+      shi = mid;
+  }
   uint32_t lo, hi;
   g_assert_cmpuint(sim_kad_truth_prefix_range(t, x.id[0], 0, &lo, &hi), ==, 500);
   g_assert_cmpuint(sim_kad_truth_prefix_range(t, x.id[0], 256, &lo, &hi), ==, 1);
