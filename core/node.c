@@ -28,6 +28,7 @@
 
 #include "handshake.h"
 #include "identity.h"
+#include "kad.h"
 #include "node_internal.h"
 #include "peer.h"
 
@@ -37,6 +38,7 @@
  */
 static const pl_layer *const layers[PL_LAYER_MAX] = {
   [PL_LAYER_PEER] = &pl_peer_layer,
+  [PL_LAYER_DISCOVERY] = &pl_kad_layer,
 };
 
 /* The layer |l| if it runs in |node| (present in the table and enabled
@@ -74,6 +76,29 @@ pl_config_defaults(pl_config *config)
   config->hash_cost_ns_per_kib = 900;
   config->bootstrap = NULL;
   config->n_bootstrap = 0;
+  pl_kad_config *kad = &config->kad;
+  kad->mode = PL_KAD_OFF;
+  kad->k = 20;
+  kad->bucket_size = 20;
+  kad->alpha = 3;
+  kad->b = 1;
+  kad->d = 1;
+  kad->stale_failures = 3;
+  kad->join = 1;
+  kad->max_lookups = 16;
+  kad->max_records = 256;
+  kad->max_values_per_key = 32;
+  kad->rpc_timeout_ns = 1 * PL_NS_PER_S;
+  kad->refresh_interval_ns = 3600 * PL_NS_PER_S;
+  kad->record_ttl_ns = 86400 * PL_NS_PER_S;
+  kad->republish_interval_ns = 3600 * PL_NS_PER_S;
+  kad->cap_classes = 8;
+  kad->cap_find_keys_max = 16;
+  kad->cap_speed_base = 1000;
+  kad->cap_price_base_mcc = 1000;
+  kad->cap_ttl_ns = 3600 * PL_NS_PER_S;
+  kad->cap_reannounce_ns = 2700 * PL_NS_PER_S;
+  kad->cap_clock_skew_ns = 60 * PL_NS_PER_S;
 }
 
 /* ----------------------------------------------------------- life cycle */
@@ -127,13 +152,15 @@ pl_node_free(pl_node *node)
   g_free(node);
 }
 
+static const pl_record *node_record(pl_node *node, pl_time_ns now, bool owe);
+
 void
 pl_node_start(pl_node *node, pl_time_ns now)
 {
   if (node->running)
     return;
   node->running = 1;
-  (void)pl_node_record(node, now); /* sign the node record once, now */
+  (void)node_record(node, now, true); /* sign the node record once, now */
   for (unsigned l = 0; l < PL_LAYER_MAX; l++) {
     const pl_layer *layer = layer_of(node, l);
     if (layer != NULL && layer->start != NULL)
@@ -395,8 +422,16 @@ pl_node_offer(pl_node *node)
   return o;
 }
 
-const pl_record *
-pl_node_record(pl_node *node, pl_time_ns now)
+/*
+ * The node's current record (see pl_node_record).  With |owe| the record
+ * is signed at |now| in the simulation's terms — sequence, offer, CPU
+ * charge and sig.signed metric — but the Ed25519 computation itself is
+ * left for the first caller that needs the bytes: signatures are
+ * deterministic, so the record is the same whenever it is computed, and a
+ * node that never sends a HELLO (a pure-DHT node) never pays for it.
+ */
+static const pl_record *
+node_record(pl_node *node, pl_time_ns now, bool owe)
 {
   pl_offer offer = pl_node_offer(node);
   pl_offer mine = config_offer(node);
@@ -412,16 +447,42 @@ pl_node_record(pl_node *node, pl_time_ns now)
     }
   }
   if ((node->records_signed & bit) && pl_offer_equal(&rec->offer, &offer) &&
-      rec->seq == node->record_seq_last)
-    return rec; /* the common case: the record signed at start */
+      rec->seq == node->record_seq_last) {
+    /* the common case: the record signed at start */
+    if ((node->records_owed & bit) && !owe) {
+      int rc = pl_record_sign(rec, &rec->offer, rec->seq, node->seed, node->key);
+      g_assert(rc == PL_OK);
+      node->records_owed &= (uint8_t)~bit;
+    }
+    return rec;
+  }
   uint64_t seq = node->records_signed ? MAX((uint64_t)now, node->record_seq_last + 1)
                                       : (uint64_t)now;
-  int rc = pl_record_sign(rec, &offer, seq, node->seed, node->key);
-  g_assert(rc == PL_OK); /* a strategy advertising major 0 is a bug */
+  if (owe) {
+    rec->seq = seq;
+    rec->offer = offer;
+    memset(rec->sig, 0, sizeof rec->sig);
+    uint8_t frame[PL_WIRE_HELLO_BYTES];
+    /* the offer checks of pl_record_sign, without the signature */
+    int n = pl_hello_build(frame, sizeof frame, PL_MSG_HELLO, rec, node->key);
+    g_assert(n > 0);
+    (void)n;
+    node->records_owed |= bit;
+  } else {
+    int rc = pl_record_sign(rec, &offer, seq, node->seed, node->key);
+    g_assert(rc == PL_OK); /* a strategy advertising major 0 is a bug */
+    node->records_owed &= (uint8_t)~bit;
+  }
   node->records_signed |= bit;
   node->record_seq_last = seq;
   pl_node_note_sign(node);
   return rec;
+}
+
+const pl_record *
+pl_node_record(pl_node *node, pl_time_ns now)
+{
+  return node_record(node, now, false);
 }
 
 int

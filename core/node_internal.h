@@ -97,6 +97,7 @@ struct pl_node {
   pl_peer self;                 /* own handle */
   uint8_t running;              /* 1 between start and stop */
   uint8_t records_signed;       /* bit 0: |record| is signed, bit 1: |alt_record| is */
+  uint8_t records_owed;         /* of those, signed at start but not computed yet (same bits) */
   uint8_t seed[PL_SEED_BYTES];  /* own signing seed */
 };
 

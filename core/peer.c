@@ -25,7 +25,11 @@
  *
  * Liveness.  One heartbeat timer per node: every heartbeat_interval_ns it
  * drops each connected peer whose last PONG (or handshake) is
- * peer_timeout_ns old or more, then PINGs the rest.  Only answers count as
+ * peer_timeout_ns old or more, then PINGs the rest.  A node with
+ * target_peers = 0 (it never dials on its own, e.g. a pure-DHT network)
+ * sleeps instead of waking for nothing: its heartbeat is armed only while
+ * it has a connected peer, on the same grid (start + m x interval) as
+ * always, so it fires exactly when it would have had something to do.  Only answers count as
  * life: a peer that talks but never answers a PING times out.  A PONG
  * must echo an outstanding PING nonce (per slot counters: nonces in
  * (acked, next) are outstanding); its round trip is now - sent_at.
@@ -44,7 +48,8 @@
  * maintenance_interval_ns << PL_PEER_BACKOFF_SHIFT_MAX; success resets it.
  * Peers dropped by a partition are retried this way until it heals.  When
  * the book has no candidate the node asks one connected peer for more
- * (PEERS_REQ), if peer exchange is a common feature.
+ * (PEERS_REQ), if peer exchange is a common feature.  With target_peers =
+ * 0 a maintenance round can never do anything, so none is armed.
  *
  * Referrals.  A node refusing an authenticated HELLO for capacity sends,
  * if peer exchange is common, a PEERS with a random sample of its
@@ -101,16 +106,20 @@ typedef struct book_entry {
   uint8_t bootstrap;       /* 1 if it came from config->bootstrap */
 } book_entry;
 
-/* The layer's state; the two arrays follow it in the same allocation. */
+/* The layer's state.  Both arrays are allocated on first use, so a node
+ * that never connects (target_peers = 0, as in a pure-DHT network) holds
+ * only this header and the book entries of its bootstrap list. */
 typedef struct peer_state {
-  slot *slots;             /* max_peers slots */
-  book_entry *book;        /* book_cap entries, book_len used */
-  size_t bytes;            /* size of the whole allocation, bytes */
-  uint32_t n_slots;        /* = config->max_peers */
-  uint32_t book_cap;       /* entries in |book| */
+  slot *slots;             /* n_slots slots (heap), NULL before the first connection */
+  book_entry *book;        /* book_alloc entries (heap), book_len used */
+  uint32_t n_slots;        /* 0, then config->max_peers once allocated */
+  uint32_t book_cap;       /* entries the book may grow to */
+  uint32_t book_alloc;     /* entries allocated in |book| (doubling up to book_cap) */
   uint32_t book_len;       /* entries used */
   uint32_t conn_counter;   /* last connection order stamp given */
   pl_time_ns px_next_ns;   /* no maintenance PEERS_REQ before this time, ns */
+  pl_time_ns hb_origin_ns; /* start time: heartbeats fire at origin + m x interval, ns */
+  pl_time_ns hb_next_ns;   /* target_peers = 0: armed heartbeat, 0 = asleep, ns */
   uint8_t px_fails;        /* maintenance asks in a row that taught nothing */
 } peer_state;
 
@@ -145,6 +154,22 @@ find_refused(const peer_state *st, pl_peer peer)
 }
 
 static void slot_reset(slot *s);
+
+/* Allocate the slots on first need; false on out-of-memory. */
+static bool
+ensure_slots(const pl_node *node, peer_state *st)
+{
+  if (st->slots != NULL)
+    return true;
+  uint32_t n = node->config->max_peers;
+  st->slots = g_try_new0(slot, n);
+  if (st->slots == NULL)
+    return false;
+  for (uint32_t i = 0; i < n; i++)
+    st->slots[i].peer = PL_PEER_NONE;
+  st->n_slots = n;
+  return true;
+}
 
 /* A free slot, or else a lingering SLOT_REFUSED one, reset; -1 if none. */
 static int
@@ -221,6 +246,14 @@ book_add(pl_node *node, peer_state *st, pl_peer peer, bool bootstrap)
     return;
   }
   if (st->book_len < st->book_cap) {
+    if (st->book_len == st->book_alloc) {
+      uint32_t n = MIN(MAX(2u * st->book_alloc, 8u), st->book_cap);
+      book_entry *b = g_try_renew(book_entry, st->book, n);
+      if (b == NULL)
+        return;
+      st->book = b;
+      st->book_alloc = n;
+    }
     i = (int)st->book_len++;
   } else {
     int worst = -1;
@@ -431,6 +464,8 @@ release_bootstrap(pl_node *node, peer_state *st, pl_time_ns now)
   }
 }
 
+static void wake_heartbeat(pl_node *node, peer_state *st, pl_time_ns now);
+
 /* Slot |i| just completed its handshake. */
 static void
 session_up(pl_node *node, peer_state *st, int i, const pl_agreement *ag, pl_time_ns now)
@@ -446,6 +481,7 @@ session_up(pl_node *node, peer_state *st, int i, const pl_agreement *ag, pl_time
     s->ping_next = 1;
   report_handshake(node, ag);
   pl_node_metric(node, PL_METRIC_PEER_CONNECTED, 1);
+  wake_heartbeat(node, st, now);
   book_success(node, st, s->peer);
   pl_peer peer = s->peer;
   /* A first contact teaches candidates: after every outbound handshake,
@@ -475,6 +511,8 @@ dial(pl_node *node, peer_state *st, pl_peer peer, pl_time_ns now)
   counts c = count_slots(st);
   if (c.total >= node->config->max_peers || c.outbound >= node->config->max_outbound)
     return PL_ERR_PEER_LIMIT;
+  if (!ensure_slots(node, st))
+    return PL_ERR_NOMEM;
   int i = free_slot(st);
   g_assert(i >= 0);
   slot *s = &st->slots[i];
@@ -578,6 +616,10 @@ admit_inbound(pl_node *node, peer_state *st, pl_peer from, pl_time_ns now, uint3
     pl_node_metric(node, PL_METRIC_PEER_EVICTED, 1);
     drop_slot(node, st, victim, now, PL_BYE_EVICTED);
     book_fail(node, st, evicted, now);
+  }
+  if (!ensure_slots(node, st)) {
+    send_goodbye(node, from, PL_BYE_PEER_LIMIT); /* out of memory: no room */
+    return PL_ERR_PEER_LIMIT;
   }
   int i = free_slot(st);
   g_assert(i >= 0);
@@ -918,10 +960,36 @@ arm(pl_node *node, pl_time_ns at_ns, uint32_t kind)
   pl_node_set_timer(node, PL_LAYER_PEER, at_ns, kind << 20);
 }
 
+/* True if this node's heartbeat sleeps while it has no connected peer:
+ * it never dials on its own (target_peers = 0), so only a peer dialling
+ * it can give the heartbeat work. */
+static bool
+heartbeat_sleeps(const pl_node *node)
+{
+  return node->config->target_peers == 0;
+}
+
+/* A session came up at |now|: a sleeping heartbeat is armed at the next
+ * point of its grid (start + m x heartbeat_interval_ns) strictly after
+ * |now| — a point at |now| itself has already passed with nothing to do,
+ * unless the event being handled was scheduled more than one interval
+ * ago, the one case where the wake-up is an interval later than the
+ * always-on timer would have been. */
+static void
+wake_heartbeat(pl_node *node, peer_state *st, pl_time_ns now)
+{
+  pl_time_ns iv = node->config->heartbeat_interval_ns;
+  if (!heartbeat_sleeps(node) || iv == 0 || st->hb_next_ns != 0)
+    return;
+  st->hb_next_ns = st->hb_origin_ns + ((now - st->hb_origin_ns) / iv + 1u) * iv;
+  arm(node, st->hb_next_ns, PL_PEER_TIMER_HEARTBEAT);
+}
+
 static void
 heartbeat(pl_node *node, peer_state *st, pl_time_ns now)
 {
   const pl_config *c = node->config;
+  bool connected = false;
   for (uint32_t i = 0; i < st->n_slots; i++) {
     slot *s = &st->slots[i];
     if (s->state != SLOT_CONNECTED)
@@ -934,9 +1002,17 @@ heartbeat(pl_node *node, peer_state *st, pl_time_ns now)
       continue;
     }
     send_ping(node, s, now);
+    connected = true;
   }
-  if (c->heartbeat_interval_ns > 0)
-    arm(node, now + c->heartbeat_interval_ns, PL_PEER_TIMER_HEARTBEAT);
+  if (c->heartbeat_interval_ns == 0)
+    return;
+  if (heartbeat_sleeps(node)) {
+    /* asleep until a session comes up (wake_heartbeat) */
+    st->hb_next_ns = connected ? now + c->heartbeat_interval_ns : 0;
+    if (!connected)
+      return;
+  }
+  arm(node, now + c->heartbeat_interval_ns, PL_PEER_TIMER_HEARTBEAT);
 }
 
 /* Ask one random connected peer with peer exchange for more peers, unless
@@ -1018,7 +1094,8 @@ maintenance(pl_node *node, peer_state *st, pl_time_ns now)
     if (dialled < want)
       ask_for_peers(node, st, now);
   }
-  if (c->maintenance_interval_ns > 0)
+  /* With target_peers = 0 no round can ever dial or ask: none is armed. */
+  if (c->maintenance_interval_ns > 0 && c->target_peers > 0)
     arm(node, now + c->maintenance_interval_ns, PL_PEER_TIMER_MAINTENANCE);
 }
 
@@ -1028,6 +1105,8 @@ peer_timer(pl_node *node, void *state, pl_time_ns now, uint32_t local_id)
   peer_state *st = state;
   switch (local_id >> 20) {
   case PL_PEER_TIMER_HEARTBEAT:
+    if (heartbeat_sleeps(node) && now != st->hb_next_ns)
+      break; /* left behind by an earlier start */
     heartbeat(node, st, now);
     break;
   case PL_PEER_TIMER_MAINTENANCE:
@@ -1128,29 +1207,20 @@ peer_command(pl_node *node, void *state, pl_time_ns now, const pl_command *cmd)
 static void *
 peer_init(pl_node *node)
 {
-  const pl_config *c = node->config;
-  uint32_t n_slots = c->max_peers;
-  uint32_t book_cap = MAX(2u * n_slots, 8u);
-  size_t head = (sizeof(peer_state) + 7u) & ~(size_t)7u;
-  size_t bytes = head + n_slots * sizeof(slot) + book_cap * sizeof(book_entry);
-  uint8_t *mem = g_try_malloc0(bytes);
-  if (mem == NULL)
+  peer_state *st = g_try_new0(peer_state, 1);
+  if (st == NULL)
     return NULL;
-  peer_state *st = (peer_state *)mem;
-  st->slots = (slot *)(mem + head);
-  st->book = (book_entry *)(mem + head + n_slots * sizeof(slot));
-  st->bytes = bytes;
-  st->n_slots = n_slots;
-  st->book_cap = book_cap;
-  for (uint32_t i = 0; i < n_slots; i++)
-    st->slots[i].peer = PL_PEER_NONE;
+  st->book_cap = MAX(2u * node->config->max_peers, 8u);
   return st;
 }
 
 static void
 peer_clear(pl_node *node, void *state)
 {
-  g_free(state);
+  peer_state *st = state;
+  g_free(st->slots);
+  g_free(st->book);
+  g_free(st);
 }
 
 static void
@@ -1160,7 +1230,9 @@ peer_start(pl_node *node, void *state, pl_time_ns now)
   const pl_config *c = node->config;
   for (uint32_t k = 0; k < c->n_bootstrap; k++)
     book_add(node, st, c->bootstrap[k], true);
-  if (c->heartbeat_interval_ns > 0)
+  st->hb_origin_ns = now;
+  st->hb_next_ns = 0;
+  if (c->heartbeat_interval_ns > 0 && !heartbeat_sleeps(node))
     arm(node, now + c->heartbeat_interval_ns, PL_PEER_TIMER_HEARTBEAT);
   maintenance(node, st, now);
 }
@@ -1179,7 +1251,8 @@ peer_stop(pl_node *node, void *state, pl_time_ns now)
 static size_t
 peer_memory(const pl_node *node, const void *state)
 {
-  return ((const peer_state *)state)->bytes;
+  const peer_state *st = state;
+  return sizeof *st + st->n_slots * sizeof(slot) + st->book_alloc * sizeof(book_entry);
 }
 
 const pl_layer pl_peer_layer = {

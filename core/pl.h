@@ -127,6 +127,29 @@ typedef enum pl_metric {
   PL_METRIC_SIG_SIGNED,            /* counter: signatures made */
   PL_METRIC_SIG_VERIFIED,          /* counter: signatures checked */
   PL_METRIC_CONTENT_STORED,        /* counter: new blobs stored (deduplicated) */
+  /* discovery layer (kad.h) */
+  PL_METRIC_DHT_LOOKUP_HOPS,       /* observation: hops of a finished lookup (closest result's depth) */
+  PL_METRIC_DHT_LOOKUP_LATENCY_MS, /* observation: start to end of a lookup, ms */
+  PL_METRIC_DHT_LOOKUP_MESSAGES,   /* observation: requests a finished lookup sent */
+  PL_METRIC_DHT_LOOKUP_DONE,       /* counter: lookups finished (any purpose) */
+  PL_METRIC_DHT_LOOKUP_DROPPED,    /* counter: lookups refused for max_lookups */
+  PL_METRIC_DHT_RPC_TIMEOUT,       /* counter: requests unanswered within rpc_timeout_ns */
+  PL_METRIC_DHT_CONTACT_ADDED,     /* counter: contacts inserted into the routing table */
+  PL_METRIC_DHT_CONTACT_EVICTED,   /* counter: contacts removed (stale or lost the LRS ping) */
+  PL_METRIC_DHT_REJECTED_PUZZLE,   /* counter: contacts refused: id puzzle not solved */
+  PL_METRIC_DHT_REJECTED_STAKE,    /* counter: contacts refused: stake below id_min_stake */
+  PL_METRIC_DHT_REJECTED_PREFIX,   /* counter: contacts refused: bucket's prefix limit reached */
+  PL_METRIC_DHT_RECORDS_STORED,    /* counter: values accepted by STORE (new or newer) */
+  PL_METRIC_DHT_RECORDS_EXPIRED,   /* counter: stored values dropped at expiry */
+  PL_METRIC_DHT_RECORDS_REJECTED,  /* counter: values refused by a validator (not stale) */
+  PL_METRIC_DHT_RECORDS_STALE_REJECTED, /* counter: values refused as stale / expired */
+  PL_METRIC_DHT_RECORDS_REPUBLISHED, /* counter: own records re-published */
+  PL_METRIC_DHT_RECORDS_FORGED_REJECTED, /* counter: ads refused: bad or missing signature, stake lie */
+  PL_METRIC_DHT_RECORDS_INVALID_REJECTED, /* counter: ads refused: malformed or under the wrong key */
+  PL_METRIC_DHT_VALUE_FOUND,       /* counter: FIND_VALUE lookups that found a value */
+  PL_METRIC_DHT_VALUE_NOT_FOUND,   /* counter: FIND_VALUE lookups that found none */
+  PL_METRIC_CAP_ANNOUNCED,         /* counter: capability ads signed and stored */
+  PL_METRIC_CAP_FIND_WORKERS,      /* observation: workers a capability find returned */
   PL_METRIC_COUNT
 } pl_metric;
 
@@ -169,6 +192,8 @@ typedef struct pl_observation {
 
 /* ------------------------------------------------------------ environment */
 
+typedef struct pl_node pl_node;
+
 /*
  * What a host gives every node.  One pl_env is shared by all nodes of a
  * host; the node passes its own handle |self| to each callback, and
@@ -204,6 +229,18 @@ typedef struct pl_env {
   /* Report |obs| (borrowed for the call) for measurement; NULL: nobody
    * listens (see pl_observation). */
   void (*observe_cb)(pl_peer self, const pl_observation *obs, void *user_data);
+  /* Network prefix of |peer| (e.g. its /24), for the DHT's per-bucket
+   * prefix limit; NULL: every peer has its own prefix. */
+  uint32_t (*peer_prefix_cb)(pl_peer peer, void *user_data);
+  /* Stake bound to |peer|'s id, milli-credits (the host's ledger oracle
+   * until the settlement layer exists), for the DHT's id_min_stake; NULL:
+   * every stake is 0. */
+  uint64_t (*peer_stake_cb)(pl_peer peer, void *user_data);
+  /* Id-puzzle nonce of |peer| (core/idcost.h) that the host's identity
+   * table holds for it: a node sends its own in every DHT message and
+   * forwards it with each contact (the host's table stands in for the
+   * nonce a real node would keep per contact).  NULL: every nonce is 0. */
+  uint64_t (*peer_nonce_cb)(pl_peer peer, void *user_data);
   /* Optional memo of signature verdicts, owned by the host; NULL to
    * verify every signature directly. */
   pl_sigcache *sigcache;
@@ -212,6 +249,52 @@ typedef struct pl_env {
 } pl_env;
 
 /* ------------------------------------------------------------------ config */
+
+/* Discovery mode of the discovery layer (PL_LAYER_DISCOVERY). */
+typedef enum pl_kad_mode {
+  PL_KAD_OFF = 0,          /* no discovery layer (the default) */
+  PL_KAD_KADEMLIA,         /* Kademlia DHT (core/kad.h) */
+  PL_KAD_RENDEZVOUS,       /* rendezvous (HRW) hashing over known peers (core/rendezvous.h);
+                              the kad messages and value store still run */
+} pl_kad_mode;
+
+/*
+ * Parameters of the discovery layer (docs/kad.md).  Zero in a field that
+ * the defences use switches that defence off.
+ */
+typedef struct pl_kad_config {
+  pl_kad_mode mode;                 /* PL_KAD_OFF disables the layer */
+  uint8_t k;                        /* lookup result size and replication factor */
+  uint8_t bucket_size;              /* contacts per k-bucket (usually k) */
+  uint8_t alpha;                    /* parallel requests per lookup path */
+  uint8_t b;                        /* bits per digit (1 = plain Kademlia; accelerated 2..4) */
+  uint8_t d;                        /* disjoint lookup paths (1 = plain; S/Kademlia >= 2) */
+  uint8_t stale_failures;           /* consecutive timeouts after which a contact is dropped */
+  uint8_t prefix_limit;             /* contacts per bucket from one network prefix, 0 = no limit */
+  uint8_t sibling_size;             /* sibling list length (closest to own id), 0 = none */
+  uint8_t replacement_cache;        /* 0: a full bucket pings its least-recently-seen contact
+                                       for a newcomer (paper section 2.2); N > 0: no ping, the
+                                       newcomer waits in a cache of the N latest, and replaces a
+                                       contact that goes stale (section 4.1) */
+  uint8_t id_puzzle_bits;           /* id puzzle difficulty, leading zero bits, 0 = off */
+  uint8_t join;                     /* 1: at start, learn the bootstrap peers and look up own id */
+  uint16_t max_lookups;             /* lookups in flight per node; more are refused */
+  uint16_t max_records;             /* values a node stores for others at most */
+  uint64_t id_min_stake;            /* minimum stake of a contact, milli-credits, 0 = off */
+  pl_time_ns rpc_timeout_ns;        /* a request unanswered this long has failed */
+  pl_time_ns refresh_interval_ns;   /* refresh a bucket untouched this long (0 = never) */
+  pl_time_ns record_ttl_ns;         /* default lifetime of a stored value */
+  pl_time_ns republish_interval_ns; /* re-publish own values this often (0 = never) */
+  uint8_t max_values_per_key;       /* values stored under one key at most (one per owner) */
+  /* capability ads (core/capability.h) */
+  uint8_t cap_classes;              /* classes per dimension (speed, price) */
+  uint8_t cap_find_keys_max;        /* FIND_VALUE keys per find at most */
+  uint32_t cap_speed_base;          /* upper bound of speed class 0 (classes double above) */
+  uint64_t cap_price_base_mcc;      /* upper bound of price class 0, milli-credits */
+  pl_time_ns cap_ttl_ns;            /* lifetime of an ad */
+  pl_time_ns cap_reannounce_ns;     /* re-announce period (< cap_ttl_ns) */
+  pl_time_ns cap_clock_skew_ns;     /* future last_seen tolerated in an ad */
+} pl_kad_config;
 
 /* How to choose a peer to drop when a new one must be admitted. */
 typedef enum pl_eviction {
@@ -266,6 +349,8 @@ typedef struct pl_config {
 
   const pl_peer *bootstrap;         /* bootstrap peers (not owned, shared) */
   uint32_t n_bootstrap;             /* entries in |bootstrap| */
+
+  pl_kad_config kad;                /* discovery layer (off by default) */
 } pl_config;
 
 /* Fill |config| with the documented defaults (docs/core.md). */
@@ -279,6 +364,15 @@ typedef enum pl_command_kind {
   PL_CMD_CONNECT,         /* open a connection to |peer| */
   PL_CMD_DISCONNECT,      /* close the connection to |peer| (GOODBYE) */
   PL_CMD_PEER_EXCHANGE,   /* ask |peer| (or a random peer) for more peers */
+  /* discovery layer (PL_LAYER_DISCOVERY, kinds 16..31; see core/kad.h) */
+  PL_CMD_KAD_LOOKUP = 16, /* node lookup of |data| (32-byte target; len 0: a random target) */
+  PL_CMD_KAD_STORE,       /* publish |data| = 32-byte key + value, lifetime |arg| ns (0: record_ttl_ns) */
+  PL_CMD_KAD_FIND_VALUE,  /* find the values under |data| (32-byte key); |arg| values wanted (0: 1) */
+  PL_CMD_KAD_PING,        /* KAD_PING |peer| */
+  PL_CMD_KAD_REFRESH,     /* refresh every bucket now */
+  /* kinds 24..31: capability ads (core/capability.h, a pl_kad_app) */
+  PL_CMD_KAD_ANNOUNCE = 24, /* announce a capability ad and keep re-announcing (capability.h) */
+  PL_CMD_KAD_FIND_WORKERS,  /* find workers meeting a need (capability.h) */
 } pl_command_kind;
 
 typedef struct pl_command {
@@ -291,8 +385,6 @@ typedef struct pl_command {
 
 /* ------------------------------------------------------------- strategies */
 
-typedef struct pl_node pl_node;
-
 /*
  * A Byzantine strategy overrides named decision points of an otherwise
  * unmodified node.  Every member may be NULL, which means "decide
@@ -302,7 +394,8 @@ typedef struct pl_node pl_node;
  */
 typedef struct pl_strategy {
   const char *name;                /* e.g. "silent", "version-liar" */
-  /* Answer a PING from |from|?  Return false to stay silent. */
+  /* Answer a PING (or a DHT KAD_PING) from |from|?  Return false to stay
+   * silent. */
   bool (*answer_ping)(pl_node *node, pl_peer from, void *state);
   /* Version to advertise in HELLO (default: the config's). */
   void (*hello_version)(pl_node *node, uint8_t *major, uint8_t *minor,
@@ -311,6 +404,22 @@ typedef struct pl_strategy {
    * PEERS_REQ from |from|; return how many.  Negative: answer honestly. */
   int (*peer_exchange)(pl_node *node, pl_peer from, pl_peer *out,
                        uint32_t max, void *state);
+  /* DHT: fill |out| (room for |max|) with the contacts to answer a
+   * FIND_NODE (or a FIND_VALUE without values) for |target| from |from|;
+   * return how many.  Negative: answer honestly. */
+  int (*kad_find_node)(pl_node *node, pl_peer from, const uint8_t target[PL_ID_BYTES],
+                       pl_peer *out, uint32_t max, void *state);
+  /* DHT: keep the value a STORE from |from| brings under |key|?  Return
+   * false to drop it (the STORE is still acknowledged as stored). */
+  bool (*kad_accept_store)(pl_node *node, pl_peer from, const uint8_t key[PL_ID_BYTES],
+                           void *state);
+  /* DHT: forge the answer to a FIND_VALUE for |key| from |from|: write up
+   * to |max| values into |buf| (|cap| bytes), back to back, their lengths
+   * into |lens|, and return how many (>= 1: sent as the values; 0: answer
+   * with contacts, through kad_find_node).  Negative: answer honestly. */
+  int (*kad_find_value)(pl_node *node, pl_peer from, const uint8_t key[PL_ID_BYTES],
+                        uint8_t *buf, size_t cap, uint16_t *lens, uint32_t max,
+                        void *state);
   void *state;                     /* strategy's own data, owned by the host */
 } pl_strategy;
 

@@ -47,6 +47,12 @@ sim_adversary_strategy(sim_behaviour behaviour)
     return &silent_strategy;
   case SIM_BEHAVIOUR_VERSION_LIAR:
     return &liar_strategy;
+  case SIM_BEHAVIOUR_SYBIL:
+    return NULL; /* minted ids that run the honest protocol (sim/attack_sybil.c) */
+  case SIM_BEHAVIOUR_ECLIPSE:
+  case SIM_BEHAVIOUR_FAKE_ADS:
+    return NULL; /* strategies with state, installed by the kad host module
+                    (sim/attack_eclipse.c, sim/attack_fakeads.c) */
   }
   return NULL;
 }

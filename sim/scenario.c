@@ -34,6 +34,8 @@
  */
 #include "scenario.h"
 
+#include "kad.h" /* limits of [protocol.kad] */
+
 #include <inttypes.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -72,6 +74,12 @@ typedef enum vtype {
   V_EXPECT,     /* expectation (expect.h) */
   V_SWEEP,      /* list of values of another key */
   V_OVERRIDES,  /* ';'-separated list of group.key=value */
+  V_U64,        /* unsigned 64-bit integer (milli-credits) */
+  V_KAD_MODE,   /* keyword */
+  V_KAD_BOOT,   /* keyword */
+  V_GRIND,      /* keyword */
+  V_KEY,        /* `random` or 64 hex digits (a 32-byte key) */
+  V_FACTOR,     /* a number >= 1 */
 } vtype;
 
 typedef struct kw {
@@ -85,7 +93,20 @@ static const kw kw_eviction[] = {
 };
 static const kw kw_behaviour[] = {
   { "honest", SIM_BEHAVIOUR_HONEST }, { "silent", SIM_BEHAVIOUR_SILENT },
-  { "version-liar", SIM_BEHAVIOUR_VERSION_LIAR }, { NULL, 0 },
+  { "version-liar", SIM_BEHAVIOUR_VERSION_LIAR }, { "sybil", SIM_BEHAVIOUR_SYBIL },
+  { "eclipse", SIM_BEHAVIOUR_ECLIPSE }, { "fake-ads", SIM_BEHAVIOUR_FAKE_ADS }, { NULL, 0 },
+};
+static const kw kw_kad_mode[] = {
+  { "off", PL_KAD_OFF }, { "kademlia", PL_KAD_KADEMLIA }, { "rendezvous", PL_KAD_RENDEZVOUS },
+  { NULL, 0 },
+};
+/* [protocol.kad] bootstrap: stored in pl_kad_config.join (1 = join). */
+static const kw kw_kad_boot[] = {
+  { "join", 1 }, { "oracle", 0 }, { NULL, 0 },
+};
+static const kw kw_grind[] = {
+  { "none", SIM_GRIND_NONE }, { "victim", SIM_GRIND_VICTIM }, { "key", SIM_GRIND_KEY },
+  { NULL, 0 },
 };
 static const kw kw_action[] = {
   { "partition", SIM_ACTION_PARTITION }, { "heal", SIM_ACTION_HEAL },
@@ -94,7 +115,10 @@ static const kw kw_action[] = {
 };
 static const kw kw_command[] = {
   { "ping", PL_CMD_PING }, { "connect", PL_CMD_CONNECT },
-  { "peer-exchange", PL_CMD_PEER_EXCHANGE }, { NULL, 0 },
+  { "peer-exchange", PL_CMD_PEER_EXCHANGE }, { "lookup", PL_CMD_KAD_LOOKUP },
+  { "store", PL_CMD_KAD_STORE }, { "find-value", PL_CMD_KAD_FIND_VALUE },
+  { "refresh", PL_CMD_KAD_REFRESH }, { "announce", PL_CMD_KAD_ANNOUNCE },
+  { "find-workers", PL_CMD_KAD_FIND_WORKERS }, { NULL, 0 },
 };
 static const kw kw_feature[] = {
   { "peer-exchange", PL_FEATURE_PEER_EXCHANGE }, { "batching", PL_FEATURE_BATCHING },
@@ -121,6 +145,7 @@ enum {
 
 #define NOCFG (-1)
 #define CFG(field) ((int)offsetof(pl_config, field))
+#define KCFG(field) ((int)offsetof(pl_config, kad) + (int)offsetof(pl_kad_config, field))
 #define ACT(a) (1u << SIM_ACTION_##a)
 #define TARGETED (ACT(CRASH) | ACT(RESTART) | ACT(CHURN) | ACT(COMMAND))
 
@@ -153,6 +178,10 @@ static const sgroup groups[] = {
     "`pl_config_defaults`). A population may override some of them." },
   { "protocol.crypto", "[protocol.crypto]",
     "Virtual CPU cost of cryptography, and the signature verdict cache." },
+  { "protocol.kad", "[protocol.kad]",
+    "The discovery layer (docs/kad.md): a Kademlia DHT, or rendezvous hashing, with its "
+    "defences. Off unless `mode` is set. Defaults come from the protocol core "
+    "(`pl_config_defaults`); a defence whose key is 0 is off." },
   { "population.*", "[population.NAME]",
     "A group of identical nodes. Populations are laid out in file order: the first "
     "node of a population has the handle that follows the last of the previous one. "
@@ -273,9 +302,73 @@ static const skey schema[] = {
     "2 per node if that is more. A simulator cache: verdicts are identical "
     "either way, only the run time changes." },
 
+  /* [protocol.kad] */
+  { "protocol.kad", "mode", V_KAD_MODE, NULL, NULL, F_CFG, KCFG(mode), 0,
+    "Discovery: off; kademlia (iterative lookups over k-buckets); rendezvous "
+    "(highest-random-weight hashing over the known peers)." },
+  { "protocol.kad", "bootstrap", V_KAD_BOOT, NULL, NULL, F_CFG, KCFG(join), 0,
+    "join: a node learns the bootstrap peers and looks up its own id (the real "
+    "protocol); oracle: the simulator fills every routing table from the true "
+    "membership before the node starts (a static network, as PeerSim builds it)." },
+  { "protocol.kad", "k", V_U8, NULL, NULL, F_CFG | F_POSITIVE, KCFG(k), 0,
+    "Lookup result size and replication factor." },
+  { "protocol.kad", "bucket_size", V_U8, NULL, NULL, F_CFG | F_POSITIVE, KCFG(bucket_size), 0,
+    "Contacts per k-bucket." },
+  { "protocol.kad", "alpha", V_U8, NULL, NULL, F_CFG | F_POSITIVE, KCFG(alpha), 0,
+    "Parallel requests per lookup path." },
+  { "protocol.kad", "b", V_U8, NULL, NULL, F_CFG | F_POSITIVE, KCFG(b), 0,
+    "Bits per digit: 1 is plain Kademlia, 2 to 4 the accelerated lookups." },
+  { "protocol.kad", "d", V_U8, NULL, NULL, F_CFG | F_POSITIVE, KCFG(d), 0,
+    "Disjoint lookup paths: 1 is plain Kademlia, 2 or more S/Kademlia's defence." },
+  { "protocol.kad", "stale_failures", V_U8, NULL, NULL, F_CFG | F_POSITIVE,
+    KCFG(stale_failures), 0, "Consecutive timeouts after which a contact is dropped." },
+  { "protocol.kad", "replacement_cache", V_U8, NULL, NULL, F_CFG, KCFG(replacement_cache), 0,
+    "0: a newcomer to a full bucket makes the node ping the least-recently-seen contact; "
+    "N: the newcomer waits in a cache of the N latest per bucket instead (no ping) and "
+    "replaces a contact that stops answering." },
+  { "protocol.kad", "prefix_limit", V_U8, NULL, NULL, F_CFG, KCFG(prefix_limit), 0,
+    "Contacts per bucket from one network prefix (0: no limit)." },
+  { "protocol.kad", "sibling_size", V_U8, NULL, NULL, F_CFG, KCFG(sibling_size), 0,
+    "Length of the sibling list, the contacts closest to the node's own id (0: none)." },
+  { "protocol.kad", "id_puzzle_bits", V_U8, NULL, NULL, F_CFG, KCFG(id_puzzle_bits), 0,
+    "Id cost: leading zero bits of BLAKE2b(id || nonce) a contact must show (0: off)." },
+  { "protocol.kad", "id_min_stake", V_U64, NULL, NULL, F_CFG, KCFG(id_min_stake), 0,
+    "Id cost: least stake bound to a contact's id, milli-credits (0: off)." },
+  { "protocol.kad", "max_lookups", V_U16, NULL, NULL, F_CFG | F_POSITIVE, KCFG(max_lookups), 0,
+    "Lookups a node runs at once; more are refused." },
+  { "protocol.kad", "max_records", V_U16, NULL, NULL, F_CFG, KCFG(max_records), 0,
+    "Values a node stores for others at most." },
+  { "protocol.kad", "rpc_timeout", V_DURATION, NULL, NULL, F_CFG | F_POSITIVE,
+    KCFG(rpc_timeout_ns), 0, "A request unanswered this long has failed." },
+  { "protocol.kad", "refresh_interval", V_DURATION, NULL, NULL, F_CFG, KCFG(refresh_interval_ns),
+    0, "A bucket untouched this long is refreshed (0: never)." },
+  { "protocol.kad", "record_ttl", V_DURATION, NULL, NULL, F_CFG | F_POSITIVE,
+    KCFG(record_ttl_ns), 0, "Default lifetime of a stored value." },
+  { "protocol.kad", "republish_interval", V_DURATION, NULL, NULL, F_CFG,
+    KCFG(republish_interval_ns), 0, "Own values are published again this often (0: never)." },
+  { "protocol.kad", "max_values_per_key", V_U8, NULL, NULL, F_CFG | F_POSITIVE,
+    KCFG(max_values_per_key), 0, "Values (one per owner) a node keeps under one key." },
+  { "protocol.kad", "cap_classes", V_U8, NULL, NULL, F_CFG | F_POSITIVE, KCFG(cap_classes), 0,
+    "Capability ads: classes per dimension (speed, price); class c >= 1 holds "
+    "[base * 2^(c-1), base * 2^c)." },
+  { "protocol.kad", "cap_find_keys_max", V_U8, NULL, NULL, F_CFG | F_POSITIVE,
+    KCFG(cap_find_keys_max), 0, "Capability ads: class keys one find looks up at most." },
+  { "protocol.kad", "cap_speed_base", V_U32, NULL, NULL, F_CFG | F_POSITIVE,
+    KCFG(cap_speed_base), 0, "Capability ads: upper bound of speed class 0." },
+  { "protocol.kad", "cap_price_base", V_U64, NULL, NULL, F_CFG | F_POSITIVE,
+    KCFG(cap_price_base_mcc), 0,
+    "Capability ads: upper bound of price class 0, milli-credits." },
+  { "protocol.kad", "cap_ttl", V_DURATION, NULL, NULL, F_CFG | F_POSITIVE, KCFG(cap_ttl_ns), 0,
+    "Capability ads: lifetime of an ad." },
+  { "protocol.kad", "cap_reannounce", V_DURATION, NULL, NULL, F_CFG | F_POSITIVE,
+    KCFG(cap_reannounce_ns), 0, "Capability ads: a worker re-announces this often." },
+  { "protocol.kad", "cap_clock_skew", V_DURATION, NULL, NULL, F_CFG, KCFG(cap_clock_skew_ns), 0,
+    "Capability ads: how far in the future an ad's last-seen may be." },
+
   /* [population.NAME] */
-  { "population.*", "count", V_U32, NULL, NULL, F_REQUIRED | F_POSITIVE, NOCFG, 0,
-    "Number of nodes (at least 1)." },
+  { "population.*", "count", V_U32, NULL, NULL, F_REQUIRED, NOCFG, 0,
+    "Number of nodes (0 leaves the population empty, e.g. an attacker fraction of 0 in a "
+    "sweep; the populations together need at least 1)." },
   { "population.*", "role", V_ROLES, "all", NULL, 0, NOCFG, 0,
     "Roles played: a list of requester, worker, verifier, or all." },
   { "population.*", "behaviour", V_BEHAVIOUR, "honest", NULL, 0, NOCFG, 0,
@@ -301,6 +394,39 @@ static const skey schema[] = {
     "Share of these nodes behind NAT." },
   { "population.*", "region", V_NAME, NULL, "drawn by [network] `region_weights`", 0,
     NOCFG, 0, "Region of every node of the population, one of [network] `regions`." },
+  { "population.*", "stake", V_U64, "1000000", NULL, 0, NOCFG, 0,
+    "Stake bound to each node's id, milli-credits (the ledger oracle behind "
+    "[protocol.kad] `id_min_stake`)." },
+  { "population.*", "prefixes", V_U32, "0", NULL, 0, NOCFG, 0,
+    "Network prefixes (think /24) the nodes share, assigned round robin (0: every node "
+    "its own), for [protocol.kad] `prefix_limit`." },
+  { "population.*", "mint_budget", V_DURATION, "0", NULL, 0, NOCFG, 0,
+    "Sybil id cost: virtual CPU time the population may spend minting node ids (key "
+    "generation, grinding and the id puzzle); only as many nodes as it pays for join "
+    "(0: no bound)." },
+  { "population.*", "stake_budget", V_U64, "0", NULL, 0, NOCFG, 0,
+    "Sybil id cost: total stake of the population, milli-credits; with [protocol.kad] "
+    "`id_min_stake` it pays for at most stake_budget / id_min_stake ids, each holding the "
+    "minimum (0: every node holds `stake`)." },
+  { "population.*", "grind", V_GRIND, "none", NULL, 0, NOCFG, 0,
+    "Where minted ids are ground: none; victim (sharing `grind_bits` leading bits with the "
+    "id of the first node of `victim`); key (with `grind_key`)." },
+  { "population.*", "grind_bits", V_U8, "0", NULL, 0, NOCFG, 0,
+    "Leading bits a ground id shares with its target (about 2^bits key generations "
+    "each, at most 24)." },
+  { "population.*", "grind_key", V_KEY, "random", NULL, 0, NOCFG, 0,
+    "Target of `grind = key`: 64 hex digits." },
+  { "population.*", "victim", V_NAME, NULL, "none", 0, NOCFG, 0,
+    "Population under attack: an eclipse population fills its nodes' buckets and counts "
+    "their captured lookups; `grind = victim` grinds near its first node." },
+  { "population.*", "task", V_U32, "1", NULL, 0, NOCFG, 0,
+    "Capability ads: the task type these nodes offer (`announce`)." },
+  { "population.*", "speed", V_U32, "100", NULL, 0, NOCFG, 0,
+    "Capability ads: the speed these nodes really have (work units per second)." },
+  { "population.*", "price", V_U64, "1000", NULL, 0, NOCFG, 0,
+    "Capability ads: the price these nodes really ask, milli-credits per work unit." },
+  { "population.*", "claim_factor", V_FACTOR, "4", NULL, 0, NOCFG, 0,
+    "fake-ads: the nodes claim `speed` times this and `price` divided by it." },
 
   /* [event.NAME] */
   { "event.*", "at", V_DURATION, NULL, NULL, F_REQUIRED, NOCFG, 0,
@@ -324,11 +450,28 @@ static const skey schema[] = {
     "Time a node stays offline, drawn per absence." },
   { "event.*", "command", V_COMMAND, NULL, NULL, F_REQUIRED, NOCFG, ACT(COMMAND),
     "What each target node is told to do: ping a connected peer; connect to a peer; "
-    "peer-exchange: ask a peer for more peers (the node chooses the peer)." },
+    "peer-exchange: ask a peer for more peers (the node chooses the peer); lookup: a DHT "
+    "node lookup of `key`; store: publish a value under `key`; find-value: look up the "
+    "values under `key`; refresh: refresh every bucket; announce: sign and publish a "
+    "capability ad (population `task`, `speed`, `price`, `stake`) and keep it fresh; "
+    "find-workers: find workers for `task` meeting `min_speed` and `max_price`." },
   { "event.*", "every", V_DURATION, "0", NULL, 0, NOCFG, ACT(COMMAND),
     "Repeat the command this often (0: once)." },
   { "event.*", "until", V_DURATION, NULL, "end of run", 0, NOCFG, ACT(CHURN) | ACT(COMMAND),
     "Stop churning or repeating at this time (after `at`)." },
+  { "event.*", "key", V_KEY, "random", NULL, 0, NOCFG, ACT(COMMAND),
+    "lookup, store, find-value: the key (random: a fresh random key per node and "
+    "command; victim: the id of the first node some eclipse population attacks)." },
+  { "event.*", "value_size", V_SIZE32, "64B", NULL, 0, NOCFG, ACT(COMMAND),
+    "store: bytes of the value published (at most 1KiB)." },
+  { "event.*", "task", V_U32, "1", NULL, 0, NOCFG, ACT(COMMAND),
+    "find-workers: the task type wanted." },
+  { "event.*", "min_speed", V_U32, "0", NULL, 0, NOCFG, ACT(COMMAND),
+    "find-workers: the least speed wanted." },
+  { "event.*", "max_price", V_U64, "18446744073709551615", NULL, 0, NOCFG, ACT(COMMAND),
+    "find-workers: the highest price accepted, milli-credits." },
+  { "event.*", "want", V_U32, "8", NULL, 0, NOCFG, ACT(COMMAND),
+    "find-workers: workers wanted." },
 
   /* [metrics] */
   { "metrics", "include", V_GLOBS, "*", NULL, 0, NOCFG, 0,
@@ -354,8 +497,8 @@ static const skey schema[] = {
 
 /* Fixed (non-pattern) group names, in reference order. */
 static const char *const fixed_groups[] = {
-  "run", "network", "protocol.peer", "protocol.crypto", "metrics", "expect", "sweep", "check",
-  NULL,
+  "run", "network", "protocol.peer", "protocol.crypto", "protocol.kad", "metrics", "expect",
+  "sweep", "check", NULL,
 };
 
 /* ------------------------------------------------------------- utilities */
@@ -510,6 +653,9 @@ vtype_keywords(vtype t)
   case V_BEHAVIOUR: return kw_behaviour;
   case V_ACTION: return kw_action;
   case V_COMMAND: return kw_command;
+  case V_KAD_MODE: return kw_kad_mode;
+  case V_KAD_BOOT: return kw_kad_boot;
+  case V_GRIND: return kw_grind;
   default: return NULL;
   }
 }
@@ -550,7 +696,13 @@ vtype_expected(vtype t, unsigned flags)
   case V_EVICTION:
   case V_BEHAVIOUR:
   case V_ACTION:
-  case V_COMMAND: r = g_strdup_printf("one of %s", list); break;
+  case V_COMMAND:
+  case V_KAD_MODE:
+  case V_KAD_BOOT:
+  case V_GRIND: r = g_strdup_printf("one of %s", list); break;
+  case V_U64: r = g_strdup("an integer from 0 to 18446744073709551615"); break;
+  case V_KEY: r = g_strdup("random, victim, or a 32-byte key as 64 hex digits"); break;
+  case V_FACTOR: r = g_strdup("a number of at least 1"); break;
   case V_NAME: r = g_strdup("a name made of letters, digits, '-' and '_'"); break;
   case V_NAMES:
     r = g_strdup("a comma-separated list of distinct names made of letters, digits, '-' and '_'");
@@ -608,6 +760,9 @@ vtype_form(vtype t)
   case V_EXPECT: return g_strdup("expectation");
   case V_SWEEP: return g_strdup("list of values");
   case V_OVERRIDES: return g_strdup("list of overrides");
+  case V_U64: return g_strdup("integer");
+  case V_KEY: return g_strdup("`random`, `victim` or 64 hex digits");
+  case V_FACTOR: return g_strdup("number >= 1");
   default: break;
   }
   g_assert_not_reached();
@@ -625,6 +780,7 @@ typedef struct pval {
   double *nums;        /* weights or fractions (owned) */
   sim_dist *matrix;    /* rows*rows entries (owned) */
   uint32_t n;          /* entries of nums / rows of matrix / names */
+  uint8_t key[PL_ID_BYTES]; /* V_KEY: the key when u = 1 */
 } pval;
 
 static void
@@ -741,7 +897,10 @@ parse_value(vtype t, unsigned flags, const char *text, pval *out, char **expecte
   case V_EVICTION:
   case V_BEHAVIOUR:
   case V_ACTION:
-  case V_COMMAND: {
+  case V_COMMAND:
+  case V_KAD_MODE:
+  case V_KAD_BOOT:
+  case V_GRIND: {
     unsigned v;
     ok = kw_lookup(vtype_keywords(t), text, &v, &hint);
     out->u = v;
@@ -861,6 +1020,33 @@ parse_value(vtype t, unsigned flags, const char *text, pval *out, char **expecte
       g_strfreev(parts);
     break;
   }
+  case V_U64: {
+    ok = sim_units_parse_u64(text, SIM_UNIT_COUNT, &out->u) && (!pos || out->u > 0);
+    break;
+  }
+  case V_KEY: {
+    /* out->u = 0: random; 1: the key in out->key; 2: victim. */
+    if (strcmp(text, "random") == 0) {
+      ok = true;
+      break;
+    }
+    if (strcmp(text, "victim") == 0) {
+      ok = true;
+      out->u = 2;
+      break;
+    }
+    ok = strlen(text) == 2 * PL_ID_BYTES;
+    for (size_t i = 0; ok && i < PL_ID_BYTES; i++) {
+      int hi = g_ascii_xdigit_value(text[2 * i]), lo = g_ascii_xdigit_value(text[2 * i + 1]);
+      ok = hi >= 0 && lo >= 0;
+      out->key[i] = (uint8_t)(hi << 4 | lo);
+    }
+    out->u = 1;
+    break;
+  }
+  case V_FACTOR:
+    ok = sim_units_parse(text, SIM_UNIT_NONE, &out->d) && out->d >= 1.0 && out->d < 1e9;
+    break;
   case V_EXPECT:
   case V_SWEEP:
     g_assert_not_reached();
@@ -1060,7 +1246,7 @@ fail_unknown_group(ctx *c, const char *group)
   } else {
     fail(c, SIM_SCENARIO_ERROR_UNKNOWN, group, NULL,
          "unknown group (known groups: run, network, protocol.peer, protocol.crypto, "
-         "population.NAME, event.NAME, metrics, expect, sweep, check)");
+         "protocol.kad, population.NAME, event.NAME, metrics, expect, sweep, check)");
   }
   g_free(pop);
   g_free(ev);
@@ -1245,6 +1431,10 @@ store_cfg(const skey *k, const pval *v, pl_config *cfg)
   case V_FEATURES: *(uint32_t *)base = (uint32_t)v->u; break;
   case V_DURATION: *(pl_time_ns *)base = v->u; break;
   case V_EVICTION: *(pl_eviction *)base = (pl_eviction)v->u; break;
+  case V_KAD_MODE: *(pl_kad_mode *)base = (pl_kad_mode)v->u; break;
+  case V_KAD_BOOT: *(uint8_t *)base = (uint8_t)v->u; break;
+  case V_U64: *(uint64_t *)base = v->u; break;
+  case V_U32: *(uint32_t *)base = (uint32_t)v->u; break;
   default: g_assert_not_reached();
   }
 }
@@ -1276,6 +1466,26 @@ check_cfg(ctx *c, const char *group, const pl_config *cfg)
     return fail(c, SIM_SCENARIO_ERROR_CONFLICT, group, "target_peers",
                 "found '%u', expected at most 'max_peers' (%u)", cfg->target_peers,
                 cfg->max_peers);
+  const pl_kad_config *kc = &cfg->kad;
+  static const struct { const char *key; size_t off; unsigned max; } limits[] = {
+    { "k", offsetof(pl_kad_config, k), PL_KAD_K_MAX },
+    { "bucket_size", offsetof(pl_kad_config, bucket_size), PL_KAD_K_MAX },
+    { "alpha", offsetof(pl_kad_config, alpha), PL_KAD_ALPHA_MAX },
+    { "b", offsetof(pl_kad_config, b), PL_KAD_B_MAX },
+    { "d", offsetof(pl_kad_config, d), PL_KAD_D_MAX },
+    { "sibling_size", offsetof(pl_kad_config, sibling_size), PL_KAD_SIBLINGS_MAX },
+  };
+  const char *kgroup = strcmp(group, "protocol.peer") == 0 ? "protocol.kad" : group;
+  for (size_t i = 0; i < G_N_ELEMENTS(limits); i++) {
+    unsigned v = *((const uint8_t *)kc + limits[i].off);
+    if (v > limits[i].max)
+      return fail(c, SIM_SCENARIO_ERROR_VALUE, kgroup, limits[i].key,
+                  "found '%u', expected at most %u", v, limits[i].max);
+  }
+  if (kc->cap_reannounce_ns >= kc->cap_ttl_ns)
+    return fail(c, SIM_SCENARIO_ERROR_CONFLICT, kgroup, "cap_reannounce",
+                "found a period of at least 'cap_ttl', expected less, so ads are renewed "
+                "before they expire");
   return true;
 }
 
@@ -1394,6 +1604,7 @@ build_protocol(ctx *c)
   pl_config_defaults(&s->protocol);
   apply_cfg(c, "protocol.peer", "protocol.peer", &s->protocol);
   apply_cfg(c, "protocol.crypto", "protocol.crypto", &s->protocol);
+  apply_cfg(c, "protocol.kad", "protocol.kad", &s->protocol);
   get_val(c, "protocol.peer", "protocol.peer", "bootstrap", &v);
   s->bootstrap_count = (uint32_t)v.u;
   get_val(c, "protocol.crypto", "protocol.crypto", "sigcache_capacity", &v);
@@ -1469,6 +1680,42 @@ build_populations(ctx *c, char **group_names)
     if (get_val(c, g, pat, "nat_share", &v))
       pop->nat_share = v.d;
 
+    sim_kad_pop *kp = &pop->kad;
+    get_val(c, g, pat, "stake", &v);
+    kp->stake_mcc = v.u;
+    get_val(c, g, pat, "prefixes", &v);
+    kp->prefixes = (uint32_t)v.u;
+    get_val(c, g, pat, "mint_budget", &v);
+    kp->mint_budget_ns = v.u;
+    get_val(c, g, pat, "stake_budget", &v);
+    kp->stake_budget_mcc = v.u;
+    get_val(c, g, pat, "grind", &v);
+    kp->grind = (sim_grind)v.u;
+    get_val(c, g, pat, "grind_bits", &v);
+    kp->grind_bits = (uint8_t)v.u;
+    if (kp->grind_bits > 24)
+      return fail(c, SIM_SCENARIO_ERROR_VALUE, g, "grind_bits",
+                  "found '%u', expected at most 24 (each ground id costs about 2^bits key "
+                  "generations)", kp->grind_bits);
+    if (get_val(c, g, pat, "grind_key", &v) && v.u == 2)
+      return fail(c, SIM_SCENARIO_ERROR_VALUE, g, "grind_key",
+                  "found 'victim', expected 64 hex digits (use 'grind = victim')");
+    if (v.u)
+      memcpy(kp->grind_key, v.key, PL_ID_BYTES);
+    bool has_gkey = v.u != 0;
+    if (kp->grind == SIM_GRIND_KEY && !has_gkey)
+      return fail(c, SIM_SCENARIO_ERROR_CONFLICT, g, "grind_key",
+                  "missing, expected 64 hex digits with 'grind = key'");
+    kp->victim = -1;
+    get_val(c, g, pat, "task", &v);
+    kp->task = (uint32_t)v.u;
+    get_val(c, g, pat, "speed", &v);
+    kp->speed = (uint32_t)v.u;
+    get_val(c, g, pat, "price", &v);
+    kp->price_mcc = v.u;
+    get_val(c, g, pat, "claim_factor", &v);
+    kp->claim_factor = v.d;
+
     pop->region = -1;
     bool bad;
     char *region = get_text(c, g, "region", &bad);
@@ -1494,6 +1741,51 @@ build_populations(ctx *c, char **group_names)
     }
   }
   s->total_nodes = (uint32_t)total;
+  if (total == 0) {
+    char *g0 = g_strconcat("population.", s->populations[0].name, NULL);
+    fail(c, SIM_SCENARIO_ERROR_VALUE, g0, "count",
+         "found 0 nodes in every population, expected at least 1 node in all");
+    g_free(g0);
+    return false;
+  }
+  /* victims name populations anywhere in the file */
+  p = 0;
+  for (size_t i = 0; group_names[i]; i++) {
+    const char *g = group_names[i];
+    if (g_strcmp0(group_pattern(g), pat) != 0)
+      continue;
+    sim_population *pop = &s->populations[p++];
+    bool bad;
+    char *victim = get_text(c, g, "victim", &bad);
+    if (!victim)
+      continue;
+    for (uint32_t q = 0; q < s->n_populations; q++)
+      if (strcmp(s->populations[q].name, victim) == 0)
+        pop->kad.victim = (int)q;
+    if (pop->kad.victim < 0 || pop->kad.victim == (int)(pop - s->populations)) {
+      fail(c, SIM_SCENARIO_ERROR_VALUE, g, "victim",
+           "found '%s', expected the name of another population", victim);
+      g_free(victim);
+      return false;
+    }
+    if (pop->kad.grind == SIM_GRIND_VICTIM && s->populations[pop->kad.victim].count == 0) {
+      fail(c, SIM_SCENARIO_ERROR_CONFLICT, g, "victim",
+           "found '%s', an empty population, expected one with a node to grind near", victim);
+      g_free(victim);
+      return false;
+    }
+    g_free(victim);
+  }
+  for (uint32_t q = 0; q < s->n_populations; q++) {
+    const sim_population *pop = &s->populations[q];
+    if (pop->kad.grind == SIM_GRIND_VICTIM && pop->kad.victim < 0) {
+      char *g = g_strconcat("population.", pop->name, NULL);
+      fail(c, SIM_SCENARIO_ERROR_MISSING, g, "victim",
+           "missing, expected the name of a population with 'grind = victim'");
+      g_free(g);
+      return false;
+    }
+  }
   return true;
 }
 
@@ -1602,6 +1894,23 @@ build_events(ctx *c, char **group_names)
       x->command = (pl_command_kind)v.u;
       get_val(c, g, pat, "every", &v);
       x->every_ns = v.u;
+      get_val(c, g, pat, "key", &v);
+      x->key_random = v.u == 0;
+      x->key_victim = v.u == 2;
+      memcpy(x->key, v.key, PL_ID_BYTES);
+      get_val(c, g, pat, "value_size", &v);
+      x->value_size = (uint32_t)v.u;
+      if (x->value_size > 1024)
+        return fail(c, SIM_SCENARIO_ERROR_VALUE, g, "value_size",
+                    "found %u bytes, expected at most 1KiB", x->value_size);
+      get_val(c, g, pat, "task", &v);
+      x->task = (uint32_t)v.u;
+      get_val(c, g, pat, "min_speed", &v);
+      x->min_speed = (uint32_t)v.u;
+      get_val(c, g, pat, "max_price", &v);
+      x->max_price_mcc = v.u;
+      get_val(c, g, pat, "want", &v);
+      x->want = (uint32_t)v.u;
       break;
     default:
       break;
@@ -1815,7 +2124,8 @@ build_sweep(ctx *c)
     if (!resolve_dotted(dotted, &group, &key)) {
       ok = fail(c, SIM_SCENARIO_ERROR_UNKNOWN, "sweep", dotted,
                 "unknown parameter: expected GROUP.KEY with GROUP one of run, network, "
-                "protocol.peer, protocol.crypto, population.NAME, event.NAME, metrics");
+                "protocol.peer, protocol.crypto, protocol.kad, population.NAME, event.NAME, "
+                "metrics");
     } else if ((pattern = group_pattern(group)) && (strcmp(pattern, "sweep") == 0 ||
                                                     strcmp(pattern, "expect") == 0)) {
       ok = fail(c, SIM_SCENARIO_ERROR_UNKNOWN, "sweep", dotted,
@@ -1983,8 +2293,8 @@ apply_override(ctx *c, const char *arg)
   } else if (!resolve_dotted(lhs, &group, &key)) {
     ok = fail(c, SIM_SCENARIO_ERROR_OVERRIDE, NULL, NULL,
               "--set '%s': no known group in '%s', expected group.key=value with group one "
-              "of run, network, protocol.peer, protocol.crypto, population.NAME, event.NAME, "
-              "metrics, expect, sweep, check", arg, lhs);
+              "of run, network, protocol.peer, protocol.crypto, protocol.kad, population.NAME, "
+              "event.NAME, metrics, expect, sweep, check", arg, lhs);
   } else {
     const char *pattern = group_pattern(group);
     if (!find_key(pattern, key)) {
@@ -2177,6 +2487,13 @@ default_text(const skey *k, const pl_config *defaults)
     }
     case V_EVICTION:
       return g_strdup_printf("`%s`", kw_name(kw_eviction, *(const pl_eviction *)base));
+    case V_KAD_MODE:
+      return g_strdup_printf("`%s`", kw_name(kw_kad_mode, *(const pl_kad_mode *)base));
+    case V_KAD_BOOT:
+      return g_strdup_printf("`%s`", kw_name(kw_kad_boot, *(const uint8_t *)base ? 1 : 0));
+    case V_U64:
+      return g_strdup_printf("`%" PRIu64 "`", *(const uint64_t *)base);
+    case V_U32: return g_strdup_printf("`%u`", *(const uint32_t *)base);
     case V_FEATURES: {
       uint32_t mask = *(const uint32_t *)base;
       GString *s = g_string_new(NULL);

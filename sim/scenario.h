@@ -55,7 +55,34 @@ typedef enum sim_behaviour {
   SIM_BEHAVIOUR_HONEST = 0,
   SIM_BEHAVIOUR_SILENT,        /* never answers PING (looks dead to heartbeats) */
   SIM_BEHAVIOUR_VERSION_LIAR,  /* advertises a higher minor and all features */
+  SIM_BEHAVIOUR_SYBIL,         /* minted ids (sim/attack_sybil.c) that run the honest protocol */
+  SIM_BEHAVIOUR_ECLIPSE,       /* colluders (sim/attack_eclipse.c) */
+  SIM_BEHAVIOUR_FAKE_ADS,      /* workers whose ads overstate them (sim/attack_fakeads.c) */
 } sim_behaviour;
+
+/* Where a population's minted ids are ground (sim/attack_sybil.c). */
+typedef enum sim_grind {
+  SIM_GRIND_NONE = 0,          /* ids as they come */
+  SIM_GRIND_VICTIM,            /* near the id of the first node of the victim population */
+  SIM_GRIND_KEY,               /* near grind_key */
+} sim_grind;
+
+/* A population's part in the discovery layer: ledger and network facts
+ * the host reports to the cores, Sybil id cost, attack targets, ads. */
+typedef struct sim_kad_pop {
+  uint64_t stake_mcc;          /* stake bound to each node's id, milli-credits */
+  uint32_t prefixes;           /* network prefixes shared round robin (0: one per node) */
+  uint64_t mint_budget_ns;     /* virtual CPU for minting ids, ns (0: unbounded) */
+  uint64_t stake_budget_mcc;   /* total stake for ids, milli-credits (0: unbounded) */
+  sim_grind grind;             /* where ids are ground */
+  uint8_t grind_bits;          /* leading bits shared with the grind target */
+  uint8_t grind_key[PL_ID_BYTES]; /* target of SIM_GRIND_KEY */
+  int victim;                  /* population under attack, or -1 */
+  uint32_t task;               /* ads: task type offered */
+  uint32_t speed;              /* ads: true speed, work units per second */
+  uint64_t price_mcc;          /* ads: true price, milli-credits per work unit */
+  double claim_factor;         /* fake-ads: claimed speed x this, price / this (>= 1) */
+} sim_kad_pop;
 
 typedef struct sim_population {
   char *name;                  /* from [population.<name>] */
@@ -69,6 +96,7 @@ typedef struct sim_population {
   sim_net_node net;            /* bandwidth (0 unlimited); region and nat drawn per node */
   double nat_share;            /* share of its nodes behind NAT */
   int region;                  /* fixed region index, or -1 to draw by region weights */
+  sim_kad_pop kad;             /* discovery-layer facts and attack parameters */
 } sim_population;
 
 typedef enum sim_action {
@@ -97,6 +125,14 @@ typedef struct sim_event_spec {
   pl_command_kind command;     /* command: which */
   uint64_t every_ns;           /* command: repeat period (0: once) */
   uint64_t until_ns;           /* churn/command: stop at (0: end of run) */
+  bool key_random;             /* lookup/store/find-value: a random key per node and command */
+  bool key_victim;             /* ... or the id of the first attacked node (else |key|) */
+  uint8_t key[PL_ID_BYTES];    /* ... else this key */
+  uint32_t value_size;         /* store: value bytes */
+  uint32_t task;               /* find-workers: task type */
+  uint32_t min_speed;          /* find-workers: least speed */
+  uint64_t max_price_mcc;      /* find-workers: highest price, milli-credits */
+  uint32_t want;               /* find-workers: workers wanted */
 } sim_event_spec;
 
 /* One varied parameter of [sweep]: run each grid point by applying

@@ -55,6 +55,7 @@
 
 #include "adversary.h"
 #include "identity.h"
+#include "node_internal.h" /* PL_LAYER_CMD_RANGE */
 #include "net.h"
 #include "queue.h"
 #include "rng.h"
@@ -70,7 +71,10 @@ G_DEFINE_QUARK(sim-world-error-quark, sim_world_error)
  * the simulator's side: ground-truth metrics, gauges, node preparation.
  * A new module adds one line here.
  */
+extern const sim_host_module sim_kad_host_module; /* kad_host.c */
+
 static const sim_host_module *const host_modules[] = {
+  &sim_kad_host_module,
   NULL, /* end of the list (not a module) */
 };
 #define N_HOST_MODULES (G_N_ELEMENTS(host_modules) - 1)
@@ -170,8 +174,8 @@ id_append(sim_world *w, const uint8_t *key)
   return h;
 }
 
-static void
-node_seed(const sim_world *w, uint32_t h, uint8_t seed[PL_SEED_BYTES])
+void
+sim_world_default_seed(const sim_world *w, uint32_t h, uint8_t seed[PL_SEED_BYTES])
 {
   sim_rng r;
   sim_rng_init(&r, w->sc->seed, "key", h);
@@ -180,6 +184,18 @@ node_seed(const sim_world *w, uint32_t h, uint8_t seed[PL_SEED_BYTES])
     for (int b = 0; b < 8; b++)
       seed[8 * i + b] = (uint8_t)(x >> (8 * b));
   }
+}
+
+/* The signing seed of node |h|: a module's choice, else the default. */
+static void
+node_seed(const sim_world *w, uint32_t h, uint8_t seed[PL_SEED_BYTES])
+{
+  const uint8_t *over =
+      w->seed_override ? g_hash_table_lookup(w->seed_override, GUINT_TO_POINTER(h)) : NULL;
+  if (over)
+    memcpy(seed, over, PL_SEED_BYTES);
+  else
+    sim_world_default_seed(w, h, seed);
 }
 
 /* ------------------------------------------------------------- callbacks */
@@ -300,7 +316,7 @@ env_peer_intern(const uint8_t key[PL_KEY_BYTES], void *user_data)
 static void
 node_join(sim_world *w, uint32_t h)
 {
-  if (w->nodes[h])
+  if (w->nodes[h] || (w->absent && w->absent[h]))
     return;
   uint8_t seed[PL_SEED_BYTES];
   node_seed(w, h, seed);
@@ -308,8 +324,17 @@ node_join(sim_world *w, uint32_t h)
   pl_node *node = pl_node_new(&w->configs[w->pop_of[h]], &w->env, h, seed);
   sodium_memzero(seed, sizeof seed);
   g_assert(node);
-  pl_node_set_strategy(node, sim_adversary_strategy(pop->behaviour));
+  const pl_strategy *strategy = sim_adversary_strategy(pop->behaviour);
+  for (size_t i = 0; host_modules[i] != NULL; i++) {
+    const pl_strategy *s = host_modules[i]->node_strategy
+                               ? host_modules[i]->node_strategy(w, w->module_state[i], h)
+                               : NULL;
+    if (s)
+      strategy = s;
+  }
+  pl_node_set_strategy(node, strategy);
   w->nodes[h] = node;
+  w->membership++;
   w->busy_ns[h] = w->now_ns;
   record(w, w->hm.node_join, 1);
   pl_node_start(node, w->now_ns);
@@ -325,6 +350,7 @@ node_crash(sim_world *w, uint32_t h)
     return;
   pl_node_free(w->nodes[h]);
   w->nodes[h] = NULL;
+  w->membership++;
   w->epoch[h]++;
   sim_net_reset_node(w->net, h);
   record(w, w->hm.node_crash, 1);
@@ -346,35 +372,80 @@ churn_schedule_leave(sim_world *w, uint32_t h, const sim_event_spec *ev, uint32_
 
 /* --------------------------------------------------------- target nodes */
 
-/* Handles of the event's target population (all nodes if target < 0)
- * that satisfy |want_live|, shuffled by the event stream and cut to the
- * event's count or fraction. */
-static GArray *
-select_targets(sim_world *w, const sim_event_spec *ev, int want_live)
+/* The handles of population |target| (all nodes if < 0) that satisfy
+ * |want_live|, ascending; cached until a node joins or leaves. */
+static const GArray *
+candidates(sim_world *w, int target, int want_live)
 {
+  if (w->cand && w->cand_membership == w->membership && w->cand_target == target &&
+      w->cand_live == want_live)
+    return w->cand;
   uint32_t first = 0, count = w->n;
-  if (ev->target >= 0) {
-    first = w->sc->populations[ev->target].first;
-    count = w->sc->populations[ev->target].count;
+  if (target >= 0) {
+    first = w->sc->populations[target].first;
+    count = w->sc->populations[target].count;
   }
-  GArray *a = g_array_sized_new(FALSE, FALSE, sizeof(uint32_t), count);
+  if (w->cand)
+    g_array_set_size(w->cand, 0);
+  else
+    w->cand = g_array_sized_new(FALSE, FALSE, sizeof(uint32_t), count);
   for (uint32_t h = first; h < first + count; h++) {
     bool live = w->nodes[h] != NULL;
     if (want_live < 0 || (want_live == 1) == live)
-      g_array_append_val(a, h);
+      g_array_append_val(w->cand, h);
   }
-  uint32_t *v = (uint32_t *)a->data;
-  uint32_t want = ev->count ? ev->count : (uint32_t)llround(ev->fraction * a->len);
-  if (want > a->len)
-    want = a->len;
-  /* Partial Fisher-Yates: the first |want| are a uniform sample. */
+  w->cand_membership = w->membership;
+  w->cand_target = target;
+  w->cand_live = want_live;
+  return w->cand;
+}
+
+/* Handles of the event's target population (all nodes if target < 0)
+ * that satisfy |want_live|, shuffled by the event stream and cut to the
+ * event's count or fraction.
+ *
+ * A partial Fisher-Yates over the candidate list: the first |want| are a
+ * uniform sample.  For a small sample of a large list it runs on a
+ * virtual copy (the positions already swapped live in a hash table), so a
+ * command to 28 of 100,000 nodes costs 28 draws, not a 100,000-entry
+ * copy; the draws and the result are the same either way. */
+static GArray *
+select_targets(sim_world *w, const sim_event_spec *ev, int want_live)
+{
+  const GArray *base = candidates(w, ev->target, want_live);
+  const uint32_t *b = (const uint32_t *)base->data;
+  uint32_t len = base->len;
+  uint32_t want = ev->count ? ev->count : (uint32_t)llround(ev->fraction * len);
+  if (want > len)
+    want = len;
+  GArray *a;
+  if ((uint64_t)want * 16 >= len) {
+    a = g_array_sized_new(FALSE, FALSE, sizeof(uint32_t), len);
+    g_array_append_vals(a, b, len);
+    uint32_t *v = (uint32_t *)a->data;
+    for (uint32_t i = 0; i < want; i++) {
+      uint32_t j = i + (uint32_t)sim_rng_below(&w->event_rng, len - i);
+      uint32_t t = v[i];
+      v[i] = v[j];
+      v[j] = t;
+    }
+    g_array_set_size(a, want);
+    return a;
+  }
+  /* position -> value for positions that no longer hold b[position] */
+  GHashTable *moved = g_hash_table_new(g_direct_hash, g_direct_equal);
+  a = g_array_sized_new(FALSE, FALSE, sizeof(uint32_t), want);
   for (uint32_t i = 0; i < want; i++) {
-    uint32_t j = i + (uint32_t)sim_rng_below(&w->event_rng, a->len - i);
-    uint32_t t = v[i];
-    v[i] = v[j];
-    v[j] = t;
+    uint32_t j = i + (uint32_t)sim_rng_below(&w->event_rng, len - i);
+    gpointer vi, vj;
+    uint32_t at_i = g_hash_table_lookup_extended(moved, GUINT_TO_POINTER(i), NULL, &vi)
+                        ? GPOINTER_TO_UINT(vi) : b[i];
+    uint32_t at_j = g_hash_table_lookup_extended(moved, GUINT_TO_POINTER(j), NULL, &vj)
+                        ? GPOINTER_TO_UINT(vj) : b[j];
+    g_hash_table_insert(moved, GUINT_TO_POINTER(j), GUINT_TO_POINTER(at_i));
+    g_array_append_val(a, at_j);
   }
-  g_array_set_size(a, want);
+  g_hash_table_destroy(moved);
   return a;
 }
 
@@ -408,9 +479,20 @@ static void
 do_command(sim_world *w, const sim_event_spec *ev)
 {
   GArray *t = select_targets(w, ev, 1);
-  pl_command cmd = {.kind = ev->command, .peer = PL_PEER_NONE};
+  const sim_host_module *mod = NULL;
+  void *mod_state = NULL;
+  for (size_t i = 0; host_modules[i] != NULL; i++)
+    if ((uint32_t)host_modules[i]->layer == (uint32_t)ev->command / PL_LAYER_CMD_RANGE &&
+        host_modules[i]->command) {
+      mod = host_modules[i];
+      mod_state = w->module_state[i];
+    }
+  uint8_t buf[2048];
   for (guint i = 0; i < t->len; i++) {
     uint32_t h = g_array_index(t, uint32_t, i);
+    pl_command cmd = {.kind = ev->command, .peer = PL_PEER_NONE};
+    if (mod && !mod->command(w, mod_state, h, ev, &cmd, buf, sizeof buf))
+      continue;
     (void)pl_node_command(w->nodes[h], w->now_ns, &cmd);
   }
   g_array_free(t, TRUE);
@@ -675,6 +757,22 @@ build_nodes(sim_world *w)
     sim_rng_init(&join, sc->seed, "join", p);
     for (uint32_t h = pop->first; h < pop->first + pop->count; h++) {
       uint8_t seed[PL_SEED_BYTES], key[PL_KEY_BYTES];
+      w->pop_of[h] = (uint16_t)p; /* the modules' hooks below read it */
+      bool exists = true;
+      for (size_t i = 0; host_modules[i] != NULL; i++) {
+        if (host_modules[i]->node_exists && !host_modules[i]->node_exists(w, h))
+          exists = false;
+        if (host_modules[i]->node_seed && host_modules[i]->node_seed(w, h, seed)) {
+          if (!w->seed_override)
+            w->seed_override = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, g_free);
+          g_hash_table_insert(w->seed_override, GUINT_TO_POINTER(h), g_memdup2(seed, sizeof seed));
+        }
+      }
+      if (!exists) {
+        if (!w->absent)
+          w->absent = g_new0(uint8_t, w->n);
+        w->absent[h] = 1;
+      }
       node_seed(w, h, seed);
       pl_identity_from_seed(seed, key, NULL);
       sodium_memzero(seed, sizeof seed);
@@ -683,7 +781,6 @@ build_nodes(sim_world *w)
       got = id_append(w, key);
       g_assert(got == h);
       sim_rng_init(&w->rngs[h], sc->seed, "node", h);
-      w->pop_of[h] = (uint16_t)p;
 
       sim_net_node attrs = pop->net;
       attrs.nat = sim_rng_chance(&assign, pop->nat_share);
@@ -705,7 +802,7 @@ build_nodes(sim_world *w)
       }
       sim_net_set_node(w->net, h, &attrs);
       uint64_t at = (uint64_t)sim_dist_sample(&pop->join_at, &join);
-      if (at < sc->duration_ns)
+      if (at < sc->duration_ns && exists)
         sim_queue_push(w->queue, at, EV_JOIN, h, 0, NULL);
     }
   }
@@ -912,6 +1009,8 @@ sim_world_free(sim_world *w)
   for (uint32_t h = 0; w->nodes && h < w->n; h++)
     pl_node_free(w->nodes[h]);
   g_free(w->nodes);
+  if (w->cand)
+    g_array_free(w->cand, TRUE);
   g_free(w->rngs);
   g_free(w->busy_ns);
   g_free(w->epoch);
@@ -929,6 +1028,9 @@ sim_world_free(sim_world *w)
     if (host_modules[i]->free)
       host_modules[i]->free(w->module_state[i]);
   g_free(w->module_state);
+  if (w->seed_override)
+    g_hash_table_destroy(w->seed_override);
+  g_free(w->absent);
   g_free(w->record_mask);
   g_free(w->outcomes);
   sim_results_close(w->results);
@@ -992,8 +1094,9 @@ sim_world_host_memory(const sim_world *w)
   for (size_t i = 0; w->module_state && host_modules[i] != NULL; i++)
     if (host_modules[i]->memory)
       modules += host_modules[i]->memory(w, w->module_state[i]);
+  size_t cand = w->cand ? (size_t)w->cand->len * sizeof(uint32_t) : 0;
   return per_node * w->n + ids + sim_net_memory(w->net) + sim_queue_memory(w->queue) +
-         pl_sigcache_memory(w->sigcache) + modules;
+         pl_sigcache_memory(w->sigcache) + modules + cand;
 }
 
 size_t
@@ -1032,6 +1135,15 @@ sim_world_node_id(const sim_world *w, uint32_t h)
 {
   g_assert(h < w->id_count);
   return ident(w, h)->id;
+}
+
+void *
+sim_world_module_state(const sim_world *w, const sim_host_module *module)
+{
+  for (size_t i = 0; host_modules[i] != NULL; i++)
+    if (host_modules[i] == module)
+      return w->module_state ? w->module_state[i] : NULL;
+  return NULL;
 }
 
 const sim_population *

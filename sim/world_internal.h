@@ -124,6 +124,15 @@ struct sim_world {
 
   /* host modules: state per entry of host_modules[] in world.c */
   void **module_state;
+  GHashTable *seed_override;  /* handle -> 32-byte seed chosen by a module (lookup only) */
+  uint8_t *absent;            /* per node: 1 if it never exists (node_exists); NULL if none */
+
+  /* event targets: the last candidate list built (select_targets) */
+  uint64_t membership;        /* bumped whenever a node joins or leaves */
+  GArray *cand;               /* uint32_t handles, or NULL */
+  uint64_t cand_membership;   /* |membership| when |cand| was built */
+  int32_t cand_target;        /* its event target population (-1: all) */
+  int32_t cand_live;          /* its want_live */
 };
 
 
@@ -153,6 +162,26 @@ struct sim_host_module {
   size_t (*memory)(const sim_world *w, const void *state);
   /* Free |state|. */
   void (*free)(void *state);
+  /* While the world is built, before |init|: the signing seed of scenario
+   * node |h| if it is not the stream ("key", h) (an id ground near a
+   * target, say); return false to keep the default.  The world keeps the
+   * seed for every later join of |h|. */
+  bool (*node_seed)(const sim_world *w, uint32_t h, uint8_t seed[PL_SEED_BYTES]);
+  /* While the world is built, before |init|: whether scenario node |h|
+   * exists (false: it never joins, not even by restart; a Sybil id its
+   * attacker could not pay for). */
+  bool (*node_exists)(const sim_world *w, uint32_t h);
+  /* Node |h| is joining: its strategy if the module decides it (a
+   * strategy with state, e.g. colluders that know each other), or NULL to
+   * leave it to the population's behaviour.  The strategy must outlive
+   * the node. */
+  const pl_strategy *(*node_strategy)(sim_world *w, void *state, uint32_t h);
+  /* An [event] command of this module's layer (kind / PL_LAYER_CMD_RANGE
+   * == |layer|) goes to node |h|: fill in |cmd|'s peer, arg and data
+   * (room for |cap| bytes at |buf|, which outlives the call into the
+   * node).  Return false to skip the node. */
+  bool (*command)(sim_world *w, void *state, uint32_t h, const sim_event_spec *ev,
+                  pl_command *cmd, uint8_t *buf, size_t cap);
 };
 
 /* Record |value| for metric |metric| (an id from sim_metrics_register),
@@ -162,6 +191,13 @@ void sim_world_record(sim_world *w, uint32_t metric, double value);
 /* Public key and node id (BLAKE2b-256 of the key) of handle |h| (< w->id_count). */
 const uint8_t *sim_world_key(const sim_world *w, uint32_t h);
 const uint8_t *sim_world_node_id(const sim_world *w, uint32_t h);
+
+/* The state of host module |module| (NULL before its init ran, or if it
+ * is not in host_modules[]). */
+void *sim_world_module_state(const sim_world *w, const sim_host_module *module);
+
+/* The default signing seed of scenario node |h|: the stream ("key", h). */
+void sim_world_default_seed(const sim_world *w, uint32_t h, uint8_t seed[PL_SEED_BYTES]);
 
 /* The population of scenario node |h| (< w->n). */
 const sim_population *sim_world_population(const sim_world *w, uint32_t h);

@@ -423,7 +423,7 @@ test_silent_peer_times_out(void)
   world *w = world_new(2, 0);
   world_boot(w, 1, 1, 0);
   guint asked = 0;
-  pl_strategy silent = {"silent", never_answer, NULL, NULL, &asked};
+  pl_strategy silent = {.name = "silent", .answer_ping = never_answer, .state = &asked};
   world_create(w, 1);
   pl_node_set_strategy(w->nodes[1], &silent);
   world_start_all(w);
@@ -716,7 +716,7 @@ test_strategy_peer_exchange(void)
   world_boot(w, 1, 1, 0);
   world_boot(w, 2, 1, 0);
   pl_peer fake = 3;
-  pl_strategy liar = {"px-liar", NULL, NULL, fake_exchange, &fake};
+  pl_strategy liar = {.name = "px-liar", .peer_exchange = fake_exchange, .state = &fake};
   world_create(w, 0);
   pl_node_set_strategy(w->nodes[0], &liar);
   world_start_all(w);
@@ -943,7 +943,7 @@ test_strategy_hello_version(void)
 {
   world *w = world_new(2, 0);
   world_boot(w, 1, 1, 0);
-  pl_strategy liar = {"version-liar", NULL, claim_minor_zero, NULL, NULL};
+  pl_strategy liar = {.name = "version-liar", .hello_version = claim_minor_zero};
   world_create(w, 1);
   pl_node_set_strategy(w->nodes[1], &liar);
   world_start_all(w);
@@ -1256,15 +1256,23 @@ test_memory(void)
   w->cfg[1].max_peers = 32;
   world_boot(w, 1, 1, 0);
   world_start_all(w);
+  /* Before any connection a node holds no slots; node 1 holds one
+   * allocated book entry block for its bootstrap peer. */
+  size_t idle = pl_node_memory(w->nodes[0]);
+  g_assert_cmpuint(idle, >, sizeof(pl_node));
+  g_assert_cmpuint(idle, <=, 512);
+  world_run(w, S(1));
+  g_assert_true(connected(w, 0, 1));
   size_t m0 = pl_node_memory(w->nodes[0]), m1 = pl_node_memory(w->nodes[1]);
-  g_test_message("pl_node_memory, default config: %zu bytes", m0);
-  g_assert_cmpuint(m0, >, sizeof(pl_node));
+  g_test_message("pl_node_memory, default config: %zu bytes idle, %zu connected", idle, m0);
+  g_assert_cmpuint(m0, >, idle);
   g_assert_cmpuint(m0, <=, 2048); /* default config: compact */
   g_assert_cmpuint(m1, >, m0);
   g_assert_cmpuint(m1 - m0, <=, 16 * 128); /* per extra slot, book and nonce entries */
-  /* Memory does not grow with traffic. */
+  /* Once connected, memory does not grow with traffic. */
   world_run(w, S(60));
   g_assert_cmpuint(pl_node_memory(w->nodes[0]), ==, m0);
+  g_assert_cmpuint(pl_node_memory(w->nodes[1]), ==, m1);
   world_free(w);
 }
 
@@ -1284,6 +1292,140 @@ test_timers_disabled(void)
   g_assert_true(connected(w, 1, 0));
   g_assert_cmpuint(count_sent(w, PL_PEER_NONE, PL_PEER_NONE, PL_MSG_PING, 0, NULL), ==, 0);
   g_assert_cmpuint(w->events->len, ==, 0); /* only the spent handshake timer was ever armed */
+  world_free(w);
+}
+
+/* Pending timers of node |i|; the earliest's time in *|first|. */
+static guint
+pending_timers(world *w, guint i, pl_time_ns *first)
+{
+  guint n = 0;
+  pl_time_ns t = 0;
+  for (guint k = 0; k < w->events->len; k++) {
+    const event *e = &g_array_index(w->events, event, k);
+    if (e->kind != EV_TIMER || e->to != i)
+      continue;
+    if (n == 0 || e->at < t)
+      t = e->at;
+    n++;
+  }
+  if (first)
+    *first = t;
+  return n;
+}
+
+/* PINGs from |from| sent exactly at |at|. */
+static guint
+pings_at(world *w, pl_peer from, pl_time_ns at)
+{
+  guint n = 0;
+  for (guint k = 0; k < w->log->len; k++) {
+    const sent *s = &g_array_index(w->log, sent, k);
+    n += s->at == at && s->from == from && s->len >= 2 && s->bytes[1] == PL_MSG_PING;
+  }
+  return n;
+}
+
+/*
+ * A node with target_peers = 0 and no peer arms no timer at all (its
+ * bootstrap list notwithstanding: it never dials on its own); a session
+ * wakes its heartbeat on the grid start + m x interval that an always-on
+ * heartbeat would have used, and the heartbeat goes back to sleep when the
+ * last peer is gone.  A node with a target keeps both timers as before.
+ */
+static void
+test_idle_node_sleeps(void)
+{
+  world *w = world_new(3, 0);
+  w->cfg[0].target_peers = 0;
+  w->cfg[1].target_peers = 0;
+  world_boot(w, 0, 1, 1); /* a bootstrap peer it will not dial */
+  world_start(w, 0);
+  world_run(w, S(3));
+  world_start(w, 1); /* node 1's grid: 13 s, 23 s, ... */
+  g_assert_cmpuint(pending_timers(w, 0, NULL), ==, 0);
+  g_assert_cmpuint(pending_timers(w, 1, NULL), ==, 0);
+  world_run(w, S(100));
+  g_assert_cmpuint(w->log->len, ==, 0);
+  g_assert_cmpuint(w->events->len, ==, 0);
+
+  /* Node 0 dials node 1 at 123.5 s: both are up at 123.502 s. */
+  world_run(w, MS(123500));
+  pl_command c = {PL_CMD_CONNECT, 1, 0, NULL, 0};
+  g_assert_cmpint(pl_node_command(w->nodes[0], w->now, &c), ==, PL_OK);
+  world_run(w, MS(123600));
+  g_assert_true(connected(w, 0, 1));
+  g_assert_true(connected(w, 1, 0));
+  pl_time_ns at = 0;
+  g_assert_cmpuint(pending_timers(w, 1, &at), ==, 1); /* the heartbeat */
+  g_assert_cmpuint(at, ==, S(133));
+  /* node 0 also holds its handshake timer (128.5 s) */
+  g_assert_cmpuint(pending_timers(w, 0, &at), ==, 2);
+  world_run(w, S(129));
+  g_assert_cmpuint(pending_timers(w, 0, &at), ==, 1);
+  g_assert_cmpuint(at, ==, S(130));
+  world_run(w, S(145));
+  g_assert_cmpuint(pings_at(w, 0, S(130)), ==, 1);
+  g_assert_cmpuint(pings_at(w, 0, S(140)), ==, 1);
+  g_assert_cmpuint(pings_at(w, 1, S(133)), ==, 1);
+  g_assert_cmpuint(pings_at(w, 1, S(143)), ==, 1);
+  g_assert_cmpuint(w->counter[0][PL_METRIC_PEER_TIMEOUT], ==, 0);
+
+  /* The session ends at 145 s; each heartbeat fires once more, finds no
+   * peer and sleeps. */
+  c.kind = PL_CMD_DISCONNECT;
+  g_assert_cmpint(pl_node_command(w->nodes[0], w->now, &c), ==, PL_OK);
+  world_run(w, S(154));
+  g_assert_false(connected(w, 1, 0));
+  guint sent_before = w->log->len;
+  world_run(w, S(1000));
+  g_assert_cmpuint(w->events->len, ==, 0);
+  g_assert_cmpuint(w->log->len, ==, sent_before);
+
+  /* Node 1 dials back at 1001 s: heartbeats at 1010 s (node 0, from 0 s)
+   * and 1003 s (node 1, from 3 s). */
+  world_run(w, S(1001));
+  c.kind = PL_CMD_CONNECT;
+  c.peer = 0;
+  g_assert_cmpint(pl_node_command(w->nodes[1], w->now, &c), ==, PL_OK);
+  world_run(w, S(1011));
+  g_assert_cmpuint(pings_at(w, 0, S(1010)), ==, 1);
+  g_assert_cmpuint(pings_at(w, 1, S(1003)), ==, 1);
+  g_assert_cmpuint(pings_at(w, 1, S(1013)), ==, 0);
+  world_run(w, S(1013));
+  g_assert_cmpuint(pings_at(w, 1, S(1013)), ==, 1);
+
+  /* Node 2 has the default target: heartbeat and maintenance, always. */
+  world_start(w, 2);
+  g_assert_cmpuint(pending_timers(w, 2, &at), ==, 2);
+  g_assert_cmpuint(at, ==, w->now + w->cfg[2].maintenance_interval_ns);
+  world_free(w);
+}
+
+/* The record signed at start is charged then (CPU, sig.signed) but
+ * computed on first use: it is the record an eager signature at start
+ * would have given, and using it charges nothing more. */
+static void
+test_record_owed_at_start(void)
+{
+  world *w = world_new(1, 0);
+  w->cfg[0].target_peers = 0;
+  world_run(w, S(7));
+  world_start(w, 0);
+  g_assert_cmpfloat(w->counter[0][PL_METRIC_SIG_SIGNED], ==, 1);
+  pl_time_ns cpu = w->cpu_ns[0];
+  g_assert_cmpuint(cpu, ==, w->cfg[0].sign_cost_ns);
+  world_run(w, S(50));
+  const pl_record *rec = pl_node_record(w->nodes[0], w->now);
+  g_assert_cmpuint(rec->seq, ==, S(7));
+  pl_record eager;
+  pl_offer offer = {w->cfg[0].version_major, w->cfg[0].version_minor,
+                    w->cfg[0].version_minor_min, w->cfg[0].features};
+  g_assert_cmpint(pl_record_sign(&eager, &offer, S(7), w->seeds[0], w->keys[0]), ==, PL_OK);
+  g_assert_cmpmem(rec->sig, PL_SIG_BYTES, eager.sig, PL_SIG_BYTES);
+  g_assert_true(pl_offer_equal(&rec->offer, &offer));
+  g_assert_cmpfloat(w->counter[0][PL_METRIC_SIG_SIGNED], ==, 1);
+  g_assert_cmpuint(w->cpu_ns[0], ==, cpu);
   world_free(w);
 }
 
@@ -1539,6 +1681,8 @@ main(int argc, char **argv)
   g_test_add_func("/peer/referral-only-from-dialled", test_referral_only_from_dialled);
   g_test_add_func("/peer/memory", test_memory);
   g_test_add_func("/peer/timers-disabled", test_timers_disabled);
+  g_test_add_func("/peer/idle-node-sleeps", test_idle_node_sleeps);
+  g_test_add_func("/peer/record-owed-at-start", test_record_owed_at_start);
   g_test_add_func("/peer/determinism", test_determinism);
   return g_test_run();
 }

@@ -137,7 +137,10 @@ test_registry(void)
 {
   size_t n;
   const pl_msg_spec *reg = pl_wire_registry(&n);
-  g_assert_cmpuint(n, ==, 8);
+  size_t n_core = 0;
+  for (size_t i = 0; i < n; i++)
+    n_core += (reg[i].flags & PL_WIRE_F_CORE) != 0;
+  g_assert_cmpuint(n_core, ==, 8); /* other layers' rows are tested with their layer */
   for (size_t i = 0; i < n; i++) {
     /* Sorted, inside the owning layer's range, findable, sized. */
     if (i > 0)
@@ -169,6 +172,8 @@ test_round_trip(void)
   size_t n_reg;
   const pl_msg_spec *reg = pl_wire_registry(&n_reg);
   for (size_t i = 0; i < n_reg; i++) {
+    if (!(reg[i].flags & PL_WIRE_F_CORE))
+      continue; /* decoded by its layer (e.g. test-kad.c) */
     uint8_t buf[PL_WIRE_MAX_BYTES];
     pl_msg m = sample(reg[i].type), d;
     int n = pl_wire_encode(&m, buf, sizeof buf);
@@ -231,6 +236,8 @@ test_encode_errors(void)
   size_t n_reg;
   const pl_msg_spec *reg = pl_wire_registry(&n_reg);
   for (size_t i = 0; i < n_reg; i++) {
+    if (!(reg[i].flags & PL_WIRE_F_CORE))
+      continue;
     int n = encode_sample(reg[i].type, buf, sizeof buf);
     pl_msg m = sample(reg[i].type);
     for (int cap = 0; cap < n; cap++)
@@ -351,6 +358,8 @@ test_truncated_everywhere(void)
   size_t n_reg;
   const pl_msg_spec *reg = pl_wire_registry(&n_reg);
   for (size_t i = 0; i < n_reg; i++) {
+    if (!(reg[i].flags & PL_WIRE_F_CORE))
+      continue;
     uint8_t buf[PL_WIRE_MAX_BYTES + 1];
     int n = encode_sample(reg[i].type, buf, sizeof buf);
     pl_msg m;
