@@ -14,6 +14,7 @@
 
 #include <glib.h>
 
+#include "gossip.h"
 #include "identity.h"
 
 /* ------------------------------------------------------------ registry */
@@ -38,6 +39,10 @@ static const pl_msg_spec registry[] = {
    PL_WIRE_PEERS_BYTES(PL_WIRE_PEERS_MAX), "PEERS"},
   {PL_MSG_GOODBYE, PL_LAYER_PEER, CORE_F, PL_WIRE_GOODBYE_BYTES, "GOODBYE"},
   {PL_MSG_SIGNED, PL_LAYER_PEER, CORE_F | PL_WIRE_F_SIGNED, PL_WIRE_MAX_BYTES, "SIGNED"},
+  {PL_MSG_GOSSIP_BATCH, PL_LAYER_GOSSIP, PL_WIRE_F_SESSION, PL_GOSSIP_BATCH_MAX_BYTES,
+   "GOSSIP_BATCH"},
+  {PL_MSG_GOSSIP_DATA, PL_LAYER_GOSSIP, PL_WIRE_F_ENVELOPE,
+   PL_WIRE_HEADER_BYTES + 4 + PL_GOSSIP_PAYLOAD_MAX, "GOSSIP_DATA"},
 };
 
 #define N_REGISTRY (sizeof registry / sizeof registry[0])

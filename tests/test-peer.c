@@ -423,7 +423,7 @@ test_silent_peer_times_out(void)
   world *w = world_new(2, 0);
   world_boot(w, 1, 1, 0);
   guint asked = 0;
-  pl_strategy silent = {"silent", never_answer, NULL, NULL, &asked};
+  pl_strategy silent = {.name = "silent", .answer_ping = never_answer, .state = &asked};
   world_create(w, 1);
   pl_node_set_strategy(w->nodes[1], &silent);
   world_start_all(w);
@@ -716,7 +716,7 @@ test_strategy_peer_exchange(void)
   world_boot(w, 1, 1, 0);
   world_boot(w, 2, 1, 0);
   pl_peer fake = 3;
-  pl_strategy liar = {"px-liar", NULL, NULL, fake_exchange, &fake};
+  pl_strategy liar = {.name = "px-liar", .peer_exchange = fake_exchange, .state = &fake};
   world_create(w, 0);
   pl_node_set_strategy(w->nodes[0], &liar);
   world_start_all(w);
@@ -943,7 +943,7 @@ test_strategy_hello_version(void)
 {
   world *w = world_new(2, 0);
   world_boot(w, 1, 1, 0);
-  pl_strategy liar = {"version-liar", NULL, claim_minor_zero, NULL, NULL};
+  pl_strategy liar = {.name = "version-liar", .hello_version = claim_minor_zero};
   world_create(w, 1);
   pl_node_set_strategy(w->nodes[1], &liar);
   world_start_all(w);
