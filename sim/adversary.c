@@ -47,6 +47,14 @@ sim_adversary_strategy(sim_behaviour behaviour)
     return &silent_strategy;
   case SIM_BEHAVIOUR_VERSION_LIAR:
     return &liar_strategy;
+  case SIM_BEHAVIOUR_GOSSIP_CENSOR:
+  case SIM_BEHAVIOUR_GOSSIP_FLASH:
+  case SIM_BEHAVIOUR_GOSSIP_SPAM:
+  case SIM_BEHAVIOUR_GOSSIP_DUPFLOOD:
+  case SIM_BEHAVIOUR_GOSSIP_MESH_SYBIL:
+    /* Gossip attacks carry per-population parameters: the gossip host
+     * module (sim/gossip_host.c) installs them when the node starts. */
+    return NULL;
   }
   return NULL;
 }

@@ -55,6 +55,13 @@ typedef enum sim_behaviour {
   SIM_BEHAVIOUR_HONEST = 0,
   SIM_BEHAVIOUR_SILENT,        /* never answers PING (looks dead to heartbeats) */
   SIM_BEHAVIOUR_VERSION_LIAR,  /* advertises a higher minor and all features */
+  /* gossip attacks (sim/attack_censor.c, attack_spam.c, attack_meshsybil.c; strategies
+   * installed by the gossip host module with the population's parameters) */
+  SIM_BEHAVIOUR_GOSSIP_CENSOR,     /* receives, never relays (from attack_at) */
+  SIM_BEHAVIOUR_GOSSIP_FLASH,      /* covert flash: relays until attack_at, then censors */
+  SIM_BEHAVIOUR_GOSSIP_SPAM,       /* publishes messages with broken signatures */
+  SIM_BEHAVIOUR_GOSSIP_DUPFLOOD,   /* sends |copies| extra copies of every data item */
+  SIM_BEHAVIOUR_GOSSIP_MESH_SYBIL, /* crowds the meshes of |victim|, never relays */
 } sim_behaviour;
 
 typedef struct sim_population {
@@ -69,6 +76,12 @@ typedef struct sim_population {
   sim_net_node net;            /* bandwidth (0 unlimited); region and nat drawn per node */
   double nat_share;            /* share of its nodes behind NAT */
   int region;                  /* fixed region index, or -1 to draw by region weights */
+  uint32_t *topics;            /* gossip topics subscribed at start (owned; n_topics entries) */
+  uint32_t n_topics;           /* entries in |topics| */
+  uint64_t attack_at_ns;       /* gossip attacks: start (covert flash: stop relaying), ns */
+  uint16_t attack_copies;      /* duplicate-flood: extra copies per data item */
+  uint16_t attack_links;       /* mesh-sybil: victims each node connects to */
+  int attack_victim;           /* mesh-sybil: victim population index, or -1 */
 } sim_population;
 
 typedef enum sim_action {
@@ -97,6 +110,8 @@ typedef struct sim_event_spec {
   pl_command_kind command;     /* command: which */
   uint64_t every_ns;           /* command: repeat period (0: once) */
   uint64_t until_ns;           /* churn/command: stop at (0: end of run) */
+  uint32_t topic;              /* command subscribe/unsubscribe/publish: gossip topic */
+  uint32_t size_bytes;         /* command publish: payload bytes */
 } sim_event_spec;
 
 /* One varied parameter of [sweep]: run each grid point by applying
@@ -129,10 +144,12 @@ typedef struct sim_scenario {
   sim_dist *region_latency;    /* n*n ns, row = source region, referenced by
                                   net.region_latency (NULL without regions) */
 
-  /* [protocol.peer], [protocol.crypto] */
+  /* [protocol.peer], [protocol.crypto], [protocol.gossip] */
   pl_config protocol;          /* defaults for every population */
   uint32_t bootstrap_count;    /* first N nodes act as bootstrap peers */
   uint32_t sigcache_capacity;  /* verdicts memoised */
+  uint32_t *topics;            /* [protocol.gossip] subscribe (owned; n_topics entries) */
+  uint32_t n_topics;           /* entries in |topics| */
 
   /* [population.*], in file order */
   sim_population *populations;

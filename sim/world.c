@@ -54,6 +54,7 @@
 #include <string.h>
 
 #include "adversary.h"
+#include "gossip_host.h"
 #include "identity.h"
 #include "net.h"
 #include "queue.h"
@@ -71,6 +72,7 @@ G_DEFINE_QUARK(sim-world-error-quark, sim_world_error)
  * A new module adds one line here.
  */
 static const sim_host_module *const host_modules[] = {
+  &sim_gossip_host,
   NULL, /* end of the list (not a module) */
 };
 #define N_HOST_MODULES (G_N_ELEMENTS(host_modules) - 1)
@@ -409,6 +411,11 @@ do_command(sim_world *w, const sim_event_spec *ev)
 {
   GArray *t = select_targets(w, ev, 1);
   pl_command cmd = {.kind = ev->command, .peer = PL_PEER_NONE};
+  if (ev->command == PL_CMD_GOSSIP_SUBSCRIBE || ev->command == PL_CMD_GOSSIP_UNSUBSCRIBE ||
+      ev->command == PL_CMD_GOSSIP_PUBLISH) {
+    cmd.arg = ev->topic;
+    cmd.len = ev->command == PL_CMD_GOSSIP_PUBLISH ? ev->size_bytes : 0;
+  }
   for (guint i = 0; i < t->len; i++) {
     uint32_t h = g_array_index(t, uint32_t, i);
     (void)pl_node_command(w->nodes[h], w->now_ns, &cmd);
@@ -1030,6 +1037,15 @@ sim_world_node_id(const sim_world *w, uint32_t h)
 {
   g_assert(h < w->id_count);
   return ident(w, h)->id;
+}
+
+void *
+sim_world_module_state(const sim_world *w, const char *name)
+{
+  for (size_t i = 0; host_modules[i] != NULL; i++)
+    if (strcmp(host_modules[i]->name, name) == 0)
+      return w->module_state[i];
+  return NULL;
 }
 
 const sim_population *

@@ -163,6 +163,10 @@ void sim_world_record(sim_world *w, uint32_t metric, double value);
 const uint8_t *sim_world_key(const sim_world *w, uint32_t h);
 const uint8_t *sim_world_node_id(const sim_world *w, uint32_t h);
 
+/* The state of the host module called |name| (NULL if there is no such
+ * module or it has no state), e.g. for tests that drive a module. */
+void *sim_world_module_state(const sim_world *w, const char *name);
+
 /* The population of scenario node |h| (< w->n). */
 const sim_population *sim_world_population(const sim_world *w, uint32_t h);
 
