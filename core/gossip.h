@@ -85,8 +85,8 @@ enum {
  *   min(first deliveries, PL_GOSSIP_SCORE_FIRST_CAP) * FIRST
  *   + invalid messages * INVALID + broken promises * BROKEN
  *   + protocol violations * VIOLATION
- * where every counter decays by 1/PL_GOSSIP_SCORE_DECAY_DIV (rounded
- * down, at least 1 while nonzero) at each heartbeat. */
+ * where every counter decays by 1/PL_GOSSIP_SCORE_DECAY_DIV at each
+ * heartbeat (kept in milli-events; below a tenth of an event it is 0). */
 #define PL_GOSSIP_SCORE_FIRST 1         /* per first delivery from the peer */
 #define PL_GOSSIP_SCORE_FIRST_CAP 50    /* first deliveries counted at most */
 #define PL_GOSSIP_SCORE_INVALID (-100)  /* per invalid message (signature, content) */

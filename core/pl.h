@@ -144,6 +144,7 @@ typedef enum pl_metric {
   PL_METRIC_GOSSIP_BROKEN_PROMISE, /* counter: IWANTs a peer advertised but never answered */
   PL_METRIC_GOSSIP_RECOVERED,      /* counter: deliveries obtained by pull, IWANT or digest */
   PL_METRIC_GOSSIP_GRAYLISTED,     /* counter: batches ignored from a peer below the graylist score */
+  PL_METRIC_GOSSIP_DATA_SENT,      /* counter: data items (message copies) sent */
   PL_METRIC_COUNT
 } pl_metric;
 

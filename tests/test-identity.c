@@ -332,6 +332,7 @@ test_metric_names(void)
     { PL_METRIC_GOSSIP_BROKEN_PROMISE, "gossip.broken_promise", PL_METRIC_KIND_COUNTER },
     { PL_METRIC_GOSSIP_RECOVERED, "gossip.recovered", PL_METRIC_KIND_COUNTER },
     { PL_METRIC_GOSSIP_GRAYLISTED, "gossip.graylisted", PL_METRIC_KIND_COUNTER },
+    { PL_METRIC_GOSSIP_DATA_SENT, "gossip.data_sent", PL_METRIC_KIND_COUNTER },
   };
   unsigned checked = 0;
 
