@@ -265,9 +265,15 @@ static void
 store_expire(gossip_state *st, pl_time_ns now)
 {
   pl_time_ns ttl = MIN(st->cfg->store_ttl_ns, st->cfg->seen_ttl_ns);
+  /* A mesh without anti-entropy needs a message only while it is in the
+   * message cache (IWANT answers): mcache_len heartbeats. */
+  bool mcache_only = st->cfg->mode == PL_GOSSIP_MESH && st->cfg->anti_entropy_ns == 0;
   while (gossip_store_len(st) > 0) {
     const gmsg *m = gossip_store_at(st, 0);
-    if (m->published_ns + ttl > now)
+    bool keep = m->published_ns + ttl > now;
+    if (mcache_only && st->hb - m->hb_received >= st->cfg->mcache_len)
+      keep = false;
+    if (keep)
       break;
     store_pop(st);
   }
