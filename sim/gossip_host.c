@@ -10,7 +10,8 @@
  * subscriptions with its state; when it starts again the module
  * subscribes it afresh, at the new time.
  *
- * Messages.  A PUBLISHED observation opens a record: topic, publisher,
+ * Messages.  A PUBLISHED observation by an honest node opens a record
+ * (attackers' publications, such as invalid spam, are not measured): topic, publisher,
  * time, and the number of honest live subscribers other than the
  * publisher (per population too) — the denominator of the delivery
  * ratio.  A DELIVERED observation counts once per node (a bitmap, so a
@@ -335,6 +336,8 @@ on_published(sim_world *w, gossip_host *g, uint32_t self, const pl_observation *
 {
   if (!obs->key || obs->a > UINT32_MAX || g_hash_table_contains(g->by_id, obs->key))
     return;
+  if (self >= g->n || !g->honest[w->pop_of[self]])
+    return; /* only honest publications are measured (an attacker's spam is meant to fail) */
   topic_subs *t = topic_get(g, (uint32_t)obs->a);
   gmsg *m = g_new0(gmsg, 1);
   memcpy(m->id, obs->key, PL_ID_BYTES);

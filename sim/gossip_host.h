@@ -29,7 +29,8 @@
  *     pop.NAME.gossip.mesh.attacker_share (mesh mode).
  *
  * "Honest" means a population with behaviour honest: attackers are
- * neither counted as subscribers nor as receivers.  The publisher is not
+ * neither counted as subscribers nor as receivers, and only messages
+ * published by honest nodes are measured.  The publisher is not
  * a receiver of its own message.  docs/metrics.md lists the metrics.
  */
 #ifndef SIM_GOSSIP_HOST_H
