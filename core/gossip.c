@@ -86,56 +86,64 @@ get_u32(const uint8_t *p)
 
 /* ------------------------------------------------------------- seen cache */
 
-static uint32_t
-seen_home(const gossip_state *st, uint64_t short_id)
+/* The key a short id is kept under in the seen set (0 marks empty slots). */
+static uint64_t
+seen_key(uint64_t short_id)
 {
-  /* Short ids are hash output: any bits are uniform. */
-  return (uint32_t)(short_id ^ (short_id >> 32)) & st->seen_mask;
+  return short_id != 0 ? short_id : 1;
 }
 
-/* Ring position of |short_id|, or -1. */
-static int64_t
-seen_find(const gossip_state *st, uint64_t short_id)
+static uint32_t
+home_of(uint64_t key, uint32_t mask)
+{
+  /* Short ids are hash output: any bits are uniform. */
+  return (uint32_t)(key ^ (key >> 32)) & mask;
+}
+
+/* True if |short_id| is in the seen set: one probe run over 8-byte slots. */
+static bool
+seen_has(const gossip_state *st, uint64_t short_id)
 {
   if (st->seen_len == 0)
-    return -1;
-  for (uint32_t s = seen_home(st, short_id);; s = (s + 1) & st->seen_mask) {
-    uint32_t v = st->seen_index[s];
+    return false;
+  uint64_t key = seen_key(short_id);
+  for (uint32_t s = home_of(key, st->seen_mask);; s = (s + 1) & st->seen_mask) {
+    uint64_t v = st->seen_keys[s];
+    if (v == key)
+      return true;
     if (v == 0)
-      return -1;
-    if (st->seen[v - 1].short_id == short_id)
-      return (int64_t)(v - 1);
+      return false;
   }
 }
 
 static void
-seen_index_put(gossip_state *st, uint32_t pos)
+seen_set_put(gossip_state *st, uint64_t key)
 {
-  uint32_t s = seen_home(st, st->seen[pos].short_id);
-  while (st->seen_index[s] != 0)
+  uint32_t s = home_of(key, st->seen_mask);
+  while (st->seen_keys[s] != 0)
     s = (s + 1) & st->seen_mask;
-  st->seen_index[s] = pos + 1;
+  st->seen_keys[s] = key;
 }
 
-/* Remove ring position |pos| from the index (backward-shift deletion). */
+/* Remove one copy of |key| from the set (backward-shift deletion). */
 static void
-seen_index_del(gossip_state *st, uint32_t pos)
+seen_set_del(gossip_state *st, uint64_t key)
 {
-  uint32_t s = seen_home(st, st->seen[pos].short_id);
-  while (st->seen_index[s] != pos + 1)
+  uint32_t s = home_of(key, st->seen_mask);
+  while (st->seen_keys[s] != key)
     s = (s + 1) & st->seen_mask;
   uint32_t hole = s;
-  for (uint32_t j = (hole + 1) & st->seen_mask; st->seen_index[j] != 0;
+  for (uint32_t j = (hole + 1) & st->seen_mask; st->seen_keys[j] != 0;
        j = (j + 1) & st->seen_mask) {
-    uint32_t home = seen_home(st, st->seen[st->seen_index[j] - 1].short_id);
+    uint32_t home = home_of(st->seen_keys[j], st->seen_mask);
     /* Move j into the hole unless its home lies cyclically in (hole, j]. */
     bool stays = hole <= j ? (home > hole && home <= j) : (home > hole || home <= j);
     if (!stays) {
-      st->seen_index[hole] = st->seen_index[j];
+      st->seen_keys[hole] = st->seen_keys[j];
       hole = j;
     }
   }
-  st->seen_index[hole] = 0;
+  st->seen_keys[hole] = 0;
 }
 
 /* Re-lay the ring into |cap| entries (a power of two >= seen_len). */
@@ -143,36 +151,36 @@ static bool
 seen_resize(gossip_state *st, uint32_t cap)
 {
   seen_entry *ring = g_try_new(seen_entry, cap);
-  uint32_t *index = g_try_new0(uint32_t, (gsize)cap * 2);
-  if (ring == NULL || index == NULL) {
+  uint64_t *keys = g_try_new0(uint64_t, (gsize)cap * 2);
+  if (ring == NULL || keys == NULL) {
     g_free(ring);
-    g_free(index);
+    g_free(keys);
     return false;
   }
   for (uint32_t i = 0; i < st->seen_len; i++)
     ring[i] = st->seen[(st->seen_head + i) & (st->seen_cap - 1)];
   g_free(st->seen);
-  g_free(st->seen_index);
+  g_free(st->seen_keys);
   st->seen = ring;
-  st->seen_index = index;
+  st->seen_keys = keys;
   st->seen_cap = cap;
   st->seen_head = 0;
   st->seen_mask = cap * 2 - 1;
   for (uint32_t i = 0; i < st->seen_len; i++)
-    seen_index_put(st, i);
+    seen_set_put(st, seen_key(st->seen[i].short_id));
   return true;
 }
 
 static void
 seen_pop(gossip_state *st)
 {
-  seen_index_del(st, st->seen_head);
+  seen_set_del(st, seen_key(st->seen[st->seen_head].short_id));
   st->seen_head = (st->seen_head + 1) & (st->seen_cap - 1);
   st->seen_len--;
 }
 
 static void
-seen_insert(gossip_state *st, uint64_t short_id, pl_time_ns expire_ns, uint64_t store_seq1)
+seen_insert(gossip_state *st, uint64_t short_id, pl_time_ns expire_ns)
 {
   uint32_t max = MAX(st->cfg->seen_max, 1u);
   if (st->seen_len >= max)
@@ -188,9 +196,8 @@ seen_insert(gossip_state *st, uint64_t short_id, pl_time_ns expire_ns, uint64_t 
   uint32_t pos = (st->seen_head + st->seen_len) & (st->seen_cap - 1);
   st->seen[pos].short_id = short_id;
   st->seen[pos].expire_ns = expire_ns;
-  st->seen[pos].store_seq = store_seq1;
   st->seen_len++;
-  seen_index_put(st, pos);
+  seen_set_put(st, seen_key(short_id));
 }
 
 static void
@@ -216,32 +223,76 @@ gossip_store_at(const gossip_state *st, uint32_t i)
   return st->store[(st->store_first + i) & (st->store_cap - 1)];
 }
 
+static uint32_t
+store_mask(const gossip_state *st)
+{
+  return st->store_cap * 2 - 1;
+}
+
+static void
+store_index_put(gossip_state *st, uint32_t ring_slot)
+{
+  uint32_t mask = store_mask(st);
+  uint32_t s = home_of(gossip_short_id(st->store[ring_slot]->id), mask);
+  while (st->store_index[s] != 0)
+    s = (s + 1) & mask;
+  st->store_index[s] = ring_slot + 1;
+}
+
+/* Remove ring slot |ring_slot| from the index (backward-shift deletion). */
+static void
+store_index_del(gossip_state *st, uint32_t ring_slot)
+{
+  uint32_t mask = store_mask(st);
+  uint32_t s = home_of(gossip_short_id(st->store[ring_slot]->id), mask);
+  while (st->store_index[s] != ring_slot + 1)
+    s = (s + 1) & mask;
+  uint32_t hole = s;
+  for (uint32_t j = (hole + 1) & mask; st->store_index[j] != 0; j = (j + 1) & mask) {
+    uint32_t home = home_of(gossip_short_id(st->store[st->store_index[j] - 1]->id), mask);
+    bool stays = hole <= j ? (home > hole && home <= j) : (home > hole || home <= j);
+    if (!stays) {
+      st->store_index[hole] = st->store_index[j];
+      hole = j;
+    }
+  }
+  st->store_index[hole] = 0;
+}
+
 static bool
 store_resize(gossip_state *st, uint32_t cap)
 {
   gmsg **ring = g_try_new(gmsg *, cap);
-  if (ring == NULL)
+  uint32_t *index = g_try_new0(uint32_t, (gsize)cap * 2);
+  if (ring == NULL || index == NULL) {
+    g_free(ring);
+    g_free(index);
     return false;
-  uint32_t n = gossip_store_len(st);
+  }
   /* Keep absolute sequence numbers: slot = seq & (cap - 1). */
   for (uint64_t s = st->store_first; s < st->store_next; s++)
     ring[s & (cap - 1)] = st->store[s & (st->store_cap - 1)];
-  (void)n;
   g_free(st->store);
+  g_free(st->store_index);
   st->store = ring;
+  st->store_index = index;
   st->store_cap = cap;
+  for (uint64_t s = st->store_first; s < st->store_next; s++)
+    store_index_put(st, (uint32_t)(s & (cap - 1)));
   return true;
 }
 
 static void
 store_pop(gossip_state *st)
 {
-  g_free(st->store[st->store_first & (st->store_cap - 1)]);
+  uint32_t slot = (uint32_t)(st->store_first & (st->store_cap - 1));
+  store_index_del(st, slot);
+  g_free(st->store[slot]);
   st->store_first++;
 }
 
-/* Hold |m| (ownership passes); returns its sequence + 1, 0 if not held. */
-static uint64_t
+/* Hold |m| (ownership passes); false if it could not be held (freed). */
+static bool
 store_add(gossip_state *st, gmsg *m)
 {
   uint32_t max = MAX(st->cfg->store_max, 1u);
@@ -252,14 +303,16 @@ store_add(gossip_state *st, gmsg *m)
     if (!store_resize(st, cap)) {
       if (gossip_store_len(st) == 0) {
         g_free(m);
-        return 0;
+        return false;
       }
       store_pop(st);
     }
   }
   uint64_t seq = st->store_next++;
-  st->store[seq & (st->store_cap - 1)] = m;
-  return seq + 1;
+  uint32_t slot = (uint32_t)(seq & (st->store_cap - 1));
+  st->store[slot] = m;
+  store_index_put(st, slot);
+  return true;
 }
 
 static void
@@ -285,16 +338,17 @@ store_expire(gossip_state *st, pl_time_ns now)
 gmsg *
 gossip_lookup(gossip_state *st, uint64_t short_id, const uint8_t *id)
 {
-  int64_t pos = seen_find(st, short_id);
-  if (pos < 0)
+  if (gossip_store_len(st) == 0)
     return NULL;
-  uint64_t s1 = st->seen[pos].store_seq;
-  if (s1 == 0 || s1 - 1 < st->store_first || s1 - 1 >= st->store_next)
-    return NULL;
-  gmsg *m = st->store[(s1 - 1) & (st->store_cap - 1)];
-  if (id != NULL && memcmp(m->id, id, PL_ID_BYTES) != 0)
-    return NULL;
-  return m;
+  uint32_t mask = store_mask(st);
+  for (uint32_t s = home_of(short_id, mask);; s = (s + 1) & mask) {
+    uint32_t v = st->store_index[s];
+    if (v == 0)
+      return NULL;
+    gmsg *m = st->store[v - 1];
+    if (gossip_short_id(m->id) == short_id)
+      return id == NULL || memcmp(m->id, id, PL_ID_BYTES) == 0 ? m : NULL;
+  }
 }
 
 uint16_t
@@ -493,13 +547,11 @@ accept_new(pl_node *node, gossip_state *st, pl_time_ns now, gmsg *m, gpeer *from
     m->hot = 1;
   if (relay && (st->cfg->mode == PL_GOSSIP_FLOOD || st->cfg->mode == PL_GOSSIP_MESH))
     gossip_forward_new(node, st, now, m, from ? from->peer : PL_PEER_NONE);
-  if (relay && keeps_messages(st)) {
-    uint64_t seq1 = store_add(st, m);
-    seen_insert(st, short_id, expire, seq1);
-  } else {
-    seen_insert(st, short_id, expire, 0);
+  seen_insert(st, short_id, expire);
+  if (relay && keeps_messages(st))
+    (void)store_add(st, m);
+  else
     g_free(m);
-  }
 }
 
 /* True if |data| (|len| bytes) hashes to |id|. */
@@ -567,7 +619,7 @@ on_data(pl_node *node, gossip_state *st, gpeer *p, pl_time_ns now, const pl_goss
 {
   const pl_gossip_config *cfg = st->cfg;
   uint64_t short_id = gossip_short_id(it->id);
-  if (seen_find(st, short_id) >= 0) {
+  if (seen_has(st, short_id)) {
     st->stats.duplicates++;
     pl_node_metric(node, PL_METRIC_GOSSIP_DUPLICATE, 1);
     pl_observation obs = {.kind = PL_OBS_GOSSIP_DUPLICATE, .key = it->id, .a = it->hops};
@@ -867,8 +919,9 @@ gossip_clear(pl_node *node, void *state)
   while (gossip_store_len(st) > 0)
     store_pop(st);
   g_free(st->store);
+  g_free(st->store_index);
   g_free(st->seen);
-  g_free(st->seen_index);
+  g_free(st->seen_keys);
   g_free(st);
 }
 
@@ -1017,8 +1070,8 @@ gossip_memory(const pl_node *node, const void *state)
     if (st->topics[i].mesh != NULL)
       bytes += st->peers_cap * sizeof(pl_peer);
   bytes += st->backoffs_cap * sizeof(backoff);
-  bytes += st->seen_cap * (sizeof(seen_entry) + 2 * sizeof(uint32_t));
-  bytes += st->store_cap * sizeof(gmsg *);
+  bytes += st->seen_cap * (sizeof(seen_entry) + 2 * sizeof(uint64_t));
+  bytes += st->store_cap * (sizeof(gmsg *) + 2 * sizeof(uint32_t));
   for (uint32_t i = 0; i < gossip_store_len(st); i++)
     bytes += sizeof(gmsg) + gossip_store_at(st, i)->len;
   return bytes;
@@ -1075,7 +1128,7 @@ bool
 pl_gossip_seen(const pl_node *node, const uint8_t *id)
 {
   const gossip_state *st = gossip_of(node);
-  return st != NULL && seen_find(st, gossip_short_id(id)) >= 0;
+  return st != NULL && seen_has(st, gossip_short_id(id));
 }
 
 uint32_t

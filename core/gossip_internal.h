@@ -86,7 +86,6 @@ typedef struct backoff {
 typedef struct seen_entry {
   uint64_t short_id;         /* first 8 bytes of the id */
   pl_time_ns expire_ns;      /* forget after this time, ns */
-  uint64_t store_seq;        /* store sequence + 1 of the held copy, 0 = not held */
 } seen_entry;
 
 typedef struct gossip_state {
@@ -109,14 +108,18 @@ typedef struct gossip_state {
   uint32_t n_backoffs, backoffs_cap;
 
   /* seen cache: ring of |seen_cap| entries from |seen_head|, |seen_len|
-   * used; open-addressing index of |seen_mask + 1| slots (ring position + 1) */
+   * used (expiry order); open-addressing set of |seen_mask + 1| slots
+   * holding the short ids themselves (0 = empty; a short id of 0 is kept
+   * as 1), so a lookup reads one slot run and nothing else */
   seen_entry *seen;
-  uint32_t *seen_index;
+  uint64_t *seen_keys;
   uint32_t seen_cap, seen_head, seen_len, seen_mask;
 
   /* store: ring of |store_cap| message pointers, absolute sequence numbers
-   * [store_first, store_next) */
+   * [store_first, store_next); open-addressing index of 2 * store_cap
+   * slots (ring slot + 1, 0 = empty) by short id */
   gmsg **store;
+  uint32_t *store_index;
   uint32_t store_cap;
   uint64_t store_first, store_next;
 } gossip_state;
@@ -131,7 +134,7 @@ gtopic *gossip_topic(gossip_state *st, uint32_t topic);
 /* True if |p| announced |topic|. */
 bool gossip_peer_has_topic(const gpeer *p, uint32_t topic);
 /* Stored message whose short id is |short_id| (and full id |id| if not
- * NULL), NULL if not held. */
+ * NULL), NULL if not held (store index lookup). */
 gmsg *gossip_lookup(gossip_state *st, uint64_t short_id, const uint8_t *id);
 uint64_t gossip_short_id(const uint8_t *id);
 /* Stored messages, oldest first: |i| in [0, gossip_store_len). */
