@@ -413,12 +413,15 @@ flush_peer(pl_node *node, gossip_state *st, gpeer *p)
     st->stats.batches_sent++;
     st->stats.bytes_sent += len;
     st->stats.items_sent += p->w.n_items;
+    if (p->n_data > 0)
+      pl_node_metric(node, PL_METRIC_GOSSIP_DATA_SENT, p->n_data);
     pl_node_metric(node, PL_METRIC_GOSSIP_MESSAGES_SENT, 1);
     pl_node_metric(node, PL_METRIC_GOSSIP_BYTES_SENT, (double)len);
   }
   g_free(p->out);
   p->out = NULL;
   p->out_cap = 0;
+  p->n_data = 0;
 }
 
 void
@@ -486,7 +489,7 @@ gossip_queue_data(pl_node *node, gossip_state *st, gpeer *p, pl_time_ns now, con
     copies += MIN(sg->gossip_copies(node, now, p->peer, sg->state), 1000u);
   for (uint32_t c = 0; c < copies; c++) {
     gossip_queue(node, st, p, now, &it);
-    pl_node_metric(node, PL_METRIC_GOSSIP_DATA_SENT, 1);
+    p->n_data++; /* the metric is counted when the batch leaves */
   }
 }
 
@@ -620,6 +623,14 @@ on_data(pl_node *node, gossip_state *st, gpeer *p, pl_time_ns now, const pl_goss
   const pl_gossip_config *cfg = st->cfg;
   uint64_t short_id = gossip_short_id(it->id);
   if (seen_has(st, short_id)) {
+    /* A copy still waiting in our batch to |p| would only be a duplicate
+     * there: drop it (forward-on-receipt modes; the round-based modes
+     * count their contacts). */
+    if (p->n_data > 0 && (cfg->mode == PL_GOSSIP_FLOOD || cfg->mode == PL_GOSSIP_MESH) &&
+        pl_gossip_writer_drop_data(&p->w, it->id)) {
+      p->n_data--;
+      st->stats.data_cancelled++;
+    }
     st->stats.duplicates++;
     pl_node_metric(node, PL_METRIC_GOSSIP_DUPLICATE, 1);
     pl_observation obs = {.kind = PL_OBS_GOSSIP_DUPLICATE, .key = it->id, .a = it->hops};

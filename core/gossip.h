@@ -117,6 +117,8 @@ typedef struct pl_gossip_stats {
   uint64_t batches_sent;    /* GOSSIP_BATCH network messages sent */
   uint64_t bytes_sent;      /* bytes of those, bytes */
   uint64_t items_sent;      /* items in those */
+  uint64_t data_cancelled;  /* queued copies dropped before leaving because the
+                             * peer sent us the message meanwhile */
 } pl_gossip_stats;
 
 /* Copy |node|'s counters into |out|; all zero without the gossip layer. */
@@ -190,6 +192,10 @@ PL_WARN_UNUSED int pl_gossip_writer_add(pl_gossip_writer *w, const pl_gossip_ite
 
 /* Bytes |item| encodes to, or PL_ERR_INVALID. */
 int pl_gossip_item_bytes(const pl_gossip_item *item);
+
+/* Remove the first DATA item of message |id| from the batch, keeping the
+ * other items in order.  Returns true if one was removed. */
+bool pl_gossip_writer_drop_data(pl_gossip_writer *w, const uint8_t id[PL_ID_BYTES]);
 
 /* Finish the batch: returns its length (header included); 0 if empty. */
 size_t pl_gossip_writer_finish(pl_gossip_writer *w);

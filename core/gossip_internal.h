@@ -52,7 +52,7 @@ typedef struct gpeer {
   uint8_t n_topics;          /* entries used in |topics| */
   uint8_t topics_cap;        /* entries allocated in |topics| */
   uint8_t n_promises;        /* entries used in |promises| */
-  uint8_t pad;               /* unused */
+  uint8_t n_data;            /* DATA items in the pending batch */
   uint32_t first;            /* first deliveries from it, milli-events (decaying) */
   uint32_t invalid;          /* invalid messages from it, milli-events (decaying) */
   uint32_t broken;           /* broken IWANT promises, milli-events (decaying) */

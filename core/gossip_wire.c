@@ -276,6 +276,52 @@ pl_gossip_writer_add(pl_gossip_writer *w, const pl_gossip_item *it)
   return PL_OK;
 }
 
+/* Bytes of the item written at |p| (our own encoding, so well formed). */
+static size_t
+written_item_bytes(const uint8_t *p)
+{
+  switch (p[0]) {
+  case PL_GOSSIP_ITEM_DATA:
+    return PL_GOSSIP_DATA_HEADER_BYTES + (((size_t)p[36] << 8) | p[37]);
+  case PL_GOSSIP_ITEM_IHAVE:
+    return 6 + (size_t)p[5] * PL_ID_BYTES;
+  case PL_GOSSIP_ITEM_IWANT:
+    return 2 + (size_t)p[1] * PL_ID_BYTES;
+  case PL_GOSSIP_ITEM_GRAFT:
+  case PL_GOSSIP_ITEM_SUB:
+  case PL_GOSSIP_ITEM_UNSUB:
+    return PL_GOSSIP_TOPIC_ITEM_BYTES;
+  case PL_GOSSIP_ITEM_PRUNE:
+    return PL_GOSSIP_PRUNE_ITEM_BYTES;
+  case PL_GOSSIP_ITEM_DIGEST:
+    return 4 + (((size_t)p[2] << 8) | p[3]) * PL_GOSSIP_SHORT_ID_BYTES;
+  case PL_GOSSIP_ITEM_KNEW:
+    return 3 + (((size_t)p[1] << 8) | p[2]) * PL_GOSSIP_SHORT_ID_BYTES;
+  default:
+    g_assert_not_reached();
+  }
+}
+
+bool
+pl_gossip_writer_drop_data(pl_gossip_writer *w, const uint8_t id[PL_ID_BYTES])
+{
+  size_t off = PL_WIRE_HEADER_BYTES + 1;
+  for (uint32_t i = 0; i < w->n_items; i++) {
+    uint8_t *p = w->buf + off;
+    size_t n = written_item_bytes(p);
+    g_assert(off + n <= w->len);
+    if (p[0] == PL_GOSSIP_ITEM_DATA && memcmp(p + 4, id, PL_ID_BYTES) == 0) {
+      memmove(p, p + n, w->len - off - n);
+      w->len -= n;
+      w->n_items--;
+      w->buf[PL_WIRE_HEADER_BYTES] = (uint8_t)w->n_items;
+      return true;
+    }
+    off += n;
+  }
+  return false;
+}
+
 size_t
 pl_gossip_writer_finish(pl_gossip_writer *w)
 {

@@ -1031,6 +1031,99 @@ test_partition_catch_up(void)
 
 /* ---------------------------------------------------------------- batching */
 
+
+/* pl_gossip_writer_drop_data removes the first DATA item of an id and
+ * keeps the rest, in order, decodable. */
+static void
+test_codec_drop_data(void)
+{
+  uint8_t seed[32] = {7}, key[32], msg[2][512], id[2][32], buf[PL_WIRE_MAX_BYTES];
+  pl_identity_from_seed(seed, key, NULL);
+  int len[2];
+  for (int i = 0; i < 2; i++) {
+    len[i] = pl_gossip_message_build(msg[i], sizeof msg[i], seed, key, (uint64_t)i + 1, 5, 3,
+                                     NULL, 20 + (size_t)i, id[i]);
+    g_assert_cmpint(len[i], >, 0);
+  }
+  pl_gossip_writer w;
+  pl_gossip_writer_init(&w, buf, sizeof buf);
+  pl_gossip_item sub = {.kind = PL_GOSSIP_ITEM_SUB, .topic = 3};
+  pl_gossip_item ihave = {.kind = PL_GOSSIP_ITEM_IHAVE, .topic = 3, .count = 2, .ids = id[0]};
+  pl_gossip_item d0 = {.kind = PL_GOSSIP_ITEM_DATA, .hops = 1, .id = id[0], .data = msg[0],
+                       .len = (uint16_t)len[0]};
+  pl_gossip_item d1 = {.kind = PL_GOSSIP_ITEM_DATA, .hops = 2, .id = id[1], .data = msg[1],
+                       .len = (uint16_t)len[1]};
+  const pl_gossip_item *seq[] = {&sub, &d0, &ihave, &d1, &d0};
+  for (guint i = 0; i < G_N_ELEMENTS(seq); i++)
+    g_assert_cmpint(pl_gossip_writer_add(&w, seq[i]), ==, PL_OK);
+  uint8_t absent[32] = {1};
+  g_assert_false(pl_gossip_writer_drop_data(&w, absent));
+  g_assert_true(pl_gossip_writer_drop_data(&w, id[0]));
+  g_assert_cmpuint(w.n_items, ==, 4);
+  size_t n = pl_gossip_writer_finish(&w);
+  pl_gossip_item items[PL_GOSSIP_BATCH_ITEMS_MAX];
+  uint32_t k;
+  g_assert_cmpint(pl_gossip_decode(buf + PL_WIRE_HEADER_BYTES, n - PL_WIRE_HEADER_BYTES, items,
+                                   &k), ==, PL_OK);
+  g_assert_cmpuint(k, ==, 4);
+  g_assert_cmpuint(items[0].kind, ==, PL_GOSSIP_ITEM_SUB);
+  g_assert_cmpuint(items[1].kind, ==, PL_GOSSIP_ITEM_IHAVE);
+  g_assert_cmpuint(items[2].kind, ==, PL_GOSSIP_ITEM_DATA);
+  g_assert_cmpmem(items[2].id, 32, id[1], 32);
+  g_assert_cmpuint(items[3].kind, ==, PL_GOSSIP_ITEM_DATA);
+  g_assert_cmpmem(items[3].id, 32, id[0], 32);
+  g_assert_cmpmem(items[3].data, items[3].len, msg[0], (size_t)len[0]);
+  /* Both DATA items of id[1] and id[0] go; then nothing is left to drop. */
+  g_assert_true(pl_gossip_writer_drop_data(&w, id[1]));
+  g_assert_true(pl_gossip_writer_drop_data(&w, id[0]));
+  g_assert_false(pl_gossip_writer_drop_data(&w, id[0]));
+  g_assert_cmpuint(w.n_items, ==, 2);
+  n = pl_gossip_writer_finish(&w);
+  g_assert_cmpint(pl_gossip_decode(buf + PL_WIRE_HEADER_BYTES, n - PL_WIRE_HEADER_BYTES, items,
+                                   &k), ==, PL_OK);
+  g_assert_cmpuint(k, ==, 2);
+}
+
+/* With a batch window, a copy queued for a peer that sends us the same
+ * message before the batch leaves is dropped (flood and mesh), so that
+ * peer is not sent a duplicate; data_sent counts only copies that left. */
+static void
+test_cancel_pending_copy(void)
+{
+  for (int mode = 0; mode < 2; mode++) {
+    host *h = host_new(8, mode == 0 ? PL_GOSSIP_FLOOD : PL_GOSSIP_PUSH);
+    h->cfg.gossip.fanout = 16;
+    h->cfg.gossip.batch_window_ns = 100 * PL_NS_PER_MS;
+    host_start(h);
+    subscribe_all(h, 1);
+    pl_node *a = h->nodes[0];
+    pl_peer list[16];
+    uint32_t np = pl_node_peers(a, list, 16);
+    g_assert_cmpuint(np, >=, 3);
+    uint8_t msg[PL_WIRE_MAX_BYTES], id[32], buf[PL_WIRE_MAX_BYTES];
+    int len = pl_gossip_message_build(msg, sizeof msg, h->seeds[5], h->keys[5], h->now, h->now, 1,
+                                      NULL, 16, id);
+    g_assert_cmpint(len, >, 0);
+    size_t n = data_batch(buf, sizeof buf, id, msg, (size_t)len, 1);
+    double sent0 = h->counter[0][PL_METRIC_GOSSIP_DATA_SENT];
+    /* From list[0]: new; flood queues it to the others (window open). */
+    g_assert_cmpint(pl_node_receive(a, h->now, list[0], buf, n), ==, PL_OK);
+    /* From list[1] before the window closes: its pending copy goes. */
+    g_assert_cmpint(pl_node_receive(a, h->now + PL_NS_PER_MS, list[1], buf, n), ==, PL_OK);
+    pl_gossip_stats st;
+    pl_gossip_get_stats(a, &st);
+    host_run(h, h->now + S);
+    if (mode == 0) {
+      g_assert_cmpuint(st.data_cancelled, ==, 1);
+      g_assert_cmpfloat(h->counter[0][PL_METRIC_GOSSIP_DATA_SENT] - sent0, ==, np - 2);
+    } else {
+      g_assert_cmpuint(st.data_cancelled, ==, 0); /* round-based modes count every contact */
+    }
+    g_assert_cmpuint(st.duplicates, ==, 1);
+    host_free(h);
+  }
+}
+
 static void
 test_batching(void)
 {
@@ -1133,6 +1226,7 @@ main(int argc, char **argv)
   g_test_init(&argc, &argv, NULL);
   g_test_add_func("/gossip/codec/round-trip", test_codec_round_trip);
   g_test_add_func("/gossip/codec/strict", test_codec_strict);
+  g_test_add_func("/gossip/codec/drop-data", test_codec_drop_data);
   g_test_add_func("/gossip/off-by-default", test_off_by_default);
   g_test_add_func("/gossip/commands-invalid", test_commands_invalid);
   g_test_add_func("/gossip/flood-ttl", test_flood_ttl);
@@ -1150,6 +1244,7 @@ main(int argc, char **argv)
   g_test_add_func("/gossip/hostile/censor", test_censor_relay);
   g_test_add_func("/gossip/anti-entropy/partition", test_partition_catch_up);
   g_test_add_func("/gossip/batching", test_batching);
+  g_test_add_func("/gossip/cancel-pending-copy", test_cancel_pending_copy);
   g_test_add_func("/gossip/memory", test_memory_bounded);
   g_test_add_func("/gossip/deterministic", test_deterministic);
   return g_test_run();
