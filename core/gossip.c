@@ -364,7 +364,7 @@ gpeer *
 gossip_peer(gossip_state *st, pl_peer peer)
 {
   for (uint32_t i = 0; i < st->n_peers; i++)
-    if (st->peers[i].peer == peer)
+    if (st->handles[i] == peer)
       return &st->peers[i];
   return NULL;
 }
@@ -442,7 +442,12 @@ gossip_queue(pl_node *node, gossip_state *st, gpeer *p, pl_time_ns now,
   g_assert(need > 0); /* our own items are canonical */
   for (int attempt = 0; attempt < 3; attempt++) {
     if (p->out == NULL) {
-      uint32_t cap = MAX(OUT_MIN_CAP, (uint32_t)need + PL_WIRE_HEADER_BYTES + 1);
+      /* A batch that carries data is allocated at the largest batch size
+       * at once (a few kilobytes, freed when it leaves): growing it item
+       * by item cost more in reallocations than the slack costs in memory. */
+      uint32_t cap = item->kind == PL_GOSSIP_ITEM_DATA
+                         ? (uint32_t)PL_GOSSIP_BATCH_MAX_BYTES
+                         : MAX(OUT_MIN_CAP, (uint32_t)need + PL_WIRE_HEADER_BYTES + 1);
       cap = MIN(cap, (uint32_t)PL_GOSSIP_BATCH_MAX_BYTES);
       p->out = g_malloc(cap);
       p->out_cap = cap;
@@ -460,8 +465,10 @@ gossip_queue(pl_node *node, gossip_state *st, gpeer *p, pl_time_ns now,
     }
     g_assert(rc == PL_ERR_BUFFER);
     if (p->w.n_items < PL_GOSSIP_BATCH_ITEMS_MAX && p->out_cap < PL_GOSSIP_BATCH_MAX_BYTES) {
-      /* Grow the pending batch. */
-      uint32_t cap = MIN(p->out_cap * 2 + (uint32_t)need, (uint32_t)PL_GOSSIP_BATCH_MAX_BYTES);
+      /* Grow the pending batch (to the largest size if data joins it). */
+      uint32_t cap = item->kind == PL_GOSSIP_ITEM_DATA ? (uint32_t)PL_GOSSIP_BATCH_MAX_BYTES
+                                                       : p->out_cap * 2 + (uint32_t)need;
+      cap = MIN(cap, (uint32_t)PL_GOSSIP_BATCH_MAX_BYTES);
       p->out = g_realloc(p->out, cap);
       p->out_cap = cap;
       p->w.buf = p->out;
@@ -900,7 +907,10 @@ gossip_init(pl_node *node)
   st->cfg = cfg;
   st->peers_cap = node->config->max_peers;
   st->peers = g_try_new0(gpeer, st->peers_cap);
-  if (st->peers == NULL) {
+  st->handles = g_try_new0(pl_peer, st->peers_cap);
+  if (st->peers == NULL || st->handles == NULL) {
+    g_free(st->peers);
+    g_free(st->handles);
     g_free(st);
     return NULL;
   }
@@ -923,6 +933,7 @@ gossip_clear(pl_node *node, void *state)
   for (uint32_t i = 0; i < st->n_peers; i++)
     free_peer(&st->peers[i]);
   g_free(st->peers);
+  g_free(st->handles);
   for (uint32_t i = 0; i < st->n_topics; i++)
     g_free(st->topics[i].mesh);
   g_free(st->topics);
@@ -1032,6 +1043,7 @@ gossip_peer_up(pl_node *node, void *state, pl_time_ns now, pl_peer peer)
   gossip_state *st = state;
   if (gossip_peer(st, peer) != NULL || st->n_peers >= st->peers_cap)
     return;
+  st->handles[st->n_peers] = peer;
   gpeer *p = &st->peers[st->n_peers++];
   memset(p, 0, sizeof *p);
   p->peer = peer;
@@ -1058,6 +1070,7 @@ gossip_peer_down(pl_node *node, void *state, pl_time_ns now, pl_peer peer)
   /* Keep connection order: shift the rest down. */
   size_t idx = (size_t)(p - st->peers);
   memmove(p, p + 1, (st->n_peers - idx - 1) * sizeof *p);
+  memmove(st->handles + idx, st->handles + idx + 1, (st->n_peers - idx - 1) * sizeof(pl_peer));
   st->n_peers--;
   /* The writers of the moved peers point at their own heap buffers: fine. */
   gossip_mesh_peer_gone(st, peer);
@@ -1068,7 +1081,7 @@ gossip_memory(const pl_node *node, const void *state)
 {
   (void)node;
   const gossip_state *st = state;
-  size_t bytes = sizeof *st + st->peers_cap * sizeof(gpeer);
+  size_t bytes = sizeof *st + st->peers_cap * (sizeof(gpeer) + sizeof(pl_peer));
   for (uint32_t i = 0; i < st->n_peers; i++) {
     const gpeer *p = &st->peers[i];
     bytes += p->topics_cap * sizeof(uint32_t) + p->out_cap;

@@ -99,6 +99,7 @@ typedef struct gossip_state {
   uint8_t dirty;             /* some peer has a pending batch */
 
   gpeer *peers;              /* connected peers, in connection order */
+  pl_peer *handles;          /* handles[i] = peers[i].peer (a compact copy for lookups) */
   uint32_t n_peers;          /* entries used */
   uint32_t peers_cap;        /* = config max_peers */
 
