@@ -1,7 +1,7 @@
 #!/bin/sh
 # gossip-attacks.sh — the mesh-under-attack table of docs/studies/gossip.md.
 #
-#   analysis/gossip-attacks.sh [PEERLAB] [SEEDS] [SCENARIO:AFTER_S ...]
+#   analysis/gossip-attacks.sh [PEERLAB] [SEEDS] [SCENARIO:AFTER_S[:GROUP.KEY=VALUE,...] ...]
 #
 # Runs each scenario with peer scoring on and off, SEEDS seeds each
 # (default 1), and prints one Markdown row per (scenario, scoring): the
@@ -10,7 +10,8 @@
 # attack time; ratios are recorded when a message closes, seen_ttl after
 # publication, so those are the windows that start at AFTER_S + seen_ttl),
 # the mean and largest delivery latency from AFTER_S on, and the
-# attackers' share of honest meshes at the end.  Default scenarios:
+# attackers' share of honest meshes at the end.  Overrides after a second
+# colon are passed as --set (and shown in the row).  Default scenarios:
 # gossip-covert-flash.ini:120 and gossip-cold-boot.ini:60.
 set -eu
 P=${1:-build/sim/peerlab}
@@ -25,8 +26,15 @@ q() { sqlite3 -separator ' ' "$TMP/run.db" "$1"; }
 echo "| scenario | scoring | ratio (all) | worst message | ratio (after) | latency mean after (ms) | latency max after (ms) | attacker share of meshes (end) | seeds |"
 echo "|---|---|---|---|---|---|---|---|---|"
 for arg in "$@"; do
-  s=${arg%:*}
-  after=${arg##*:}
+  s=${arg%%:*}
+  rest=${arg#*:}
+  after=${rest%%:*}
+  sets=""
+  [ "$rest" = "$after" ] || sets=${rest#*:}
+  setargs=""
+  for kv in $(echo "$sets" | tr ',' ' '); do setargs="$setargs --set $kv"; done
+  label=$(basename "$s" .ini)
+  [ -z "$sets" ] || label="$label ($sets)"
   ttl=$(sed -n 's/^seen_ttl *= *\([0-9]*\)s *$/\1/p' "$s" | head -n 1)
   close=$((after + ${ttl:-120}))
   for scoring in true false; do
@@ -34,7 +42,8 @@ for arg in "$@"; do
     seed=1
     while [ "$seed" -le "$SEEDS" ]; do
       rm -f "$TMP/run.db"
-      "$P" run "$s" --quiet --seed "$seed" -o "$TMP/run.db" \
+      # shellcheck disable=SC2086
+      "$P" run "$s" --quiet --seed "$seed" -o "$TMP/run.db" $setargs \
         --set protocol.gossip.scoring="$scoring" > /dev/null || true
       ratio="(select id from metric where name = 'gossip.delivery.ratio')"
       lat="(select id from metric where name = 'gossip.delivery.latency_ms')"
@@ -49,7 +58,7 @@ for arg in "$@"; do
         >> "$TMP/rows"
       seed=$((seed + 1))
     done
-    awk -v sc="$(basename "$s" .ini)" -v scoring="$scoring" '
+    awk -v sc="$label" -v scoring="$scoring" '
       NF >= 6 { r += $1; if (n == 0 || $2 < w) w = $2; ra += $3; lm += $4; if ($5 > lx) lx = $5; sh += $6; n++ }
       END { if (!n) { print "| " sc " | " scoring " | run failed | | | | | | |"; exit }
             printf "| %s | %s | %.4f | %.4f | %.4f | %.0f | %.0f | %.3f | %d |\n",
