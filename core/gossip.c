@@ -407,12 +407,12 @@ flush_peer(pl_node *node, gossip_state *st, gpeer *p)
 {
   if (p->out == NULL)
     return;
-  size_t len = pl_gossip_writer_finish(&p->w);
+  size_t len = pl_gossip_writer_finish(&p->out->w);
   if (len > 0) {
-    pl_node_send(node, p->peer, p->out, len);
+    pl_node_send(node, p->peer, p->out->bytes, len);
     st->stats.batches_sent++;
     st->stats.bytes_sent += len;
-    st->stats.items_sent += p->w.n_items;
+    st->stats.items_sent += p->out->w.n_items;
     if (p->n_data > 0)
       pl_node_metric(node, PL_METRIC_GOSSIP_DATA_SENT, p->n_data);
     pl_node_metric(node, PL_METRIC_GOSSIP_MESSAGES_SENT, 1);
@@ -420,7 +420,6 @@ flush_peer(pl_node *node, gossip_state *st, gpeer *p)
   }
   g_free(p->out);
   p->out = NULL;
-  p->out_cap = 0;
   p->n_data = 0;
 }
 
@@ -449,11 +448,11 @@ gossip_queue(pl_node *node, gossip_state *st, gpeer *p, pl_time_ns now,
                          ? (uint32_t)PL_GOSSIP_BATCH_MAX_BYTES
                          : MAX(OUT_MIN_CAP, (uint32_t)need + PL_WIRE_HEADER_BYTES + 1);
       cap = MIN(cap, (uint32_t)PL_GOSSIP_BATCH_MAX_BYTES);
-      p->out = g_malloc(cap);
-      p->out_cap = cap;
-      pl_gossip_writer_init(&p->w, p->out, cap);
+      p->out = g_malloc(sizeof(gout) + cap);
+      p->out->cap = cap;
+      pl_gossip_writer_init(&p->out->w, p->out->bytes, cap);
     }
-    int rc = pl_gossip_writer_add(&p->w, item);
+    int rc = pl_gossip_writer_add(&p->out->w, item);
     if (rc == PL_OK) {
       st->dirty = 1;
       if (st->cfg->batch_window_ns > 0 && !st->flush_armed) {
@@ -464,15 +463,16 @@ gossip_queue(pl_node *node, gossip_state *st, gpeer *p, pl_time_ns now,
       return;
     }
     g_assert(rc == PL_ERR_BUFFER);
-    if (p->w.n_items < PL_GOSSIP_BATCH_ITEMS_MAX && p->out_cap < PL_GOSSIP_BATCH_MAX_BYTES) {
+    if (p->out->w.n_items < PL_GOSSIP_BATCH_ITEMS_MAX &&
+        p->out->cap < PL_GOSSIP_BATCH_MAX_BYTES) {
       /* Grow the pending batch (to the largest size if data joins it). */
       uint32_t cap = item->kind == PL_GOSSIP_ITEM_DATA ? (uint32_t)PL_GOSSIP_BATCH_MAX_BYTES
-                                                       : p->out_cap * 2 + (uint32_t)need;
+                                                       : p->out->cap * 2 + (uint32_t)need;
       cap = MIN(cap, (uint32_t)PL_GOSSIP_BATCH_MAX_BYTES);
-      p->out = g_realloc(p->out, cap);
-      p->out_cap = cap;
-      p->w.buf = p->out;
-      p->w.cap = cap;
+      p->out = g_realloc(p->out, sizeof(gout) + cap);
+      p->out->cap = cap;
+      p->out->w.buf = p->out->bytes;
+      p->out->w.cap = cap;
     } else {
       flush_peer(node, st, p); /* full: send it, start another */
     }
@@ -634,7 +634,7 @@ on_data(pl_node *node, gossip_state *st, gpeer *p, pl_time_ns now, const pl_goss
      * there: drop it (forward-on-receipt modes; the round-based modes
      * count their contacts). */
     if (p->n_data > 0 && (cfg->mode == PL_GOSSIP_FLOOD || cfg->mode == PL_GOSSIP_MESH) &&
-        pl_gossip_writer_drop_data(&p->w, it->id)) {
+        pl_gossip_writer_drop_data(&p->out->w, it->id)) {
       p->n_data--;
       st->stats.data_cancelled++;
     }
@@ -906,14 +906,6 @@ gossip_init(pl_node *node)
     return NULL;
   st->cfg = cfg;
   st->peers_cap = node->config->max_peers;
-  st->peers = g_try_new0(gpeer, st->peers_cap);
-  st->handles = g_try_new0(pl_peer, st->peers_cap);
-  if (st->peers == NULL || st->handles == NULL) {
-    g_free(st->peers);
-    g_free(st->handles);
-    g_free(st);
-    return NULL;
-  }
   return st;
 }
 
@@ -1043,6 +1035,20 @@ gossip_peer_up(pl_node *node, void *state, pl_time_ns now, pl_peer peer)
   gossip_state *st = state;
   if (gossip_peer(st, peer) != NULL || st->n_peers >= st->peers_cap)
     return;
+  if (st->n_peers == st->peers_alloc) {
+    /* Grow by doubling (from 4) up to max_peers: no gpeer pointer is held
+     * across peer_up. */
+    uint32_t cap = MIN(MAX(st->peers_alloc * 2, 4u), st->peers_cap);
+    gpeer *peers = g_try_renew(gpeer, st->peers, cap);
+    if (peers == NULL)
+      return;
+    st->peers = peers;
+    pl_peer *handles = g_try_renew(pl_peer, st->handles, cap);
+    if (handles == NULL)
+      return;
+    st->handles = handles;
+    st->peers_alloc = cap;
+  }
   st->handles[st->n_peers] = peer;
   gpeer *p = &st->peers[st->n_peers++];
   memset(p, 0, sizeof *p);
@@ -1081,10 +1087,12 @@ gossip_memory(const pl_node *node, const void *state)
 {
   (void)node;
   const gossip_state *st = state;
-  size_t bytes = sizeof *st + st->peers_cap * (sizeof(gpeer) + sizeof(pl_peer));
+  size_t bytes = sizeof *st + st->peers_alloc * (sizeof(gpeer) + sizeof(pl_peer));
   for (uint32_t i = 0; i < st->n_peers; i++) {
     const gpeer *p = &st->peers[i];
-    bytes += p->topics_cap * sizeof(uint32_t) + p->out_cap;
+    bytes += p->topics_cap * sizeof(uint32_t);
+    if (p->out != NULL)
+      bytes += sizeof(gout) + p->out->cap;
     if (p->promises != NULL)
       bytes += GOSSIP_PROMISES_MAX * sizeof(promise);
   }

@@ -46,7 +46,15 @@ typedef struct promise {
   uint32_t due_hb;           /* broken if not received by this heartbeat */
 } promise;
 
-/* One connected peer as the gossip layer sees it. */
+/* A pending batch to one peer (heap; exists only while items wait). */
+typedef struct gout {
+  pl_gossip_writer w;        /* writer over |bytes| */
+  uint32_t cap;              /* bytes allocated at |bytes| */
+  uint8_t bytes[];           /* the batch being written */
+} gout;
+
+/* One connected peer as the gossip layer sees it (kept small: a node has
+ * up to max_peers of these for its whole life). */
 typedef struct gpeer {
   pl_peer peer;              /* handle */
   uint8_t n_topics;          /* entries used in |topics| */
@@ -61,9 +69,7 @@ typedef struct gpeer {
                               * (counted as recovered); 0 = none */
   uint32_t *topics;          /* topics it announced (heap, NULL if none) */
   promise *promises;         /* outstanding IWANT promises (heap, NULL if none) */
-  uint8_t *out;              /* pending batch (heap, NULL if none) */
-  uint32_t out_cap;          /* bytes allocated at |out| */
-  pl_gossip_writer w;        /* writer over |out| */
+  gout *out;                 /* pending batch (heap, NULL if none) */
 } gpeer;
 
 /* A topic the node subscribes to or publishes to (fanout). */
@@ -98,9 +104,11 @@ typedef struct gossip_state {
   uint8_t flush_armed;       /* a FLUSH timer is pending */
   uint8_t dirty;             /* some peer has a pending batch */
 
-  gpeer *peers;              /* connected peers, in connection order */
+  gpeer *peers;              /* connected peers, in connection order (heap, grown on
+                              * demand up to max_peers; NULL before the first) */
   pl_peer *handles;          /* handles[i] = peers[i].peer (a compact copy for lookups) */
   uint32_t n_peers;          /* entries used */
+  uint32_t peers_alloc;      /* entries allocated in |peers| and |handles| */
   uint32_t peers_cap;        /* = config max_peers */
 
   gtopic *topics;            /* subscribed and fanout topics (heap, max_topics) */
