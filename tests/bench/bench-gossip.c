@@ -7,14 +7,15 @@
  * as a check that the work was done.
  *
  *   bench-gossip [--messages 200] [--mode mesh] [--size 256] [--peers 10]
- *                [--batch-window 0ms] N...          (default N: 10000 100000)
+ *                [--batch-window 0ms] [--join S] [--settle S] [--spread S]
+ *                [--drain S] N...                    (default N: 10000 100000)
  *
  * Workload: N honest nodes join through 32 bootstrap peers over a window
- * that grows with N (10 s, plus 1 s per 20,000 nodes), keep |peers|
- * connections each (10 s heartbeats), and all subscribe to one topic.
- * Ten seconds after the last join, M messages of |size| bytes are
- * published by random nodes, spread evenly over 20 s; the run ends 15 s
- * after the last.  Every message is signed by its publisher and checked
+ * of --join seconds (default: 10 s plus 1 s per 20,000 nodes), keep
+ * |peers| connections each (10 s heartbeats), and all subscribe to one
+ * topic.  --settle (10) seconds after the last join, M messages of |size|
+ * bytes are published by random nodes, spread evenly over --spread (20)
+ * seconds; the run ends --drain (15) seconds after the last.  Every message is signed by its publisher and checked
  * by every receiver (through the host's verification memo: real Ed25519
  * once per distinct signature).  A delivery is the first receipt of a
  * message by a subscriber (gossip.deliveries, ground truth of the host).
@@ -64,6 +65,7 @@ main(int argc, char **argv)
 {
   unsigned messages = 200, size = 256, peers = 10;
   const char *mode = "mesh", *batch = "0ms";
+  unsigned join_opt = 0, settle_s = 10, spread_s = 20, drain_s = 15;
   GArray *sizes = g_array_new(FALSE, FALSE, sizeof(uint32_t));
   for (int i = 1; i < argc; i++) {
     if (!strcmp(argv[i], "--messages") && i + 1 < argc) {
@@ -76,35 +78,44 @@ main(int argc, char **argv)
       peers = (unsigned)strtoul(argv[++i], NULL, 10);
     } else if (!strcmp(argv[i], "--batch-window") && i + 1 < argc) {
       batch = argv[++i];
+    } else if (!strcmp(argv[i], "--join") && i + 1 < argc) {
+      join_opt = (unsigned)strtoul(argv[++i], NULL, 10);
+    } else if (!strcmp(argv[i], "--settle") && i + 1 < argc) {
+      settle_s = (unsigned)strtoul(argv[++i], NULL, 10);
+    } else if (!strcmp(argv[i], "--spread") && i + 1 < argc) {
+      spread_s = (unsigned)strtoul(argv[++i], NULL, 10);
+    } else if (!strcmp(argv[i], "--drain") && i + 1 < argc) {
+      drain_s = (unsigned)strtoul(argv[++i], NULL, 10);
     } else {
       uint32_t n = (uint32_t)strtoul(argv[i], NULL, 10);
       if (!n) {
         fprintf(stderr, "usage: bench-gossip [--messages M] [--mode MODE] [--size BYTES] "
-                        "[--peers P] [--batch-window D] N...\n");
+                        "[--peers P] [--batch-window D] [--join S] [--settle S] [--spread S] "
+                        "[--drain S] N...\n");
         return 2;
       }
       g_array_append_val(sizes, n);
     }
   }
-  if (!messages || !peers) {
-    fprintf(stderr, "bench-gossip: --messages and --peers must be at least 1\n");
+  if (!messages || !peers || !spread_s) {
+    fprintf(stderr, "bench-gossip: --messages, --peers and --spread must be at least 1\n");
     return 2;
   }
   if (!sizes->len) {
     uint32_t d[] = {10000, 100000};
     g_array_append_vals(sizes, d, G_N_ELEMENTS(d));
   }
-  printf("# mode %s, %u messages of %u B, %u peers, batch window %s\n", mode, messages, size,
-         peers, batch);
+  printf("# mode %s, %u messages of %u B, %u peers, batch window %s, settle %u s, spread %u s, "
+         "drain %u s\n", mode, messages, size, peers, batch, settle_s, spread_s, drain_s);
   printf("%9s %8s %8s %8s %11s %11s %11s %11s %11s %8s %8s %8s %8s %6s %7s\n", "nodes",
          "wall_s", "phase_s", "cpu_s", "deliveries", "deliv/s", "phase_dl/s", "deliv/cpu_s",
          "events", "host_B/n", "core_B/n", "rss_B/n", "peak_MiB", "ratio", "p99_ms");
   for (guint i = 0; i < sizes->len; i++) {
     uint32_t n = g_array_index(sizes, uint32_t, i);
-    unsigned join_s = 10 + n / 20000;
-    unsigned pub_s = join_s + 10, spread_ms = 20000;
+    unsigned join_s = join_opt ? join_opt : 10 + n / 20000;
+    unsigned pub_s = join_s + settle_s, spread_ms = spread_s * 1000;
     unsigned every_ms = spread_ms / messages ? spread_ms / messages : 1;
-    unsigned end_s = pub_s + spread_ms / 1000 + 15;
+    unsigned end_s = pub_s + spread_s + drain_s;
     char *text = g_strdup_printf(
         "[run]\nname = bench-gossip\nseed = 1\nduration = %us\nsample_interval = 10s\n"
         "[network]\nlatency = lognormal(40ms, 0.5)\n"
