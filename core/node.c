@@ -30,6 +30,7 @@
 #include "identity.h"
 #include "kad.h"
 #include "node_internal.h"
+#include "gossip.h"
 #include "peer.h"
 
 /*
@@ -39,6 +40,7 @@
 static const pl_layer *const layers[PL_LAYER_MAX] = {
   [PL_LAYER_PEER] = &pl_peer_layer,
   [PL_LAYER_DISCOVERY] = &pl_kad_layer,
+  [PL_LAYER_GOSSIP] = &pl_gossip_layer,
 };
 
 /* The layer |l| if it runs in |node| (present in the table and enabled
@@ -99,6 +101,35 @@ pl_config_defaults(pl_config *config)
   kad->cap_ttl_ns = 3600 * PL_NS_PER_S;
   kad->cap_reannounce_ns = 2700 * PL_NS_PER_S;
   kad->cap_clock_skew_ns = 60 * PL_NS_PER_S;
+  /* gossip: off; the rest as docs/gossip.md */
+  pl_gossip_config *g = &config->gossip;
+  g->mode = PL_GOSSIP_OFF;
+  g->heartbeat_ns = PL_NS_PER_S;
+  g->batch_window_ns = 0;
+  g->seen_ttl_ns = 120 * PL_NS_PER_S;
+  g->store_ttl_ns = 60 * PL_NS_PER_S;
+  g->anti_entropy_ns = 0;
+  g->seen_max = 8192;
+  g->store_max = 1024;
+  g->max_payload_bytes = 1024;
+  g->ttl_hops = 16;
+  g->fanout = 3;
+  g->partners = 1;
+  g->rounds_max = 20;
+  g->rumor_k = 2;
+  g->rumor_stop = PL_GOSSIP_STOP_COUNTER;
+  g->rumor_blind = 0;
+  g->mesh_d = 6;
+  g->mesh_d_low = 4;
+  g->mesh_d_high = 12;
+  g->mesh_d_lazy = 6;
+  g->mcache_len = 5;
+  g->mcache_gossip = 3;
+  g->prune_backoff_hb = 60;
+  g->max_topics = 8;
+  g->score_enabled = 1;
+  g->score_gossip_threshold = -50;
+  g->score_graylist = -200;
 }
 
 /* ----------------------------------------------------------- life cycle */

@@ -150,6 +150,24 @@ typedef enum pl_metric {
   PL_METRIC_DHT_VALUE_NOT_FOUND,   /* counter: FIND_VALUE lookups that found none */
   PL_METRIC_CAP_ANNOUNCED,         /* counter: capability ads signed and stored */
   PL_METRIC_CAP_FIND_WORKERS,      /* observation: workers a capability find returned */
+  /* gossip layer (core/gossip.h); per-message ratios, latency, residue and
+   * rounds are the host's (ground truth), from observations */
+  PL_METRIC_GOSSIP_PUBLISHED,      /* counter: messages published by this node */
+  PL_METRIC_GOSSIP_DELIVERED,      /* counter: first receipts of a message by a subscriber */
+  PL_METRIC_GOSSIP_DUPLICATE,      /* counter: copies received of a message already seen */
+  PL_METRIC_GOSSIP_MESSAGES_SENT,  /* counter: gossip network messages (batches) sent */
+  PL_METRIC_GOSSIP_BYTES_SENT,     /* counter: bytes of gossip network messages sent */
+  PL_METRIC_GOSSIP_INVALID_REJECTED, /* counter: published messages refused (bad signature,
+                                      * bad content, oversize, stale) */
+  PL_METRIC_GOSSIP_TTL_EXPIRED,    /* counter: messages not forwarded: hop TTL used up */
+  PL_METRIC_GOSSIP_GRAFT,          /* counter: GRAFTs sent */
+  PL_METRIC_GOSSIP_PRUNE,          /* counter: PRUNEs sent */
+  PL_METRIC_GOSSIP_IHAVE,          /* counter: message ids advertised in IHAVE */
+  PL_METRIC_GOSSIP_IWANT,          /* counter: message ids requested in IWANT */
+  PL_METRIC_GOSSIP_BROKEN_PROMISE, /* counter: IWANTs a peer advertised but never answered */
+  PL_METRIC_GOSSIP_RECOVERED,      /* counter: deliveries obtained by pull, IWANT or digest */
+  PL_METRIC_GOSSIP_GRAYLISTED,     /* counter: batches ignored from a peer below the graylist score */
+  PL_METRIC_GOSSIP_DATA_SENT,      /* counter: data items (message copies) sent */
   PL_METRIC_COUNT
 } pl_metric;
 
@@ -189,6 +207,24 @@ typedef struct pl_observation {
   uint32_t n_peers;       /* entries in |peers| */
   uint64_t a, b, c;       /* kind-specific integers (see the layer's header) */
 } pl_observation;
+
+/* Observation kinds of the gossip layer (PL_LAYER_GOSSIP = 2; see
+ * core/gossip.h for when each is reported). */
+enum {
+  /* This node published: key = message id, a = topic, b = publish time
+   * (the signed timestamp), ns, c = payload bytes. */
+  PL_OBS_GOSSIP_PUBLISHED = 2 * PL_OBS_LAYER_RANGE,
+  /* First receipt by a subscriber of the topic (the publisher itself is
+   * not reported): key = id, a = hops travelled, b = publish time, ns,
+   * c = gossip rounds since publication along the path (round-based modes;
+   * = hops in flood and mesh modes). */
+  PL_OBS_GOSSIP_DELIVERED,
+  /* A copy of a message this node has already seen: key = id, a = hops. */
+  PL_OBS_GOSSIP_DUPLICATE,
+  /* This node subscribed to topic a / unsubscribed from topic a. */
+  PL_OBS_GOSSIP_SUBSCRIBED,
+  PL_OBS_GOSSIP_UNSUBSCRIBED,
+};
 
 /* ------------------------------------------------------------ environment */
 
@@ -319,6 +355,67 @@ enum {
   PL_FEATURE_COMPRESSION = 1u << 2,   /* reserved: payload compression */
 };
 
+/* Dissemination modes of the gossip layer (docs/gossip.md). */
+typedef enum pl_gossip_mode {
+  PL_GOSSIP_OFF = 0,        /* no gossip layer (its messages are unknown types) */
+  PL_GOSSIP_PUSH,           /* anti-entropy push: each round push held messages to partners */
+  PL_GOSSIP_PULL,           /* anti-entropy pull: each round send a digest, get what is missing */
+  PL_GOSSIP_PUSH_PULL,      /* both, in one exchange per partner per round */
+  PL_GOSSIP_RUMOR,          /* rumour mongering: push hot rumours until they lose interest */
+  PL_GOSSIP_FLOOD,          /* forward on first receipt to |fanout| random peers, TTL in hops */
+  PL_GOSSIP_MESH,           /* gossipsub-like mesh: D, GRAFT/PRUNE, IHAVE/IWANT, scores */
+  PL_GOSSIP_MODE_COUNT
+} pl_gossip_mode;
+
+/* When a rumour monger loses interest (PL_GOSSIP_RUMOR). */
+typedef enum pl_gossip_rumor_stop {
+  PL_GOSSIP_STOP_COUNTER = 0, /* after |rumor_k| unnecessary contacts */
+  PL_GOSSIP_STOP_COIN = 1,    /* with probability 1/|rumor_k| per unnecessary contact */
+} pl_gossip_rumor_stop;
+
+/*
+ * Gossip configuration (embedded in pl_config; defaults in
+ * pl_config_defaults, documented in docs/gossip.md).  Round-based modes
+ * use |heartbeat_ns| as the round length.
+ */
+typedef struct pl_gossip_config {
+  pl_gossip_mode mode;          /* PL_GOSSIP_OFF disables the layer */
+  pl_time_ns heartbeat_ns;      /* mesh heartbeat / epidemic round length, ns */
+  pl_time_ns batch_window_ns;   /* queued items to a peer leave at most this long after
+                                 * the first was queued, ns; 0 = at the end of the event
+                                 * that queued them */
+  pl_time_ns seen_ttl_ns;       /* seen-cache expiry; older messages are refused as stale, ns */
+  pl_time_ns store_ttl_ns;      /* messages are held (for pull, IWANT, anti-entropy) this
+                                 * long after publication (<= seen_ttl_ns), ns */
+  pl_time_ns anti_entropy_ns;   /* digest exchange with one random peer this often, ns;
+                                 * 0 = off (PULL and PUSH_PULL exchange digests every round) */
+  uint32_t seen_max;            /* seen-cache capacity, entries (oldest evicted first) */
+  uint32_t store_max;           /* messages held at most (oldest dropped first) */
+  uint16_t max_payload_bytes;   /* largest payload a node publishes or accepts, bytes
+                                 * (<= PL_GOSSIP_PAYLOAD_MAX) */
+  uint8_t ttl_hops;             /* hops a message travels at most (1..255) */
+  uint8_t fanout;               /* FLOOD: peers per forward; MESH: fanout peers per
+                                 * unsubscribed topic published to */
+  uint8_t partners;             /* epidemic modes: partners contacted per round */
+  uint8_t rounds_max;           /* PUSH / PUSH_PULL: rounds a node pushes a message after
+                                 * receiving it (then only serves it to pulls) */
+  uint8_t rumor_k;              /* RUMOR: the k of counter / coin (>= 1) */
+  uint8_t rumor_stop;           /* RUMOR: pl_gossip_rumor_stop */
+  uint8_t rumor_blind;          /* RUMOR: 1 = every contact counts as unnecessary (blind),
+                                 * 0 = only contacts with a partner that knew (feedback) */
+  uint8_t mesh_d;               /* MESH: target mesh degree D */
+  uint8_t mesh_d_low;           /* MESH: graft up to D when the mesh is below this */
+  uint8_t mesh_d_high;          /* MESH: prune down to D when the mesh is above this */
+  uint8_t mesh_d_lazy;          /* MESH: non-mesh peers sent IHAVE per heartbeat */
+  uint8_t mcache_len;           /* MESH: heartbeats a message stays in the message cache */
+  uint8_t mcache_gossip;        /* MESH: newest heartbeats of the cache advertised in IHAVE */
+  uint8_t prune_backoff_hb;     /* MESH: heartbeats a pruned peer may not be regrafted */
+  uint8_t max_topics;           /* topics a node subscribes to / tracks per peer at most */
+  uint8_t score_enabled;        /* MESH: 1 = peer scores from delivery behaviour */
+  int32_t score_gossip_threshold; /* MESH: no IHAVE / IWANT with peers below this score */
+  int32_t score_graylist;       /* MESH: ignore every batch from peers below this score */
+} pl_gossip_config;
+
 /*
  * Node configuration.  One pl_config is shared by every node of a
  * population, so a node keeps a pointer to it, never a copy; the host keeps
@@ -351,6 +448,7 @@ typedef struct pl_config {
   uint32_t n_bootstrap;             /* entries in |bootstrap| */
 
   pl_kad_config kad;                /* discovery layer (off by default) */
+  pl_gossip_config gossip;          /* gossip layer; mode PL_GOSSIP_OFF = absent */
 } pl_config;
 
 /* Fill |config| with the documented defaults (docs/core.md). */
@@ -373,6 +471,11 @@ typedef enum pl_command_kind {
   /* kinds 24..31: capability ads (core/capability.h, a pl_kad_app) */
   PL_CMD_KAD_ANNOUNCE = 24, /* announce a capability ad and keep re-announcing (capability.h) */
   PL_CMD_KAD_FIND_WORKERS,  /* find workers meeting a need (capability.h) */
+  /* gossip layer (kinds 32..47): |arg| is the topic (< 2^32) */
+  PL_CMD_GOSSIP_SUBSCRIBE = 32,   /* subscribe to topic |arg| */
+  PL_CMD_GOSSIP_UNSUBSCRIBE = 33, /* unsubscribe from topic |arg| */
+  PL_CMD_GOSSIP_PUBLISH = 34,     /* publish |len| payload bytes (|data|, or zeros if
+                                   * NULL) on topic |arg| */
 } pl_command_kind;
 
 typedef struct pl_command {
@@ -420,6 +523,24 @@ typedef struct pl_strategy {
   int (*kad_find_value)(pl_node *node, pl_peer from, const uint8_t key[PL_ID_BYTES],
                         uint8_t *buf, size_t cap, uint16_t *lens, uint32_t max,
                         void *state);
+  /* Gossip: relay message |id| of |topic|, first received at |now| from
+   * |from| (PL_PEER_NONE for the node's own publication)?  false: deliver
+   * it locally but never forward, advertise (IHAVE, digests) or serve it
+   * (IWANT, pulls) — a censoring relay, or a covert flash after its time. */
+  bool (*gossip_relay)(pl_node *node, pl_time_ns now, const uint8_t *id, uint32_t topic,
+                       pl_peer from, void *state);
+  /* Gossip: publish the message being published now on |topic| with a
+   * broken signature?  (spam with invalid signatures) */
+  bool (*gossip_corrupt)(pl_node *node, pl_time_ns now, uint32_t topic, void *state);
+  /* Gossip: extra copies of every data item sent to |to| (duplicate
+   * flooding); 0 = honest. */
+  uint32_t (*gossip_copies)(pl_node *node, pl_time_ns now, pl_peer to, void *state);
+  /* Gossip mesh: GRAFT |peer| into the mesh of |topic| now?  Asked at each
+   * heartbeat for every connected peer outside the mesh, and when |peer|
+   * PRUNEs us.  > 0: graft now, ignoring degree bounds and backoff (and a
+   * PRUNE is ignored); 0: do not; < 0: decide honestly (mesh Sybils). */
+  int (*gossip_graft)(pl_node *node, pl_time_ns now, uint32_t topic, pl_peer peer,
+                      void *state);
   void *state;                     /* strategy's own data, owned by the host */
 } pl_strategy;
 

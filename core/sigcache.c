@@ -33,6 +33,22 @@
  *
  * Memory: 32 bytes of digest + 2 x 4 bytes of index + 1 bit per entry of
  * capacity, about 40 bytes per remembered verdict.
+ *
+ * Content-addressed frames (pl_sigcache_verify_frame)
+ * ---------------------------------------------------
+ * A message named by its content id (gossip: id = BLAKE2b-256 of the
+ * whole signed frame, which contains the key and the signature) is
+ * remembered under that id together with a copy of the frame's bytes and
+ * the verdict.  A receiver that claims the id for byte-identical bytes
+ * gets the verdict without any hashing or crypto: byte equality with a
+ * frame whose hash was checked when it entered proves the id, and the id
+ * names (key, message, signature).  So the hashing and the Ed25519 check
+ * happen once per distinct message, not once per receiving node.  Bytes
+ * that differ from the remembered frame, or an id not remembered, take
+ * the full path (hash, compare, verify) and only a frame that hashes to
+ * its id is remembered.  A separate ring of at most FRAMES_MAX entries and
+ * FRAME_BYTES_MAX bytes of copies (oldest evicted first), allocated on
+ * first use, so hosts that never use it pay nothing.
  */
 #include "sigcache.h"
 #include "identity.h"
@@ -47,6 +63,18 @@ typedef struct digest {
   uint8_t b[DIGEST_BYTES]; /* BLAKE2b-256(key || H(msg) || sig) */
 } digest;
 
+/* A remembered content-addressed frame. */
+typedef struct frame_entry {
+  uint8_t id[PL_ID_BYTES];  /* content id = BLAKE2b-256(bytes) */
+  uint8_t *bytes;           /* copy of the frame (heap), NULL = free entry */
+  uint32_t len;             /* bytes in |bytes| */
+  uint8_t valid;            /* 1 = signature valid */
+} frame_entry;
+
+/* Frames remembered at most, and bytes of frame copies at most. */
+#define FRAMES_MAX ((size_t)1 << 16)
+#define FRAME_BYTES_MAX ((size_t)64 << 20)
+
 struct pl_sigcache {
   size_t capacity;   /* maximum entries remembered */
   size_t size;       /* entries currently remembered (<= capacity) */
@@ -57,6 +85,13 @@ struct pl_sigcache {
   digest *entries;   /* [capacity] digests in ring (insertion) order */
   uint8_t *valid;    /* [(capacity + 7) / 8] verdict bits: 1 = PL_OK */
   uint32_t *slots;   /* [slot_mask + 1] entry index + 1, 0 = empty */
+  /* content-addressed frames: ring of FRAMES_MAX entries (oldest at
+   * |fr_first|, |fr_size| used) and an open-addressing index of
+   * 2 * FRAMES_MAX slots (entry index + 1, 0 = empty); NULL until used */
+  frame_entry *fr;
+  uint32_t *fr_slots;
+  size_t fr_first, fr_size;
+  size_t fr_bytes;   /* bytes of frame copies held */
 };
 
 /* Largest capacity whose entry index + 1 fits a uint32_t slot and whose
@@ -166,6 +201,11 @@ pl_sigcache_free(pl_sigcache *cache)
   g_free(cache->entries);
   g_free(cache->valid);
   g_free(cache->slots);
+  if (cache->fr != NULL)
+    for (size_t i = 0; i < FRAMES_MAX; i++)
+      g_free(cache->fr[i].bytes);
+  g_free(cache->fr);
+  g_free(cache->fr_slots);
   g_free(cache);
 }
 
@@ -234,6 +274,115 @@ size_t
 pl_sigcache_memory(const pl_sigcache *cache)
 {
   g_assert(cache != NULL);
+  size_t frames = cache->fr == NULL ? 0
+                                    : FRAMES_MAX * (sizeof(frame_entry) + 2 * sizeof(uint32_t)) +
+                                          cache->fr_bytes;
   return sizeof *cache + cache->capacity * sizeof(digest) + (cache->capacity + 7) / 8 +
-         (cache->slot_mask + 1) * sizeof(uint32_t);
+         (cache->slot_mask + 1) * sizeof(uint32_t) + frames;
+}
+
+/* ------------------------------------------------ content-addressed frames */
+
+#define FR_MASK (2 * FRAMES_MAX - 1)
+
+static size_t
+fr_home(const uint8_t *id)
+{
+  uint64_t h;
+  memcpy(&h, id, sizeof h);
+  return (size_t)h & FR_MASK;
+}
+
+/* Slot holding |id|, or the empty slot where the probe ended. */
+static size_t
+fr_probe(const pl_sigcache *c, const uint8_t *id, bool *found)
+{
+  for (size_t i = fr_home(id);; i = (i + 1) & FR_MASK) {
+    uint32_t s = c->fr_slots[i];
+    if (s == 0) {
+      *found = false;
+      return i;
+    }
+    if (memcmp(c->fr[s - 1].id, id, PL_ID_BYTES) == 0) {
+      *found = true;
+      return i;
+    }
+  }
+}
+
+/* Forget the oldest frame. */
+static void
+fr_evict(pl_sigcache *c)
+{
+  g_assert(c->fr_size > 0);
+  size_t idx = c->fr_first;
+  bool found;
+  size_t hole = fr_probe(c, c->fr[idx].id, &found);
+  g_assert(found && c->fr_slots[hole] == idx + 1);
+  for (size_t j = (hole + 1) & FR_MASK; c->fr_slots[j] != 0; j = (j + 1) & FR_MASK) {
+    size_t home = fr_home(c->fr[c->fr_slots[j] - 1].id);
+    bool reachable = hole <= j ? (home > hole && home <= j) : (home > hole || home <= j);
+    if (!reachable) {
+      c->fr_slots[hole] = c->fr_slots[j];
+      hole = j;
+    }
+  }
+  c->fr_slots[hole] = 0;
+  c->fr_bytes -= c->fr[idx].len;
+  g_free(c->fr[idx].bytes);
+  c->fr[idx].bytes = NULL;
+  c->fr_first = (idx + 1) % FRAMES_MAX;
+  c->fr_size--;
+}
+
+int
+pl_sigcache_verify_frame(pl_sigcache *cache, const uint8_t id[PL_ID_BYTES],
+                         const uint8_t *frame, size_t len, const uint8_t key[PL_KEY_BYTES],
+                         size_t covered, const uint8_t sig[PL_SIG_BYTES])
+{
+  g_assert(cache != NULL && id != NULL && key != NULL && sig != NULL);
+  g_assert(frame != NULL && covered <= len);
+  if (cache->fr == NULL) {
+    cache->fr = g_new0(frame_entry, FRAMES_MAX);
+    cache->fr_slots = g_new0(uint32_t, FR_MASK + 1);
+  }
+  bool found;
+  size_t slot = fr_probe(cache, id, &found);
+  if (found) {
+    const frame_entry *e = &cache->fr[cache->fr_slots[slot] - 1];
+    if (e->len == len && memcmp(e->bytes, frame, len) == 0) {
+      cache->hits++;
+      return e->valid ? PL_OK : PL_ERR_BAD_SIGNATURE;
+    }
+  }
+  uint8_t h[PL_ID_BYTES];
+  pl_hash(frame, len, h);
+  if (memcmp(h, id, PL_ID_BYTES) != 0)
+    return PL_ERR_BAD_FIELD;
+  cache->misses++;
+  int verdict = pl_verify_raw(key, frame, covered, sig);
+  if (found || len > FRAME_BYTES_MAX)
+    return verdict; /* (a second frame with the same id: not remembered) */
+  while (cache->fr_size > 0 &&
+         (cache->fr_size == FRAMES_MAX || cache->fr_bytes + len > FRAME_BYTES_MAX)) {
+    fr_evict(cache);
+    slot = fr_probe(cache, id, &found); /* the shift may have moved our empty slot */
+  }
+  size_t idx = (cache->fr_first + cache->fr_size) % FRAMES_MAX;
+  frame_entry *e = &cache->fr[idx];
+  memcpy(e->id, id, PL_ID_BYTES);
+  e->bytes = g_memdup2(frame, len);
+  e->len = (uint32_t)len;
+  e->valid = verdict == PL_OK;
+  cache->fr_slots[slot] = (uint32_t)(idx + 1);
+  cache->fr_size++;
+  cache->fr_bytes += len;
+  return verdict;
+}
+
+size_t
+pl_sigcache_frames(const pl_sigcache *cache)
+{
+  g_assert(cache != NULL);
+  return cache->fr_size;
 }

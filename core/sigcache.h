@@ -28,6 +28,26 @@ PL_WARN_UNUSED int pl_sigcache_verify(pl_sigcache *cache, const uint8_t key[PL_K
                                       const uint8_t *msg, size_t len,
                                       const uint8_t sig[PL_SIG_BYTES]);
 
+/*
+ * Verdict for a content-addressed signed frame: |frame| (|len| bytes) is
+ * claimed to have content id |id| = BLAKE2b-256(frame), and carries the
+ * signature |sig| by |key| over its first |covered| bytes.  Returns
+ * PL_ERR_BAD_FIELD if the frame does not hash to |id| (nothing verified,
+ * nothing remembered), else the signature verdict, PL_OK or
+ * PL_ERR_BAD_SIGNATURE.  A frame byte-identical to one remembered under
+ * |id| is answered without hashing or crypto (a hit); otherwise the frame
+ * is hashed, verified (a miss) and remembered.  The caller must have
+ * taken |key|, |covered| and |sig| from |frame| itself (pl_wire_decode of
+ * a SIGNED envelope), so that the id names them.
+ */
+PL_WARN_UNUSED int pl_sigcache_verify_frame(pl_sigcache *cache, const uint8_t id[PL_ID_BYTES],
+                                            const uint8_t *frame, size_t len,
+                                            const uint8_t key[PL_KEY_BYTES], size_t covered,
+                                            const uint8_t sig[PL_SIG_BYTES]);
+
+/* Content-addressed frames currently remembered. */
+size_t pl_sigcache_frames(const pl_sigcache *cache);
+
 /* Lookups answered from the memo / by a real verification. */
 uint64_t pl_sigcache_hits(const pl_sigcache *cache);
 uint64_t pl_sigcache_misses(const pl_sigcache *cache);

@@ -14,6 +14,7 @@
 
 #include <glib.h>
 
+#include "gossip.h"
 #include "identity.h"
 #include "kad.h"
 
@@ -48,6 +49,10 @@ static const pl_msg_spec registry[] = {
   {PL_MSG_KAD_VALUES, PL_LAYER_DISCOVERY, 0, PL_KAD_VALUES_MAX_BYTES, "KAD_VALUES"},
   {PL_MSG_KAD_STORE, PL_LAYER_DISCOVERY, 0, PL_KAD_STORE_MAX_BYTES, "KAD_STORE"},
   {PL_MSG_KAD_STORE_ACK, PL_LAYER_DISCOVERY, 0, PL_KAD_STORE_ACK_BYTES, "KAD_STORE_ACK"},
+  {PL_MSG_GOSSIP_BATCH, PL_LAYER_GOSSIP, PL_WIRE_F_SESSION, PL_GOSSIP_BATCH_MAX_BYTES,
+   "GOSSIP_BATCH"},
+  {PL_MSG_GOSSIP_DATA, PL_LAYER_GOSSIP, PL_WIRE_F_ENVELOPE,
+   PL_WIRE_HEADER_BYTES + 4 + PL_GOSSIP_PAYLOAD_MAX, "GOSSIP_DATA"},
 };
 
 #define N_REGISTRY (sizeof registry / sizeof registry[0])

@@ -53,6 +53,14 @@ sim_adversary_strategy(sim_behaviour behaviour)
   case SIM_BEHAVIOUR_FAKE_ADS:
     return NULL; /* strategies with state, installed by the kad host module
                     (sim/attack_eclipse.c, sim/attack_fakeads.c) */
+  case SIM_BEHAVIOUR_GOSSIP_CENSOR:
+  case SIM_BEHAVIOUR_GOSSIP_FLASH:
+  case SIM_BEHAVIOUR_GOSSIP_SPAM:
+  case SIM_BEHAVIOUR_GOSSIP_DUPFLOOD:
+  case SIM_BEHAVIOUR_GOSSIP_MESH_SYBIL:
+    /* Gossip attacks carry per-population parameters: the gossip host
+     * module (sim/gossip_host.c) installs them when the node starts. */
+    return NULL;
   }
   return NULL;
 }

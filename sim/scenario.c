@@ -43,6 +43,8 @@
 #include <stddef.h>
 #include <string.h>
 
+#include "gossip.h" /* PL_GOSSIP_PAYLOAD_MAX */
+
 G_DEFINE_QUARK(sim-scenario-error-quark, sim_scenario_error)
 
 /* ------------------------------------------------------------ value types */
@@ -80,6 +82,12 @@ typedef enum vtype {
   V_GRIND,      /* keyword */
   V_KEY,        /* `random` or 64 hex digits (a 32-byte key) */
   V_FACTOR,     /* a number >= 1 */
+  V_GOSSIP_MODE,  /* keyword: pl_gossip_mode */
+  V_RUMOR_STOP,   /* keyword: pl_gossip_rumor_stop */
+  V_RUMOR_CONTACT, /* keyword: feedback or blind */
+  V_BOOL,         /* true or false */
+  V_I32,          /* signed 32-bit integer */
+  V_TOPICS,       /* list of gossip topics (32-bit numbers), or none */
 } vtype;
 
 typedef struct kw {
@@ -94,7 +102,11 @@ static const kw kw_eviction[] = {
 static const kw kw_behaviour[] = {
   { "honest", SIM_BEHAVIOUR_HONEST }, { "silent", SIM_BEHAVIOUR_SILENT },
   { "version-liar", SIM_BEHAVIOUR_VERSION_LIAR }, { "sybil", SIM_BEHAVIOUR_SYBIL },
-  { "eclipse", SIM_BEHAVIOUR_ECLIPSE }, { "fake-ads", SIM_BEHAVIOUR_FAKE_ADS }, { NULL, 0 },
+  { "eclipse", SIM_BEHAVIOUR_ECLIPSE }, { "fake-ads", SIM_BEHAVIOUR_FAKE_ADS },
+  { "censor", SIM_BEHAVIOUR_GOSSIP_CENSOR }, { "covert-flash", SIM_BEHAVIOUR_GOSSIP_FLASH },
+  { "spam-invalid", SIM_BEHAVIOUR_GOSSIP_SPAM },
+  { "duplicate-flood", SIM_BEHAVIOUR_GOSSIP_DUPFLOOD },
+  { "mesh-sybil", SIM_BEHAVIOUR_GOSSIP_MESH_SYBIL }, { NULL, 0 },
 };
 static const kw kw_kad_mode[] = {
   { "off", PL_KAD_OFF }, { "kademlia", PL_KAD_KADEMLIA }, { "rendezvous", PL_KAD_RENDEZVOUS },
@@ -118,7 +130,23 @@ static const kw kw_command[] = {
   { "peer-exchange", PL_CMD_PEER_EXCHANGE }, { "lookup", PL_CMD_KAD_LOOKUP },
   { "store", PL_CMD_KAD_STORE }, { "find-value", PL_CMD_KAD_FIND_VALUE },
   { "refresh", PL_CMD_KAD_REFRESH }, { "announce", PL_CMD_KAD_ANNOUNCE },
-  { "find-workers", PL_CMD_KAD_FIND_WORKERS }, { NULL, 0 },
+  { "find-workers", PL_CMD_KAD_FIND_WORKERS }, { "subscribe", PL_CMD_GOSSIP_SUBSCRIBE },
+  { "unsubscribe", PL_CMD_GOSSIP_UNSUBSCRIBE }, { "publish", PL_CMD_GOSSIP_PUBLISH },
+  { NULL, 0 },
+};
+static const kw kw_gossip_mode[] = {
+  { "off", PL_GOSSIP_OFF }, { "push", PL_GOSSIP_PUSH }, { "pull", PL_GOSSIP_PULL },
+  { "push-pull", PL_GOSSIP_PUSH_PULL }, { "rumor", PL_GOSSIP_RUMOR },
+  { "flood", PL_GOSSIP_FLOOD }, { "mesh", PL_GOSSIP_MESH }, { NULL, 0 },
+};
+static const kw kw_rumor_stop[] = {
+  { "counter", PL_GOSSIP_STOP_COUNTER }, { "coin", PL_GOSSIP_STOP_COIN }, { NULL, 0 },
+};
+static const kw kw_rumor_contact[] = {
+  { "feedback", 0 }, { "blind", 1 }, { NULL, 0 },
+};
+static const kw kw_bool[] = {
+  { "true", 1 }, { "false", 0 }, { NULL, 0 },
 };
 static const kw kw_feature[] = {
   { "peer-exchange", PL_FEATURE_PEER_EXCHANGE }, { "batching", PL_FEATURE_BATCHING },
@@ -133,6 +161,7 @@ static const kw kw_role[] = {
 #define ALL_ROLES (PL_ROLE_REQUESTER | PL_ROLE_WORKER | PL_ROLE_VERIFIER)
 #define MAX_REGIONS 256u      /* sim_net_node.region is 8 bits */
 #define MAX_SWEEP_VALUES 10000u
+#define MAX_TOPICS 64u        /* topics in a subscribe list (PL_GOSSIP_TOPICS_MAX) */
 #define FRACTIONS_EPSILON 1e-9
 
 /* ---------------------------------------------------------------- schema */
@@ -182,6 +211,12 @@ static const sgroup groups[] = {
     "The discovery layer (docs/kad.md): a Kademlia DHT, or rendezvous hashing, with its "
     "defences. Off unless `mode` is set. Defaults come from the protocol core "
     "(`pl_config_defaults`); a defence whose key is 0 is off." },
+  { "protocol.gossip", "[protocol.gossip]",
+    "Topic pub/sub by gossip (docs/gossip.md); defaults from the protocol core. The "
+    "layer runs only when `mode` is not `off`. Round-based modes (push, pull, push-pull, "
+    "rumor) use `heartbeat` as the round. `subscribe` is the simulator's: the topics "
+    "every node subscribes to when it starts (a population may override it), so nodes "
+    "that join late or restart subscribe too." },
   { "population.*", "[population.NAME]",
     "A group of identical nodes. Populations are laid out in file order: the first "
     "node of a population has the handle that follows the last of the previous one. "
@@ -364,6 +399,83 @@ static const skey schema[] = {
     KCFG(cap_reannounce_ns), 0, "Capability ads: a worker re-announces this often." },
   { "protocol.kad", "cap_clock_skew", V_DURATION, NULL, NULL, F_CFG, KCFG(cap_clock_skew_ns), 0,
     "Capability ads: how far in the future an ad's last-seen may be." },
+  /* [protocol.gossip] */
+  { "protocol.gossip", "mode", V_GOSSIP_MODE, NULL, NULL, F_CFG, CFG(gossip.mode), 0,
+    "Dissemination: off; push, pull, push-pull (anti-entropy rounds with random "
+    "partners); rumor (rumour mongering); flood (fanout with a hop TTL); mesh "
+    "(gossipsub-like)." },
+  { "protocol.gossip", "heartbeat", V_DURATION, NULL, NULL, F_CFG | F_POSITIVE,
+    CFG(gossip.heartbeat_ns), 0, "Mesh heartbeat, and the round of the epidemic modes." },
+  { "protocol.gossip", "batch_window", V_DURATION, NULL, NULL, F_CFG,
+    CFG(gossip.batch_window_ns), 0,
+    "Items queued for a peer leave together at most this long after the first (0: at "
+    "the end of the event that queued them)." },
+  { "protocol.gossip", "seen_ttl", V_DURATION, NULL, NULL, F_CFG | F_POSITIVE,
+    CFG(gossip.seen_ttl_ns), 0,
+    "Seen-cache expiry; older messages are refused as stale. The host closes a "
+    "message's delivery figures this long after publication (or at the end of the run)." },
+  { "protocol.gossip", "store_ttl", V_DURATION, NULL, NULL, F_CFG | F_POSITIVE,
+    CFG(gossip.store_ttl_ns), 0,
+    "Messages are held for pulls, IWANT and anti-entropy this long (at most `seen_ttl`)." },
+  { "protocol.gossip", "anti_entropy", V_DURATION, NULL, NULL, F_CFG,
+    CFG(gossip.anti_entropy_ns), 0,
+    "Digest exchange with one random peer this often, in any mode (0: off)." },
+  { "protocol.gossip", "seen_max", V_U32, NULL, NULL, F_CFG | F_POSITIVE,
+    CFG(gossip.seen_max), 0, "Seen-cache capacity, entries." },
+  { "protocol.gossip", "store_max", V_U32, NULL, NULL, F_CFG | F_POSITIVE,
+    CFG(gossip.store_max), 0, "Messages held at most." },
+  { "protocol.gossip", "max_payload", V_U16, NULL, NULL, F_CFG | F_POSITIVE,
+    CFG(gossip.max_payload_bytes), 0,
+    "Largest payload published or accepted, bytes (at most 3900)." },
+  { "protocol.gossip", "ttl_hops", V_U8, NULL, NULL, F_CFG | F_POSITIVE,
+    CFG(gossip.ttl_hops), 0, "Hops a message travels at most." },
+  { "protocol.gossip", "fanout", V_U8, NULL, NULL, F_CFG | F_POSITIVE,
+    CFG(gossip.fanout), 0,
+    "flood: peers each node forwards to; mesh: fanout peers for topics published to "
+    "without subscribing." },
+  { "protocol.gossip", "partners", V_U8, NULL, NULL, F_CFG | F_POSITIVE,
+    CFG(gossip.partners), 0,
+    "Epidemic modes: partners contacted per round, drawn uniformly from the connected "
+    "peers (raise `target_peers` to approach the uniform population of the theory)." },
+  { "protocol.gossip", "rounds_max", V_U8, NULL, NULL, F_CFG | F_POSITIVE,
+    CFG(gossip.rounds_max), 0,
+    "push, push-pull: rounds a node pushes a message after receiving it." },
+  { "protocol.gossip", "rumor_k", V_U8, NULL, NULL, F_CFG | F_POSITIVE,
+    CFG(gossip.rumor_k), 0,
+    "rumor: the k of counter (stop after k unnecessary contacts) or coin (stop with "
+    "probability 1/k per unnecessary contact)." },
+  { "protocol.gossip", "rumor_stop", V_RUMOR_STOP, NULL, NULL, F_CFG,
+    CFG(gossip.rumor_stop), 0, "rumor: how a monger loses interest." },
+  { "protocol.gossip", "rumor_contact", V_RUMOR_CONTACT, NULL, NULL, F_CFG,
+    CFG(gossip.rumor_blind), 0,
+    "rumor: which contacts are unnecessary: feedback (the partner already knew) or "
+    "blind (every contact)." },
+  { "protocol.gossip", "mesh_d", V_U8, NULL, NULL, F_CFG | F_POSITIVE, CFG(gossip.mesh_d), 0,
+    "mesh: target degree D." },
+  { "protocol.gossip", "mesh_d_low", V_U8, NULL, NULL, F_CFG, CFG(gossip.mesh_d_low), 0,
+    "mesh: graft up to D below this (at most `mesh_d`)." },
+  { "protocol.gossip", "mesh_d_high", V_U8, NULL, NULL, F_CFG, CFG(gossip.mesh_d_high), 0,
+    "mesh: prune down to D above this (at least `mesh_d`)." },
+  { "protocol.gossip", "mesh_d_lazy", V_U8, NULL, NULL, F_CFG, CFG(gossip.mesh_d_lazy), 0,
+    "mesh: non-mesh peers sent IHAVE at each heartbeat." },
+  { "protocol.gossip", "mcache_len", V_U8, NULL, NULL, F_CFG | F_POSITIVE,
+    CFG(gossip.mcache_len), 0, "mesh: heartbeats a message stays in the message cache." },
+  { "protocol.gossip", "mcache_gossip", V_U8, NULL, NULL, F_CFG, CFG(gossip.mcache_gossip), 0,
+    "mesh: newest heartbeats of the cache advertised in IHAVE (at most `mcache_len`)." },
+  { "protocol.gossip", "prune_backoff", V_U8, NULL, NULL, F_CFG, CFG(gossip.prune_backoff_hb), 0,
+    "mesh: heartbeats before a pruned peer may be grafted again." },
+  { "protocol.gossip", "max_topics", V_U8, NULL, NULL, F_CFG | F_POSITIVE,
+    CFG(gossip.max_topics), 0, "Topics a node subscribes to and tracks per peer at most (at most 64)." },
+  { "protocol.gossip", "scoring", V_BOOL, NULL, NULL, F_CFG, CFG(gossip.score_enabled), 0,
+    "mesh: peer scores from delivery behaviour (first deliveries, invalid messages, "
+    "broken promises, violations) choose whom to keep, prune and ignore." },
+  { "protocol.gossip", "score_gossip_threshold", V_I32, NULL, NULL, F_CFG,
+    CFG(gossip.score_gossip_threshold), 0,
+    "mesh: no IHAVE / IWANT with peers scored below this." },
+  { "protocol.gossip", "score_graylist", V_I32, NULL, NULL, F_CFG, CFG(gossip.score_graylist), 0,
+    "mesh: every batch from a peer scored below this is ignored." },
+  { "protocol.gossip", "subscribe", V_TOPICS, "none", NULL, 0, NOCFG, 0,
+    "Topics every node subscribes to when it starts: a list of numbers, or none." },
 
   /* [population.NAME] */
   { "population.*", "count", V_U32, NULL, NULL, F_REQUIRED, NOCFG, 0,
@@ -373,7 +485,11 @@ static const skey schema[] = {
     "Roles played: a list of requester, worker, verifier, or all." },
   { "population.*", "behaviour", V_BEHAVIOUR, "honest", NULL, 0, NOCFG, 0,
     "Strategy: honest; silent (never answers PING); version-liar (advertises a higher "
-    "minor and every feature)." },
+    "minor and every feature); gossip attacks (docs/gossip.md, Attacks): censor "
+    "(receives, never relays), covert-flash (relays until `attack_at`, then censors), "
+    "spam-invalid (what it publishes carries a broken signature), duplicate-flood "
+    "(sends `copies` extra copies of every message), mesh-sybil (connects to `links` "
+    "nodes of `victim`, grafts itself into their meshes ignoring PRUNE, never relays)." },
   { "population.*", "join_at", V_DIST, "0", NULL, 0, NOCFG, 0,
     "When each node joins, drawn per node." },
   { "population.*", "version", V_VERSION, NULL, "[protocol.peer] `version`", 0,
@@ -418,7 +534,8 @@ static const skey schema[] = {
     "Target of `grind = key`: 64 hex digits." },
   { "population.*", "victim", V_NAME, NULL, "none", 0, NOCFG, 0,
     "Population under attack: an eclipse population fills its nodes' buckets and counts "
-    "their captured lookups; `grind = victim` grinds near its first node." },
+    "their captured lookups; `grind = victim` grinds near its first node; mesh-sybil "
+    "(required there) crowds its nodes' meshes." },
   { "population.*", "task", V_U32, "1", NULL, 0, NOCFG, 0,
     "Capability ads: the task type these nodes offer (`announce`)." },
   { "population.*", "speed", V_U32, "100", NULL, 0, NOCFG, 0,
@@ -427,6 +544,15 @@ static const skey schema[] = {
     "Capability ads: the price these nodes really ask, milli-credits per work unit." },
   { "population.*", "claim_factor", V_FACTOR, "4", NULL, 0, NOCFG, 0,
     "fake-ads: the nodes claim `speed` times this and `price` divided by it." },
+  { "population.*", "subscribe", V_TOPICS, NULL, "[protocol.gossip] `subscribe`", 0, NOCFG, 0,
+    "Gossip topics these nodes subscribe to when they start." },
+  { "population.*", "attack_at", V_DURATION, "0", NULL, 0, NOCFG, 0,
+    "Gossip attacks: when the attack starts (covert-flash: when relaying stops; the "
+    "others act from this time on)." },
+  { "population.*", "copies", V_U16, "4", NULL, 0, NOCFG, 0,
+    "duplicate-flood: extra copies of every data item sent." },
+  { "population.*", "links", V_U16, "8", NULL, 0, NOCFG, 0,
+    "mesh-sybil: victims each of these nodes connects to (assigned round-robin)." },
 
   /* [event.NAME] */
   { "event.*", "at", V_DURATION, NULL, NULL, F_REQUIRED, NOCFG, 0,
@@ -454,7 +580,9 @@ static const skey schema[] = {
     "node lookup of `key`; store: publish a value under `key`; find-value: look up the "
     "values under `key`; refresh: refresh every bucket; announce: sign and publish a "
     "capability ad (population `task`, `speed`, `price`, `stake`) and keep it fresh; "
-    "find-workers: find workers for `task` meeting `min_speed` and `max_price`." },
+    "find-workers: find workers for `task` meeting `min_speed` and `max_price`; "
+    "subscribe, unsubscribe: to gossip `topic`; publish: a gossip message of `size` "
+    "bytes on `topic`." },
   { "event.*", "every", V_DURATION, "0", NULL, 0, NOCFG, ACT(COMMAND),
     "Repeat the command this often (0: once)." },
   { "event.*", "until", V_DURATION, NULL, "end of run", 0, NOCFG, ACT(CHURN) | ACT(COMMAND),
@@ -472,6 +600,10 @@ static const skey schema[] = {
     "find-workers: the highest price accepted, milli-credits." },
   { "event.*", "want", V_U32, "8", NULL, 0, NOCFG, ACT(COMMAND),
     "find-workers: workers wanted." },
+  { "event.*", "topic", V_U32, "0", NULL, 0, NOCFG, ACT(COMMAND),
+    "subscribe, unsubscribe, publish: the gossip topic." },
+  { "event.*", "size", V_SIZE32, "256B", NULL, 0, NOCFG, ACT(COMMAND),
+    "publish: payload bytes of each message (at most [protocol.gossip] `max_payload`)." },
 
   /* [metrics] */
   { "metrics", "include", V_GLOBS, "*", NULL, 0, NOCFG, 0,
@@ -497,8 +629,8 @@ static const skey schema[] = {
 
 /* Fixed (non-pattern) group names, in reference order. */
 static const char *const fixed_groups[] = {
-  "run", "network", "protocol.peer", "protocol.crypto", "protocol.kad", "metrics", "expect",
-  "sweep", "check", NULL,
+  "run", "network", "protocol.peer", "protocol.crypto", "protocol.kad", "protocol.gossip",
+  "metrics", "expect", "sweep", "check", NULL,
 };
 
 /* ------------------------------------------------------------- utilities */
@@ -656,6 +788,10 @@ vtype_keywords(vtype t)
   case V_KAD_MODE: return kw_kad_mode;
   case V_KAD_BOOT: return kw_kad_boot;
   case V_GRIND: return kw_grind;
+  case V_GOSSIP_MODE: return kw_gossip_mode;
+  case V_RUMOR_STOP: return kw_rumor_stop;
+  case V_RUMOR_CONTACT: return kw_rumor_contact;
+  case V_BOOL: return kw_bool;
   default: return NULL;
   }
 }
@@ -703,6 +839,15 @@ vtype_expected(vtype t, unsigned flags)
   case V_U64: r = g_strdup("an integer from 0 to 18446744073709551615"); break;
   case V_KEY: r = g_strdup("random, victim, or a 32-byte key as 64 hex digits"); break;
   case V_FACTOR: r = g_strdup("a number of at least 1"); break;
+  case V_GOSSIP_MODE:
+  case V_RUMOR_STOP:
+  case V_RUMOR_CONTACT:
+  case V_BOOL: r = g_strdup_printf("one of %s", list); break;
+  case V_I32: r = g_strdup("an integer from -2147483648 to 2147483647"); break;
+  case V_TOPICS:
+    r = g_strdup_printf("a comma-separated list of at most %u distinct topics (integers "
+                        "from 0 to 4294967295), or none", MAX_TOPICS);
+    break;
   case V_NAME: r = g_strdup("a name made of letters, digits, '-' and '_'"); break;
   case V_NAMES:
     r = g_strdup("a comma-separated list of distinct names made of letters, digits, '-' and '_'");
@@ -763,6 +908,8 @@ vtype_form(vtype t)
   case V_U64: return g_strdup("integer");
   case V_KEY: return g_strdup("`random`, `victim` or 64 hex digits");
   case V_FACTOR: return g_strdup("number >= 1");
+  case V_I32: return g_strdup("signed integer");
+  case V_TOPICS: return g_strdup("list of topics");
   default: break;
   }
   g_assert_not_reached();
@@ -900,10 +1047,45 @@ parse_value(vtype t, unsigned flags, const char *text, pval *out, char **expecte
   case V_COMMAND:
   case V_KAD_MODE:
   case V_KAD_BOOT:
-  case V_GRIND: {
+  case V_GRIND:
+  case V_GOSSIP_MODE:
+  case V_RUMOR_STOP:
+  case V_RUMOR_CONTACT:
+  case V_BOOL: {
     unsigned v;
     ok = kw_lookup(vtype_keywords(t), text, &v, &hint);
     out->u = v;
+    break;
+  }
+  case V_I32: {
+    gint64 i;
+    ok = g_ascii_string_to_signed(text, 10, INT32_MIN, INT32_MAX, &i, NULL);
+    out->u = (uint64_t)i;
+    break;
+  }
+  case V_TOPICS: {
+    char **parts = split_top(text, ',');
+    uint32_t n = parts ? g_strv_length(parts) : 0;
+    ok = parts != NULL && n > 0;
+    if (ok && n == 1 && strcmp(parts[0], "none") == 0)
+      n = 0;
+    if (ok && n > MAX_TOPICS) {
+      ok = false;
+      extra = g_strdup_printf("at most %u topics (found %u)", MAX_TOPICS, n);
+    }
+    out->nums = g_new0(double, n ? n : 1);
+    for (uint32_t i = 0; ok && i < n; i++) {
+      guint64 u;
+      ok = g_ascii_string_to_unsigned(parts[i], 10, 0, UINT32_MAX, &u, NULL);
+      out->nums[i] = (double)u;
+      for (uint32_t j = 0; ok && j < i; j++)
+        if (out->nums[j] == out->nums[i]) {
+          ok = false;
+          extra = g_strdup_printf("distinct topics (%s appears twice)", parts[i]);
+        }
+    }
+    out->n = n;
+    g_strfreev(parts);
     break;
   }
   case V_NAME:
@@ -1246,7 +1428,8 @@ fail_unknown_group(ctx *c, const char *group)
   } else {
     fail(c, SIM_SCENARIO_ERROR_UNKNOWN, group, NULL,
          "unknown group (known groups: run, network, protocol.peer, protocol.crypto, "
-         "protocol.kad, population.NAME, event.NAME, metrics, expect, sweep, check)");
+         "protocol.kad, protocol.gossip, population.NAME, event.NAME, metrics, expect, sweep, "
+         "check)");
   }
   g_free(pop);
   g_free(ev);
@@ -1435,6 +1618,11 @@ store_cfg(const skey *k, const pval *v, pl_config *cfg)
   case V_KAD_BOOT: *(uint8_t *)base = (uint8_t)v->u; break;
   case V_U64: *(uint64_t *)base = v->u; break;
   case V_U32: *(uint32_t *)base = (uint32_t)v->u; break;
+  case V_I32: *(int32_t *)base = (int32_t)(int64_t)v->u; break;
+  case V_GOSSIP_MODE: *(pl_gossip_mode *)base = (pl_gossip_mode)v->u; break;
+  case V_RUMOR_STOP:
+  case V_RUMOR_CONTACT:
+  case V_BOOL: *(uint8_t *)base = (uint8_t)v->u; break;
   default: g_assert_not_reached();
   }
 }
@@ -1487,6 +1675,45 @@ check_cfg(ctx *c, const char *group, const pl_config *cfg)
                 "found a period of at least 'cap_ttl', expected less, so ads are renewed "
                 "before they expire");
   return true;
+}
+
+/* Cross-key checks of a gossip configuration set in |group|. */
+static bool
+check_gossip_cfg(ctx *c, const char *group, const pl_gossip_config *g)
+{
+  if (g->mesh_d_low > g->mesh_d)
+    return fail(c, SIM_SCENARIO_ERROR_CONFLICT, group, "mesh_d_low",
+                "found '%u', expected at most 'mesh_d' (%u)", g->mesh_d_low, g->mesh_d);
+  if (g->mesh_d_high < g->mesh_d)
+    return fail(c, SIM_SCENARIO_ERROR_CONFLICT, group, "mesh_d_high",
+                "found '%u', expected at least 'mesh_d' (%u)", g->mesh_d_high, g->mesh_d);
+  if (g->mcache_gossip > g->mcache_len)
+    return fail(c, SIM_SCENARIO_ERROR_CONFLICT, group, "mcache_gossip",
+                "found '%u', expected at most 'mcache_len' (%u)", g->mcache_gossip,
+                g->mcache_len);
+  if (g->store_ttl_ns > g->seen_ttl_ns)
+    return fail(c, SIM_SCENARIO_ERROR_CONFLICT, group, "store_ttl",
+                "found %.3fs, expected at most 'seen_ttl' (%.3fs)",
+                (double)g->store_ttl_ns / 1e9, (double)g->seen_ttl_ns / 1e9);
+  if (g->max_payload_bytes > PL_GOSSIP_PAYLOAD_MAX)
+    return fail(c, SIM_SCENARIO_ERROR_VALUE, group, "max_payload",
+                "found '%u', expected at most %u bytes", g->max_payload_bytes,
+                PL_GOSSIP_PAYLOAD_MAX);
+  if (g->max_topics > MAX_TOPICS)
+    return fail(c, SIM_SCENARIO_ERROR_VALUE, group, "max_topics",
+                "found '%u', expected at most %u", g->max_topics, MAX_TOPICS);
+  return true;
+}
+
+/* The topics of a parsed V_TOPICS value, newly allocated (never NULL). */
+static uint32_t *
+topics_of(const pval *v, uint32_t *n)
+{
+  uint32_t *t = g_new(uint32_t, v->n ? v->n : 1);
+  for (uint32_t i = 0; i < v->n; i++)
+    t[i] = (uint32_t)v->nums[i];
+  *n = v->n;
+  return t;
 }
 
 /* ---------------------------------------------------------- build steps */
@@ -1609,9 +1836,13 @@ build_protocol(ctx *c)
   s->bootstrap_count = (uint32_t)v.u;
   get_val(c, "protocol.crypto", "protocol.crypto", "sigcache_capacity", &v);
   s->sigcache_capacity = (uint32_t)v.u;
+  apply_cfg(c, "protocol.gossip", "protocol.gossip", &s->protocol);
+  get_val(c, "protocol.gossip", "protocol.gossip", "subscribe", &v);
+  s->topics = topics_of(&v, &s->n_topics);
+  pval_clear(&v);
   if (!check_cfg(c, "protocol.peer", &s->protocol))
     return false;
-  return true;
+  return check_gossip_cfg(c, "protocol.gossip", &s->protocol.gossip);
 }
 
 static int
@@ -1622,6 +1853,8 @@ region_index(const sim_scenario *s, const char *name)
       return (int)i;
   return -1;
 }
+
+static bool resolve_victims(ctx *c, char **group_names);
 
 static bool
 build_populations(ctx *c, char **group_names)
@@ -1715,6 +1948,25 @@ build_populations(ctx *c, char **group_names)
     kp->price_mcc = v.u;
     get_val(c, g, pat, "claim_factor", &v);
     kp->claim_factor = v.d;
+    if (get_val(c, g, pat, "subscribe", &v)) {
+      pop->topics = topics_of(&v, &pop->n_topics);
+      pval_clear(&v);
+    } else {
+      pop->n_topics = s->n_topics;
+      pop->topics = g_new(uint32_t, s->n_topics ? s->n_topics : 1);
+      memcpy(pop->topics, s->topics, sizeof(uint32_t) * s->n_topics);
+    }
+    get_val(c, g, pat, "attack_at", &v);
+    pop->attack_at_ns = v.u;
+    if (pop->attack_at_ns > s->duration_ns)
+      return fail(c, SIM_SCENARIO_ERROR_CONFLICT, g, "attack_at",
+                  "found %.3fs, expected a time within the run ([run] duration)",
+                  (double)pop->attack_at_ns / 1e9);
+    get_val(c, g, pat, "copies", &v);
+    pop->attack_copies = (uint16_t)v.u;
+    get_val(c, g, pat, "links", &v);
+    pop->attack_links = (uint16_t)v.u;
+    pop->attack_victim = -1;
 
     pop->region = -1;
     bool bad;
@@ -1748,17 +2000,34 @@ build_populations(ctx *c, char **group_names)
     g_free(g0);
     return false;
   }
-  /* victims name populations anywhere in the file */
-  p = 0;
+  return resolve_victims(c, group_names);
+}
+
+/*
+ * [population.X] victim names another population, anywhere in the file.
+ * The Kademlia attacks read it (eclipse: whose buckets to fill; grind =
+ * victim: whose id to grind near) and so does mesh-sybil (whose meshes to
+ * crowd), which requires it.  Both views get the same index.
+ */
+static bool
+resolve_victims(ctx *c, char **group_names)
+{
+  sim_scenario *s = c->s;
+  uint32_t p = 0;
   for (size_t i = 0; group_names[i]; i++) {
     const char *g = group_names[i];
-    if (g_strcmp0(group_pattern(g), pat) != 0)
+    if (g_strcmp0(group_pattern(g), "population.*") != 0)
       continue;
     sim_population *pop = &s->populations[p++];
     bool bad;
     char *victim = get_text(c, g, "victim", &bad);
-    if (!victim)
+    if (!victim) {
+      if (pop->behaviour == SIM_BEHAVIOUR_GOSSIP_MESH_SYBIL)
+        return fail(c, SIM_SCENARIO_ERROR_MISSING, g, "victim",
+                    "missing, expected the name of the population whose meshes the "
+                    "mesh-sybil nodes crowd");
       continue;
+    }
     for (uint32_t q = 0; q < s->n_populations; q++)
       if (strcmp(s->populations[q].name, victim) == 0)
         pop->kad.victim = (int)q;
@@ -1768,6 +2037,14 @@ build_populations(ctx *c, char **group_names)
       g_free(victim);
       return false;
     }
+    if (pop->behaviour != SIM_BEHAVIOUR_ECLIPSE && pop->behaviour != SIM_BEHAVIOUR_SYBIL &&
+        pop->behaviour != SIM_BEHAVIOUR_GOSSIP_MESH_SYBIL && pop->kad.grind != SIM_GRIND_VICTIM) {
+      g_free(victim);
+      return fail(c, SIM_SCENARIO_ERROR_CONFLICT, g, "victim",
+                  "found a victim, expected none: only behaviours eclipse, sybil and "
+                  "mesh-sybil, and grind = victim, have victims");
+    }
+    pop->attack_victim = pop->kad.victim;
     if (pop->kad.grind == SIM_GRIND_VICTIM && s->populations[pop->kad.victim].count == 0) {
       fail(c, SIM_SCENARIO_ERROR_CONFLICT, g, "victim",
            "found '%s', an empty population, expected one with a node to grind near", victim);
@@ -1911,6 +2188,14 @@ build_events(ctx *c, char **group_names)
       x->max_price_mcc = v.u;
       get_val(c, g, pat, "want", &v);
       x->want = (uint32_t)v.u;
+      get_val(c, g, pat, "topic", &v);
+      x->topic = (uint32_t)v.u;
+      get_val(c, g, pat, "size", &v);
+      x->size_bytes = (uint32_t)v.u;
+      if (x->command == PL_CMD_GOSSIP_PUBLISH && x->size_bytes > PL_GOSSIP_PAYLOAD_MAX)
+        return fail(c, SIM_SCENARIO_ERROR_VALUE, g, "size",
+                    "found %u bytes, expected at most %u", x->size_bytes,
+                    PL_GOSSIP_PAYLOAD_MAX);
       break;
     default:
       break;
@@ -2124,8 +2409,8 @@ build_sweep(ctx *c)
     if (!resolve_dotted(dotted, &group, &key)) {
       ok = fail(c, SIM_SCENARIO_ERROR_UNKNOWN, "sweep", dotted,
                 "unknown parameter: expected GROUP.KEY with GROUP one of run, network, "
-                "protocol.peer, protocol.crypto, protocol.kad, population.NAME, event.NAME, "
-                "metrics");
+                "protocol.peer, protocol.crypto, protocol.kad, protocol.gossip, population.NAME, "
+                "event.NAME, metrics");
     } else if ((pattern = group_pattern(group)) && (strcmp(pattern, "sweep") == 0 ||
                                                     strcmp(pattern, "expect") == 0)) {
       ok = fail(c, SIM_SCENARIO_ERROR_UNKNOWN, "sweep", dotted,
@@ -2442,8 +2727,11 @@ sim_scenario_free(sim_scenario *s)
   g_strfreev(s->region_names);
   g_free(s->region_weights);
   g_free(s->region_latency);
-  for (uint32_t i = 0; i < s->n_populations; i++)
+  for (uint32_t i = 0; i < s->n_populations; i++) {
     g_free(s->populations[i].name);
+    g_free(s->populations[i].topics);
+  }
+  g_free(s->topics);
   g_free(s->populations);
   for (uint32_t i = 0; i < s->n_events; i++) {
     g_free(s->events[i].name);
@@ -2494,6 +2782,17 @@ default_text(const skey *k, const pl_config *defaults)
     case V_U64:
       return g_strdup_printf("`%" PRIu64 "`", *(const uint64_t *)base);
     case V_U32: return g_strdup_printf("`%u`", *(const uint32_t *)base);
+    case V_I32: return g_strdup_printf("`%d`", *(const int32_t *)base);
+    case V_GOSSIP_MODE:
+      return g_strdup_printf("`%s`", kw_name(kw_gossip_mode, *(const pl_gossip_mode *)base));
+    case V_RUMOR_STOP:
+    case V_RUMOR_CONTACT:
+    case V_BOOL: {
+      const kw *table = k->type == V_RUMOR_STOP      ? kw_rumor_stop
+                        : k->type == V_RUMOR_CONTACT ? kw_rumor_contact
+                                                     : kw_bool;
+      return g_strdup_printf("`%s`", kw_name(table, *(const uint8_t *)base));
+    }
     case V_FEATURES: {
       uint32_t mask = *(const uint32_t *)base;
       GString *s = g_string_new(NULL);

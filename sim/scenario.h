@@ -58,6 +58,13 @@ typedef enum sim_behaviour {
   SIM_BEHAVIOUR_SYBIL,         /* minted ids (sim/attack_sybil.c) that run the honest protocol */
   SIM_BEHAVIOUR_ECLIPSE,       /* colluders (sim/attack_eclipse.c) */
   SIM_BEHAVIOUR_FAKE_ADS,      /* workers whose ads overstate them (sim/attack_fakeads.c) */
+  /* gossip attacks (sim/attack_censor.c, attack_spam.c, attack_meshsybil.c; strategies
+   * installed by the gossip host module with the population's parameters) */
+  SIM_BEHAVIOUR_GOSSIP_CENSOR,     /* receives, never relays (from attack_at) */
+  SIM_BEHAVIOUR_GOSSIP_FLASH,      /* covert flash: relays until attack_at, then censors */
+  SIM_BEHAVIOUR_GOSSIP_SPAM,       /* publishes messages with broken signatures */
+  SIM_BEHAVIOUR_GOSSIP_DUPFLOOD,   /* sends |copies| extra copies of every data item */
+  SIM_BEHAVIOUR_GOSSIP_MESH_SYBIL, /* crowds the meshes of |victim|, never relays */
 } sim_behaviour;
 
 /* Where a population's minted ids are ground (sim/attack_sybil.c). */
@@ -97,6 +104,12 @@ typedef struct sim_population {
   double nat_share;            /* share of its nodes behind NAT */
   int region;                  /* fixed region index, or -1 to draw by region weights */
   sim_kad_pop kad;             /* discovery-layer facts and attack parameters */
+  uint32_t *topics;            /* gossip topics subscribed at start (owned; n_topics entries) */
+  uint32_t n_topics;           /* entries in |topics| */
+  uint64_t attack_at_ns;       /* gossip attacks: start (covert flash: stop relaying), ns */
+  uint16_t attack_copies;      /* duplicate-flood: extra copies per data item */
+  uint16_t attack_links;       /* mesh-sybil: victims each node connects to */
+  int attack_victim;           /* mesh-sybil: victim population index, or -1 */
 } sim_population;
 
 typedef enum sim_action {
@@ -133,6 +146,8 @@ typedef struct sim_event_spec {
   uint32_t min_speed;          /* find-workers: least speed */
   uint64_t max_price_mcc;      /* find-workers: highest price, milli-credits */
   uint32_t want;               /* find-workers: workers wanted */
+  uint32_t topic;              /* command subscribe/unsubscribe/publish: gossip topic */
+  uint32_t size_bytes;         /* command publish: payload bytes */
 } sim_event_spec;
 
 /* One varied parameter of [sweep]: run each grid point by applying
@@ -165,10 +180,12 @@ typedef struct sim_scenario {
   sim_dist *region_latency;    /* n*n ns, row = source region, referenced by
                                   net.region_latency (NULL without regions) */
 
-  /* [protocol.peer], [protocol.crypto] */
+  /* [protocol.peer], [protocol.crypto], [protocol.gossip] */
   pl_config protocol;          /* defaults for every population */
   uint32_t bootstrap_count;    /* first N nodes act as bootstrap peers */
   uint32_t sigcache_capacity;  /* verdicts memoised */
+  uint32_t *topics;            /* [protocol.gossip] subscribe (owned; n_topics entries) */
+  uint32_t n_topics;           /* entries in |topics| */
 
   /* [population.*], in file order */
   sim_population *populations;

@@ -54,6 +54,7 @@
 #include <string.h>
 
 #include "adversary.h"
+#include "gossip_host.h"
 #include "identity.h"
 #include "node_internal.h" /* PL_LAYER_CMD_RANGE */
 #include "net.h"
@@ -75,6 +76,7 @@ extern const sim_host_module sim_kad_host_module; /* kad_host.c */
 
 static const sim_host_module *const host_modules[] = {
   &sim_kad_host_module,
+  &sim_gossip_host,
   NULL, /* end of the list (not a module) */
 };
 #define N_HOST_MODULES (G_N_ELEMENTS(host_modules) - 1)

@@ -340,6 +340,21 @@ test_metric_names(void)
     { PL_METRIC_DHT_VALUE_NOT_FOUND, "dht.value.not_found", PL_METRIC_KIND_COUNTER },
     { PL_METRIC_CAP_ANNOUNCED, "cap.announced", PL_METRIC_KIND_COUNTER },
     { PL_METRIC_CAP_FIND_WORKERS, "cap.find.workers", PL_METRIC_KIND_OBSERVATION },
+    { PL_METRIC_GOSSIP_PUBLISHED, "gossip.published", PL_METRIC_KIND_COUNTER },
+    { PL_METRIC_GOSSIP_DELIVERED, "gossip.delivered", PL_METRIC_KIND_COUNTER },
+    { PL_METRIC_GOSSIP_DUPLICATE, "gossip.duplicate", PL_METRIC_KIND_COUNTER },
+    { PL_METRIC_GOSSIP_MESSAGES_SENT, "gossip.messages_sent", PL_METRIC_KIND_COUNTER },
+    { PL_METRIC_GOSSIP_BYTES_SENT, "gossip.bytes_sent", PL_METRIC_KIND_COUNTER },
+    { PL_METRIC_GOSSIP_INVALID_REJECTED, "gossip.invalid_rejected", PL_METRIC_KIND_COUNTER },
+    { PL_METRIC_GOSSIP_TTL_EXPIRED, "gossip.ttl_expired", PL_METRIC_KIND_COUNTER },
+    { PL_METRIC_GOSSIP_GRAFT, "gossip.graft", PL_METRIC_KIND_COUNTER },
+    { PL_METRIC_GOSSIP_PRUNE, "gossip.prune", PL_METRIC_KIND_COUNTER },
+    { PL_METRIC_GOSSIP_IHAVE, "gossip.ihave", PL_METRIC_KIND_COUNTER },
+    { PL_METRIC_GOSSIP_IWANT, "gossip.iwant", PL_METRIC_KIND_COUNTER },
+    { PL_METRIC_GOSSIP_BROKEN_PROMISE, "gossip.broken_promise", PL_METRIC_KIND_COUNTER },
+    { PL_METRIC_GOSSIP_RECOVERED, "gossip.recovered", PL_METRIC_KIND_COUNTER },
+    { PL_METRIC_GOSSIP_GRAYLISTED, "gossip.graylisted", PL_METRIC_KIND_COUNTER },
+    { PL_METRIC_GOSSIP_DATA_SENT, "gossip.data_sent", PL_METRIC_KIND_COUNTER },
   };
   unsigned checked = 0;
 

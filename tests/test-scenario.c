@@ -380,7 +380,8 @@ static const struct {
     "[protocol.peer] eviction: found 'oldst', expected one of oldest, lowest-trust, random or "
     "none; did you mean 'oldest'?" },
   { "unknown-behaviour.ini", SIM_SCENARIO_ERROR_VALUE,
-    "[population.bad] behaviour: found 'byzantine', expected one of honest, silent, version-liar, sybil, eclipse or fake-ads" },
+    "[population.bad] behaviour: found 'byzantine', expected one of honest, silent, version-liar, "
+    "sybil, eclipse, fake-ads, censor, covert-flash, spam-invalid, duplicate-flood or mesh-sybil" },
   { "unknown-feature.ini", SIM_SCENARIO_ERROR_VALUE,
     "[protocol.peer] features: found 'peer-exchange, gossip', expected a comma-separated list of "
     "peer-exchange, batching or compression, or none" },
@@ -403,7 +404,8 @@ static const struct {
   { "until-before-at.ini", SIM_SCENARIO_ERROR_CONFLICT,
     "[event.ping] until: found '20s', expected a time after 'at' (30s)" },
   { "unknown-command.ini", SIM_SCENARIO_ERROR_VALUE,
-    "[event.ping] command: found 'jump', expected one of ping, connect, peer-exchange, lookup, store, find-value, refresh, announce or find-workers" },
+    "[event.ping] command: found 'jump', expected one of ping, connect, peer-exchange, lookup, "
+    "store, find-value, refresh, announce, find-workers, subscribe, unsubscribe or publish" },
   { "count-and-fraction.ini", SIM_SCENARIO_ERROR_CONFLICT,
     "[event.crash] count: found '3' together with 'fraction'" },
   { "fractions-sum.ini", SIM_SCENARIO_ERROR_VALUE,

@@ -282,6 +282,79 @@ test_memory(void)
   pl_sigcache_free(NULL);
 }
 
+
+/* A content-addressed frame: [key][message][signature], id = its hash. */
+static size_t
+make_frame(unsigned who, unsigned n, uint8_t *frame, uint8_t id[PL_ID_BYTES])
+{
+  signed_msg m;
+  make_signed(who, n, &m);
+  memcpy(frame, m.key, PL_KEY_BYTES);
+  memcpy(frame + PL_KEY_BYTES, m.msg, m.len);
+  size_t covered = PL_KEY_BYTES + m.len;
+  uint8_t seed[PL_SEED_BYTES];
+  seed_of(who, seed);
+  pl_sign_raw(seed, m.key, frame, covered, frame + covered);
+  pl_hash(frame, covered + PL_SIG_BYTES, id);
+  return covered + PL_SIG_BYTES;
+}
+
+static int
+verify_frame(pl_sigcache *c, const uint8_t *id, const uint8_t *frame, size_t len)
+{
+  return pl_sigcache_verify_frame(c, id, frame, len, frame, len - PL_SIG_BYTES,
+                                  frame + len - PL_SIG_BYTES);
+}
+
+static void
+test_frames(void)
+{
+  pl_sigcache *c = pl_sigcache_new(4);
+  uint8_t frame[256], id[PL_ID_BYTES];
+  size_t len = make_frame(1, 1, frame, id);
+
+  /* First sight: hashed and verified (a miss), then remembered. */
+  g_assert_cmpint(verify_frame(c, id, frame, len), ==, PL_OK);
+  g_assert_cmpuint(pl_sigcache_misses(c), ==, 1);
+  g_assert_cmpuint(pl_sigcache_frames(c), ==, 1);
+  /* Same id, same bytes: a hit. */
+  g_assert_cmpint(verify_frame(c, id, frame, len), ==, PL_OK);
+  g_assert_cmpuint(pl_sigcache_hits(c), ==, 1);
+  g_assert_cmpuint(pl_sigcache_misses(c), ==, 1);
+
+  /* Same id, one byte changed (message, signature) or shorter: not the
+   * claimed id, refused without verification, not remembered. */
+  for (size_t at = 0; at < len; at += 37) {
+    uint8_t bad[256];
+    memcpy(bad, frame, len);
+    bad[at] ^= 0x01;
+    g_assert_cmpint(verify_frame(c, id, bad, len), ==, PL_ERR_BAD_FIELD);
+  }
+  g_assert_cmpint(verify_frame(c, id, frame, len - 1), ==, PL_ERR_BAD_FIELD);
+  g_assert_cmpuint(pl_sigcache_misses(c), ==, 1);
+  g_assert_cmpuint(pl_sigcache_frames(c), ==, 1);
+  /* A wrong id for good bytes. */
+  uint8_t wrong[PL_ID_BYTES];
+  memcpy(wrong, id, sizeof wrong);
+  wrong[5] ^= 0x80;
+  g_assert_cmpint(verify_frame(c, wrong, frame, len), ==, PL_ERR_BAD_FIELD);
+
+  /* A frame with a bad signature under its own (correct) id: the verdict
+   * is remembered too. */
+  uint8_t forged[256], fid[PL_ID_BYTES];
+  size_t flen = make_frame(2, 7, forged, fid);
+  forged[flen - 3] ^= 0x04;
+  pl_hash(forged, flen, fid);
+  g_assert_cmpint(verify_frame(c, fid, forged, flen), ==, PL_ERR_BAD_SIGNATURE);
+  g_assert_cmpint(verify_frame(c, fid, forged, flen), ==, PL_ERR_BAD_SIGNATURE);
+  g_assert_cmpuint(pl_sigcache_hits(c), ==, 2);
+  g_assert_cmpuint(pl_sigcache_misses(c), ==, 2);
+  /* The signature-verdict side is independent. */
+  g_assert_cmpuint(pl_sigcache_size(c), ==, 0);
+  g_assert_cmpuint(pl_sigcache_memory(c), >, 2 * 256);
+  pl_sigcache_free(c);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -293,5 +366,6 @@ main(int argc, char **argv)
   g_test_add_func("/sigcache/churn-against-model", test_churn_against_model);
   g_test_add_func("/sigcache/verify-env-same", test_verify_env_same);
   g_test_add_func("/sigcache/memory", test_memory);
+  g_test_add_func("/sigcache/frames", test_frames);
   return g_test_run();
 }

@@ -71,7 +71,10 @@ sample(uint8_t type)
     m.u.envelope.sig = SIG;
     break;
   default:
-    g_assert_not_reached();
+    /* Another layer's message: an opaque body (its layer decodes it). */
+    m.u.raw.body = payload;
+    m.u.raw.len = sizeof payload;
+    break;
   }
   return m;
 }
@@ -126,7 +129,8 @@ assert_same(const pl_msg *a, const pl_msg *b)
     g_assert_cmpmem(a->u.envelope.sig, 64, b->u.envelope.sig, 64);
     break;
   default:
-    g_assert_not_reached();
+    g_assert_cmpmem(a->u.raw.body, a->u.raw.len, b->u.raw.body, b->u.raw.len);
+    break;
   }
 }
 
@@ -298,7 +302,7 @@ test_malformed_table(void)
     {"wire version 2, short", PL_MSG_PING, 0, 2, 1, PL_ERR_WIRE_VERSION},
     {"type 0", PL_MSG_PING, 1, 0x00, -1, PL_ERR_UNKNOWN_TYPE},
     {"type 0x09", PL_MSG_PING, 1, 0x09, -1, PL_ERR_UNKNOWN_TYPE},
-    {"type 0x21 unregistered", PL_MSG_PING, 1, 0x21, -1, PL_ERR_UNKNOWN_TYPE},
+    {"type 0x2e unregistered", PL_MSG_PING, 1, 0x2e, -1, PL_ERR_UNKNOWN_TYPE},
     {"type 0xff", PL_MSG_PING, 1, 0xff, -1, PL_ERR_UNKNOWN_TYPE},
     {"ping trailing", PL_MSG_PING, -1, 0, 19, PL_ERR_TRAILING},
     {"hello trailing", PL_MSG_HELLO, -1, 0, 114, PL_ERR_TRAILING},
@@ -363,9 +367,14 @@ test_truncated_everywhere(void)
     uint8_t buf[PL_WIRE_MAX_BYTES + 1];
     int n = encode_sample(reg[i].type, buf, sizeof buf);
     pl_msg m;
-    for (int cut = 0; cut < n; cut++)
+    /* Another layer's body is opaque here (its layer checks it): only
+     * the header can be truncated, and no byte is trailing. */
+    bool opaque = !(reg[i].flags & PL_WIRE_F_CORE);
+    for (int cut = 0; cut < (opaque ? PL_WIRE_HEADER_BYTES : n); cut++)
       g_assert_cmpint(pl_wire_decode(buf, (size_t)cut, &m), ==, PL_ERR_TRUNCATED);
     g_assert_cmpint(pl_wire_decode(buf, (size_t)n, &m), ==, PL_OK);
+    if (opaque)
+      continue;
     /* One trailing byte of any value. */
     for (int v = 0; v < 256; v += 85) {
       buf[n] = (uint8_t)v;

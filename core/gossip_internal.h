@@ -1,0 +1,210 @@
+/*
+ * gossip_internal.h — the gossip layer's state, shared by gossip.c (seen
+ * cache, store, receiving, publishing, batching), gossip_epidemic.c
+ * (rounds of push / pull / push-pull / rumour, flooding, digests) and
+ * gossip_mesh.c (mesh, IHAVE / IWANT, scores).
+ */
+#ifndef PL_GOSSIP_INTERNAL_H
+#define PL_GOSSIP_INTERNAL_H
+
+#include "gossip.h"
+#include "peer.h"
+
+/* Timer ids (low 24 bits) of the gossip layer. */
+enum {
+  GOSSIP_TIMER_HEARTBEAT = 1, /* heartbeat / round */
+  GOSSIP_TIMER_FLUSH = 2,     /* batch window closed */
+  GOSSIP_TIMER_ENTROPY = 3,   /* anti-entropy digest exchange */
+};
+
+/* Heartbeats an IWANT promise may stay unanswered before it is broken. */
+#define GOSSIP_PROMISE_HB 3
+/* IWANT promises remembered per peer at most. */
+#define GOSSIP_PROMISES_MAX 32
+/* Heartbeats a fanout topic is kept after the last publication. */
+#define GOSSIP_FANOUT_TTL_HB 60
+/* DATA items sent in answer to one digest or IWANT at most. */
+#define GOSSIP_ANSWER_MAX 256
+
+/* A message held in the store (the publisher's signed bytes follow). */
+typedef struct gmsg {
+  uint8_t id[PL_ID_BYTES];   /* content id */
+  pl_time_ns published_ns;   /* signed timestamp, ns */
+  uint32_t topic;            /* topic */
+  uint32_t hb_received;      /* node heartbeat count at receipt */
+  uint16_t round;            /* round carried at receipt (0: own publication) */
+  uint16_t len;              /* bytes in |bytes| */
+  uint8_t hops;              /* hops at receipt (0: own publication) */
+  uint8_t hot;               /* RUMOR: still infective */
+  uint8_t contacts;          /* RUMOR: unnecessary contacts counted */
+  uint8_t bytes[];           /* the SIGNED envelope */
+} gmsg;
+
+/* An IWANT promise: a short id asked of a peer, due by a heartbeat. */
+typedef struct promise {
+  uint64_t short_id;         /* first 8 bytes of the id */
+  uint32_t due_hb;           /* broken if not received by this heartbeat */
+} promise;
+
+/* A pending batch to one peer (heap; exists only while items wait). */
+typedef struct gout {
+  pl_gossip_writer w;        /* writer over |bytes| */
+  uint32_t cap;              /* bytes allocated at |bytes| */
+  uint8_t bytes[];           /* the batch being written */
+} gout;
+
+/* One connected peer as the gossip layer sees it (kept small: a node has
+ * up to max_peers of these for its whole life). */
+typedef struct gpeer {
+  pl_peer peer;              /* handle */
+  uint8_t n_topics;          /* entries used in |topics| */
+  uint8_t topics_cap;        /* entries allocated in |topics| */
+  uint8_t n_promises;        /* entries used in |promises| */
+  uint8_t n_data;            /* DATA items in the pending batch */
+  uint32_t first;            /* first deliveries from it, milli-events (decaying) */
+  uint32_t invalid;          /* invalid messages from it, milli-events (decaying) */
+  uint32_t broken;           /* broken IWANT promises, milli-events (decaying) */
+  uint32_t violations;       /* protocol violations, milli-events (decaying) */
+  uint32_t await_until_hb;   /* DATA from it until this heartbeat answers our digest
+                              * (counted as recovered); 0 = none */
+  uint32_t *topics;          /* topics it announced (heap, NULL if none) */
+  promise *promises;         /* outstanding IWANT promises (heap, NULL if none) */
+  gout *out;                 /* pending batch (heap, NULL if none) */
+} gpeer;
+
+/* A topic the node subscribes to or publishes to (fanout). */
+typedef struct gtopic {
+  uint32_t topic;            /* topic number */
+  uint8_t subscribed;        /* 1 = subscribed (mesh), 0 = fanout only */
+  uint16_t n_mesh;           /* entries in |mesh| (subscribed) or fanout peers */
+  uint32_t last_pub_hb;      /* heartbeat of the last publication (fanout expiry) */
+  pl_peer *mesh;             /* mesh or fanout peers (heap, max_peers entries) */
+} gtopic;
+
+/* A mesh backoff: |peer| may not be grafted into |topic| before |until_hb|. */
+typedef struct backoff {
+  pl_peer peer;              /* handle */
+  uint32_t topic;            /* topic */
+  uint32_t until_hb;         /* heartbeat count */
+} backoff;
+
+/* One seen-cache entry (FIFO ring in insertion order). */
+typedef struct seen_entry {
+  uint64_t short_id;         /* first 8 bytes of the id */
+  pl_time_ns expire_ns;      /* forget after this time, ns */
+} seen_entry;
+
+typedef struct gossip_state {
+  const pl_gossip_config *cfg; /* the node's gossip config (shared) */
+  pl_gossip_stats stats;     /* per-node counters */
+  pl_gossip_score_fn score_fn; /* external score hook, NULL = none */
+  void *score_user_data;     /* handed to |score_fn| */
+  uint32_t hb;               /* heartbeats done (rounds) */
+  uint8_t running;           /* 1 between start and stop */
+  uint8_t flush_armed;       /* a FLUSH timer is pending */
+  uint8_t dirty;             /* some peer has a pending batch */
+
+  gpeer *peers;              /* connected peers, in connection order (heap, grown on
+                              * demand up to max_peers; NULL before the first) */
+  pl_peer *handles;          /* handles[i] = peers[i].peer (a compact copy for lookups) */
+  uint32_t n_peers;          /* entries used */
+  uint32_t peers_alloc;      /* entries allocated in |peers| and |handles| */
+  uint32_t peers_cap;        /* = config max_peers */
+
+  gtopic *topics;            /* subscribed and fanout topics (heap, max_topics) */
+  uint32_t n_topics;         /* entries used */
+  backoff *backoffs;         /* mesh backoffs (heap, grown) */
+  uint32_t n_backoffs, backoffs_cap;
+
+  /* seen cache: ring of |seen_cap| entries from |seen_head|, |seen_len|
+   * used (expiry order); open-addressing set of |seen_mask + 1| slots
+   * holding the short ids themselves (0 = empty; a short id of 0 is kept
+   * as 1), so a lookup reads one slot run and nothing else */
+  seen_entry *seen;
+  uint64_t *seen_keys;
+  uint32_t seen_cap, seen_head, seen_len, seen_mask;
+
+  /* store: ring of |store_cap| message pointers, absolute sequence numbers
+   * [store_first, store_next); open-addressing index of 2 * store_cap
+   * slots (ring slot + 1, 0 = empty) by short id */
+  gmsg **store;
+  uint32_t *store_index;
+  uint32_t store_cap;
+  uint64_t store_first, store_next;
+} gossip_state;
+
+/* ---------------------------------------------------------- gossip.c */
+
+gossip_state *gossip_of(const pl_node *node);
+/* Peer entry of |peer|, NULL if not connected. */
+gpeer *gossip_peer(gossip_state *st, pl_peer peer);
+/* Topic entry of |topic|, NULL if neither subscribed nor fanout. */
+gtopic *gossip_topic(gossip_state *st, uint32_t topic);
+/* True if |p| announced |topic|. */
+bool gossip_peer_has_topic(const gpeer *p, uint32_t topic);
+/* Stored message whose short id is |short_id| (and full id |id| if not
+ * NULL), NULL if not held (store index lookup). */
+gmsg *gossip_lookup(gossip_state *st, uint64_t short_id, const uint8_t *id);
+uint64_t gossip_short_id(const uint8_t *id);
+/* Stored messages, oldest first: |i| in [0, gossip_store_len). */
+uint32_t gossip_store_len(const gossip_state *st);
+gmsg *gossip_store_at(const gossip_state *st, uint32_t i);
+/* Queue |item| to |p| (sends the pending batch first if it is full). */
+void gossip_queue(pl_node *node, gossip_state *st, gpeer *p, pl_time_ns now,
+                  const pl_gossip_item *item);
+/* Queue message |m| as DATA to |p| with |hops| and |round|. */
+void gossip_queue_data(pl_node *node, gossip_state *st, gpeer *p, pl_time_ns now,
+                       const gmsg *m, uint8_t hops, uint16_t round);
+/* Send every pending batch now. */
+void gossip_flush(pl_node *node, gossip_state *st);
+/* Draw up to |k| distinct peers from |cand| (|n| entries, reordered). */
+uint32_t gossip_sample(pl_node *node, gpeer **cand, uint32_t n, uint32_t k);
+/* Round age of |m| now (round carried + heartbeats held). */
+uint16_t gossip_age(const gossip_state *st, const gmsg *m);
+
+/* -------------------------------------------------- gossip_epidemic.c */
+
+/* Forward |m| on first receipt from |from| (NULL for own) in FLOOD / MESH. */
+void gossip_forward_new(pl_node *node, gossip_state *st, pl_time_ns now, const gmsg *m,
+                        pl_peer from);
+/* A round of PUSH / PULL / PUSH_PULL / RUMOR. */
+void gossip_epidemic_round(pl_node *node, gossip_state *st, pl_time_ns now);
+/* Send a digest of held messages to |p|, asking for a reply if |reply|. */
+void gossip_send_digest(pl_node *node, gossip_state *st, gpeer *p, pl_time_ns now, bool reply);
+/* Answer a DIGEST item from |p|. */
+void gossip_on_digest(pl_node *node, gossip_state *st, gpeer *p, pl_time_ns now,
+                      const pl_gossip_item *it);
+/* RUMOR: |p| knew the messages in KNEW item |it|; also called with the
+ * outcome of each push (feedback). */
+void gossip_on_knew(pl_node *node, gossip_state *st, gpeer *p, const pl_gossip_item *it);
+/* RUMOR, blind: a push of |m| was a contact. */
+void gossip_rumor_contact(pl_node *node, gossip_state *st, gmsg *m, bool unnecessary);
+
+/* ------------------------------------------------------ gossip_mesh.c */
+
+/* One more event in a decaying score counter (milli-events, saturating). */
+void gossip_bump(uint32_t *counter);
+
+/* Score of |p|: behaviour (if enabled) + hook. */
+int32_t gossip_peer_score(pl_node *node, gossip_state *st, const gpeer *p);
+void gossip_mesh_heartbeat(pl_node *node, gossip_state *st, pl_time_ns now);
+void gossip_on_ihave(pl_node *node, gossip_state *st, gpeer *p, pl_time_ns now,
+                     const pl_gossip_item *it);
+void gossip_on_iwant(pl_node *node, gossip_state *st, gpeer *p, pl_time_ns now,
+                     const pl_gossip_item *it);
+void gossip_on_graft(pl_node *node, gossip_state *st, gpeer *p, pl_time_ns now, uint32_t topic);
+void gossip_on_prune(pl_node *node, gossip_state *st, gpeer *p, pl_time_ns now, uint32_t topic,
+                     uint8_t backoff_hb);
+/* |p| left: drop it from meshes and fanouts. */
+void gossip_mesh_peer_gone(gossip_state *st, pl_peer peer);
+/* |p| no longer subscribes to |topic|: drop it from that mesh. */
+void gossip_mesh_drop(gossip_state *st, uint32_t topic, pl_peer peer);
+/* Publish |m| in MESH mode: to the mesh, or to fanout peers. */
+void gossip_mesh_publish(pl_node *node, gossip_state *st, pl_time_ns now, const gmsg *m);
+/* Join / leave the mesh of |t| (subscribe / unsubscribe). */
+void gossip_mesh_join(pl_node *node, gossip_state *st, pl_time_ns now, gtopic *t);
+void gossip_mesh_leave(pl_node *node, gossip_state *st, pl_time_ns now, gtopic *t);
+/* A promised message arrived: clear promises of |short_id| for every peer. */
+bool gossip_promise_kept(gossip_state *st, uint64_t short_id);
+
+#endif /* PL_GOSSIP_INTERNAL_H */
