@@ -762,13 +762,25 @@ enum { LEARN_UPDATED, LEARN_ADDED, LEARN_FULL, LEARN_PREFIX, LEARN_IGNORED };
  * contact if |may_ping| (the newcomer waits for the answer) — or, with a
  * replacement cache, puts the newcomer in the cache instead.
  */
+static int learn_at(pl_node *node, kad_state *st, pl_peer peer, const uint8_t *id,
+                    unsigned bucket, pl_time_ns now, bool may_ping);
+
 static int
 learn(pl_node *node, kad_state *st, pl_peer peer, const uint8_t *id, pl_time_ns now,
       bool may_ping)
 {
   if (peer == node->self || id == NULL || memcmp(id, st->self_id, PL_ID_BYTES) == 0)
     return LEARN_IGNORED;
-  unsigned bucket = bucket_of_id(st, id), start = 0;
+  return learn_at(node, st, peer, id, bucket_of_id(st, id), now, may_ping);
+}
+
+/* learn() once |peer|'s bucket is known (|peer| is not us).  |id| is read
+ * only by the sibling list. */
+static int
+learn_at(pl_node *node, kad_state *st, pl_peer peer, const uint8_t *id, unsigned bucket,
+         pl_time_ns now, bool may_ping)
+{
+  unsigned start = 0;
   int pos = find_in_bucket(st, bucket, peer, &start);
   if (pos >= 0) {
     unsigned last = start + st->counts[bucket] - 1u;
@@ -2328,6 +2340,21 @@ pl_kad_record_count(const pl_node *node)
   return st ? st->n_records : 0;
 }
 
+/* pl_kad_seed's answer for a learn() outcome. */
+static int
+seed_result(int learnt)
+{
+  switch (learnt) {
+  case LEARN_UPDATED:
+  case LEARN_ADDED:
+    return PL_OK;
+  case LEARN_IGNORED:
+    return PL_ERR_INVALID;
+  default:
+    return PL_ERR_PEER_LIMIT;
+  }
+}
+
 int
 pl_kad_seed(pl_node *node, pl_peer peer)
 {
@@ -2341,15 +2368,48 @@ pl_kad_seed(pl_node *node, pl_peer peer)
   uint64_t nonce = st->cfg->id_puzzle_bits > 0 ? nonce_of(node, peer) : 0;
   if (check_contact(node, st, peer, id, nonce) != PL_OK)
     return PL_ERR_BAD_IDENTITY;
-  switch (learn(node, st, peer, id, 0, false)) {
-  case LEARN_UPDATED:
-  case LEARN_ADDED:
-    return PL_OK;
-  case LEARN_IGNORED:
+  return seed_result(learn(node, st, peer, id, 0, false));
+}
+
+int
+pl_kad_seed_cpl(pl_node *node, pl_peer peer, unsigned cpl)
+{
+  kad_state *st = st_of(node);
+  /* the bucket follows from |cpl| alone with b = 1; the sibling list
+   * compares ids: take the general path otherwise */
+  if (st == NULL || st->cfg->b != 1 || st->cfg->sibling_size > 0 || cpl >= 256)
+    return pl_kad_seed(node, peer);
+  if (peer == node->self)
     return PL_ERR_INVALID;
-  default:
-    return PL_ERR_PEER_LIMIT;
-  }
+  const uint8_t *id = id_of(node, peer); /* a pointer: not read unless a check needs it */
+  if (id == NULL)
+    return PL_ERR_INVALID;
+  uint64_t nonce = st->cfg->id_puzzle_bits > 0 ? nonce_of(node, peer) : 0;
+  if (check_contact(node, st, peer, id, nonce) != PL_OK)
+    return PL_ERR_BAD_IDENTITY;
+  return seed_result(learn_at(node, st, peer, id, cpl, 0, false));
+}
+
+void
+pl_kad_reserve(pl_node *node, uint32_t contacts, uint32_t buckets)
+{
+  kad_state *st = st_of(node);
+  if (st == NULL)
+    return;
+  contacts = MIN(contacts, (uint32_t)UINT16_MAX);
+  if (buckets > 0)
+    (void)ensure_bucket(st, MIN(buckets, (uint32_t)MAX_BUCKETS) - 1u);
+  if (contacts <= st->cap)
+    return;
+  pl_peer *p = g_try_realloc(st->peers, contacts * sizeof *p);
+  if (p == NULL)
+    return;
+  st->peers = p;
+  uint8_t *f = g_try_realloc(st->fails, contacts);
+  if (f == NULL)
+    return; /* |peers| grew, |cap| did not: still consistent */
+  st->fails = f;
+  st->cap = (uint16_t)contacts;
 }
 
 uint32_t
