@@ -155,11 +155,14 @@ typedef struct cached {
 typedef struct kad_state {
   const pl_kad_config *cfg;  /* node's config (shared) */
   const uint8_t *self_id;    /* own id (host-owned) */
+  /* The table is one heap block (table_resize): |counts| (its start),
+   * |peers|, |touched_s|, |fails|. */
   pl_peer *peers;            /* contacts, bucket after bucket */
   uint8_t *fails;            /* consecutive timeouts per contact */
-  uint8_t *counts;           /* contacts per bucket */
+  uint8_t *counts;           /* contacts per bucket; the block's start */
   uint32_t *touched_s;       /* per bucket: last lookup in its range / insertion, s */
   uint16_t cap;              /* room in |peers| / |fails| */
+  uint16_t bucket_cap;       /* room in |counts| / |touched_s| */
   uint16_t n_contacts;       /* contacts in the table */
   uint16_t n_buckets;        /* entries of |counts| / |touched_s| */
   uint8_t n_siblings;        /* entries of |siblings| */
@@ -574,6 +577,45 @@ bucket_start(const kad_state *st, unsigned bucket)
   return off;
 }
 
+/*
+ * Move the table into one new block with room for |buckets| buckets and
+ * |cap| contacts (neither below what is in use).  One block rather than
+ * four: a contact search reads |counts| and then the bucket's handles,
+ * which for the shallow buckets (most traffic) sit in the same cache line;
+ * and one allocation header instead of four.  Layout: counts (padded to
+ * 4 bytes), peers, touched_s, fails.
+ */
+static bool
+table_resize(kad_state *st, unsigned buckets, unsigned cap)
+{
+  g_assert(buckets >= st->n_buckets && cap >= st->n_contacts && cap <= UINT16_MAX &&
+           buckets <= MAX_BUCKETS);
+  size_t pad = (buckets + 3u) & ~3u;
+  uint8_t *block = g_try_malloc(pad + cap * (sizeof(pl_peer) + 1u) + buckets * sizeof(uint32_t));
+  if (block == NULL)
+    return false;
+  uint8_t *counts = block;
+  pl_peer *peers = (pl_peer *)(block + pad);
+  uint32_t *touched = (uint32_t *)(peers + cap);
+  uint8_t *fails = (uint8_t *)(touched + buckets);
+  if (st->n_buckets > 0) {
+    memcpy(counts, st->counts, st->n_buckets);
+    memcpy(touched, st->touched_s, st->n_buckets * sizeof *touched);
+  }
+  if (st->n_contacts > 0) {
+    memcpy(peers, st->peers, st->n_contacts * sizeof *peers);
+    memcpy(fails, st->fails, st->n_contacts);
+  }
+  g_free(st->counts);
+  st->counts = counts;
+  st->peers = peers;
+  st->touched_s = touched;
+  st->fails = fails;
+  st->cap = (uint16_t)cap;
+  st->bucket_cap = (uint16_t)buckets;
+  return true;
+}
+
 /* Make room for bucket |bucket|. */
 static bool
 ensure_bucket(kad_state *st, unsigned bucket)
@@ -582,14 +624,8 @@ ensure_bucket(kad_state *st, unsigned bucket)
     return true;
   g_assert(bucket < MAX_BUCKETS);
   unsigned n = bucket + 1;
-  uint8_t *c = g_try_realloc(st->counts, n);
-  if (c == NULL)
+  if (n > st->bucket_cap && !table_resize(st, n, st->cap))
     return false;
-  st->counts = c;
-  uint32_t *t = g_try_realloc(st->touched_s, n * sizeof *t);
-  if (t == NULL)
-    return false;
-  st->touched_s = t;
   for (unsigned i = st->n_buckets; i < n; i++) {
     st->counts[i] = 0;
     st->touched_s[i] = 0;
@@ -626,16 +662,9 @@ static bool
 insert_tail(kad_state *st, unsigned bucket, pl_peer peer)
 {
   if (st->n_contacts == st->cap) {
-    unsigned cap = st->cap + MAX(8u, st->cfg->bucket_size / 2u);
-    pl_peer *p = g_try_realloc(st->peers, cap * sizeof *p);
-    if (p == NULL)
+    unsigned cap = MIN(st->cap + MAX(8u, st->cfg->bucket_size / 2u), (unsigned)UINT16_MAX);
+    if (cap == st->cap || !table_resize(st, st->bucket_cap, cap))
       return false;
-    st->peers = p;
-    uint8_t *f = g_try_realloc(st->fails, cap);
-    if (f == NULL)
-      return false;
-    st->fails = f;
-    st->cap = (uint16_t)cap;
   }
   unsigned pos = bucket_start(st, bucket) + st->counts[bucket];
   memmove(st->peers + pos + 1, st->peers + pos, (st->n_contacts - pos) * sizeof *st->peers);
@@ -1986,10 +2015,7 @@ kad_clear(pl_node *node, void *state)
   g_free(st->own);
   g_free(st->lookups);
   g_free(st->slot_gen);
-  g_free(st->peers);
-  g_free(st->fails);
-  g_free(st->counts);
-  g_free(st->touched_s);
+  g_free(st->counts); /* the table block */
   g_free(st->siblings);
   g_free(st->cache);
   g_free(st);
@@ -2102,8 +2128,8 @@ kad_memory(const pl_node *node, const void *state)
 {
   const kad_state *st = state;
   size_t bytes = sizeof *st;
-  bytes += st->cap * (sizeof *st->peers + 1u);
-  bytes += st->n_buckets * (1u + sizeof *st->touched_s);
+  bytes += ((st->bucket_cap + 3u) & ~3u) + st->cap * (sizeof *st->peers + 1u);
+  bytes += st->bucket_cap * sizeof *st->touched_s;
   bytes += st->cfg->sibling_size * sizeof(pl_peer);
   if (st->cache != NULL)
     bytes += st->cfg->replacement_cache * sizeof(cached);
@@ -2397,19 +2423,10 @@ pl_kad_reserve(pl_node *node, uint32_t contacts, uint32_t buckets)
   if (st == NULL)
     return;
   contacts = MIN(contacts, (uint32_t)UINT16_MAX);
-  if (buckets > 0)
-    (void)ensure_bucket(st, MIN(buckets, (uint32_t)MAX_BUCKETS) - 1u);
-  if (contacts <= st->cap)
+  buckets = MIN(buckets, (uint32_t)MAX_BUCKETS);
+  if (contacts <= st->cap && buckets <= st->bucket_cap)
     return;
-  pl_peer *p = g_try_realloc(st->peers, contacts * sizeof *p);
-  if (p == NULL)
-    return;
-  st->peers = p;
-  uint8_t *f = g_try_realloc(st->fails, contacts);
-  if (f == NULL)
-    return; /* |peers| grew, |cap| did not: still consistent */
-  st->fails = f;
-  st->cap = (uint16_t)contacts;
+  (void)table_resize(st, MAX(buckets, (uint32_t)st->bucket_cap), MAX(contacts, (uint32_t)st->cap));
 }
 
 uint32_t
