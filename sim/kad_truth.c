@@ -142,7 +142,11 @@ fenwick_prefix(const sim_kad_truth *t, uint32_t pos)
 static uint32_t
 live_in(const sim_kad_truth *t, uint32_t lo, uint32_t hi)
 {
-  return hi > lo ? fenwick_prefix(t, hi) - fenwick_prefix(t, lo) : 0;
+  if (hi <= lo)
+    return 0;
+  if (t->live == t->n) /* everyone is live (a static network): no tree walk */
+    return hi - lo;
+  return fenwick_prefix(t, hi) - fenwick_prefix(t, lo);
 }
 
 static uint32_t
