@@ -928,12 +928,19 @@ static void
 offer_bucket(const pl_node *node, const kad_state *st, unsigned bucket, unsigned start,
              cand *top, unsigned *n, unsigned max, const uint8_t *target, pl_peer exclude)
 {
-  for (unsigned i = 0; i < st->counts[bucket]; i++) {
+  /* Each id is a cache miss in the host's memory: ask for them all before
+   * reading any, so the misses overlap instead of following one another. */
+  const uint8_t *ids[PL_KAD_K_MAX];
+  unsigned count = MIN((unsigned)st->counts[bucket], PL_KAD_K_MAX);
+  for (unsigned i = 0; i < count; i++) {
     pl_peer p = st->peers[start + i];
-    const uint8_t *id = p == exclude ? NULL : id_of(node, p);
-    if (id != NULL)
-      cand_offer(top, n, max, p, id, target);
+    ids[i] = p == exclude ? NULL : id_of(node, p);
+    if (ids[i] != NULL)
+      __builtin_prefetch(ids[i]);
   }
+  for (unsigned i = 0; i < count; i++)
+    if (ids[i] != NULL)
+      cand_offer(top, n, max, st->peers[start + i], ids[i], target);
 }
 
 /* The |max| (<= SHORTLIST_MAX) closest known contacts to |target| into
