@@ -153,26 +153,28 @@ typedef struct cached {
 } cached;
 
 typedef struct kad_state {
+  /* The fields every message or timer reads come first, within 64 bytes. */
   const pl_kad_config *cfg;  /* node's config (shared) */
   const uint8_t *self_id;    /* own id (host-owned) */
   /* The table is one heap block (table_resize): |counts| (its start),
    * |peers|, |touched_s|, |fails|. */
+  uint8_t *counts;           /* contacts per bucket; the block's start */
   pl_peer *peers;            /* contacts, bucket after bucket */
   uint8_t *fails;            /* consecutive timeouts per contact */
-  uint8_t *counts;           /* contacts per bucket; the block's start */
-  uint32_t *touched_s;       /* per bucket: last lookup in its range / insertion, s */
-  uint16_t cap;              /* room in |peers| / |fails| */
-  uint16_t bucket_cap;       /* room in |counts| / |touched_s| */
-  uint16_t n_contacts;       /* contacts in the table */
-  uint16_t n_buckets;        /* entries of |counts| / |touched_s| */
-  uint8_t n_siblings;        /* entries of |siblings| */
-  uint8_t running;           /* between start and stop */
-  pl_peer *siblings;         /* sibling list, closest to own id first (heap, sibling_size) */
   cached *cache;             /* replacement cache, latest first (heap on first use,
                                 cfg->replacement_cache entries) */
-  uint8_t n_cache;           /* entries of |cache| */
-  ping_slot pings[PINGS_MAX]; /* liveness pings in flight */
   lookup **lookups;          /* max_lookups slots (heap, on first use) */
+  uint16_t n_contacts;       /* contacts in the table */
+  uint16_t n_buckets;        /* entries of |counts| / |touched_s| */
+  uint16_t cap;              /* room in |peers| / |fails| */
+  uint8_t n_cache;           /* entries of |cache| */
+  uint8_t running;           /* between start and stop */
+  uint64_t self_nonce;       /* own id-puzzle nonce (env->peer_nonce_cb), read at start */
+  uint32_t *touched_s;       /* per bucket: last lookup in its range / insertion, s */
+  uint16_t bucket_cap;       /* room in |counts| / |touched_s| */
+  uint8_t n_siblings;        /* entries of |siblings| */
+  pl_peer *siblings;         /* sibling list, closest to own id first (heap, sibling_size) */
+  ping_slot pings[PINGS_MAX]; /* liveness pings in flight */
   uint16_t *slot_gen;        /* generation per lookup slot */
   uint16_t n_lookups;        /* lookups in flight */
   uint16_t n_records;        /* entries of |records| */
@@ -182,7 +184,6 @@ typedef struct kad_state {
   own_record *own;           /* own values to re-publish */
   pl_time_ns expire_at;      /* armed expiry timer, 0 = none */
   uint32_t rpc_store;        /* counter for STORE request ids */
-  uint64_t self_nonce;       /* own id-puzzle nonce (env->peer_nonce_cb), read at start */
   void *app_state[APP_SLOTS]; /* state of each app */
 } kad_state;
 
