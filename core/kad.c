@@ -6,7 +6,10 @@
  * a bucket, with a parallel array |fails| (consecutive timeouts).  The
  * array of per-bucket counts |counts| (and |touched_s|, last use of the
  * bucket, for refresh) grows to the deepest bucket in use, so a node of a
- * network of N nodes holds about log2(N) bucket headers.  Ids are never
+ * network of N nodes holds about log2(N) bucket headers.  All four arrays
+ * share one heap block (counts first, then peers: a search of a shallow
+ * bucket reads one cache line), sized once by pl_kad_reserve when the
+ * host fills the table from the truth.  Ids are never
  * copied: env->peer_id_cb gives them.  Finding a contact costs one id
  * fetch (to compute its bucket) and a scan of at most bucket_size handles.
  *
@@ -786,15 +789,15 @@ cache_take(kad_state *st, unsigned bucket)
 /* Outcome of learning a contact. */
 enum { LEARN_UPDATED, LEARN_ADDED, LEARN_FULL, LEARN_PREFIX, LEARN_IGNORED };
 
+static int learn_at(pl_node *node, kad_state *st, pl_peer peer, const uint8_t *id,
+                    unsigned bucket, pl_time_ns now, bool may_ping);
+
 /*
  * |peer| (id |id|, id checks passed) was seen at |now|: move it to the tail
  * of its bucket, or insert it; a full bucket pings its least-recently-seen
  * contact if |may_ping| (the newcomer waits for the answer) — or, with a
  * replacement cache, puts the newcomer in the cache instead.
  */
-static int learn_at(pl_node *node, kad_state *st, pl_peer peer, const uint8_t *id,
-                    unsigned bucket, pl_time_ns now, bool may_ping);
-
 static int
 learn(pl_node *node, kad_state *st, pl_peer peer, const uint8_t *id, pl_time_ns now,
       bool may_ping)
