@@ -6,7 +6,10 @@
  * a bucket, with a parallel array |fails| (consecutive timeouts).  The
  * array of per-bucket counts |counts| (and |touched_s|, last use of the
  * bucket, for refresh) grows to the deepest bucket in use, so a node of a
- * network of N nodes holds about log2(N) bucket headers.  Ids are never
+ * network of N nodes holds about log2(N) bucket headers.  All four arrays
+ * share one heap block (counts first, then peers: a search of a shallow
+ * bucket reads one cache line), sized once by pl_kad_reserve when the
+ * host fills the table from the truth.  Ids are never
  * copied: env->peer_id_cb gives them.  Finding a contact costs one id
  * fetch (to compute its bucket) and a scan of at most bucket_size handles.
  *
@@ -153,23 +156,28 @@ typedef struct cached {
 } cached;
 
 typedef struct kad_state {
+  /* The fields every message or timer reads come first, within 64 bytes. */
   const pl_kad_config *cfg;  /* node's config (shared) */
   const uint8_t *self_id;    /* own id (host-owned) */
+  /* The table is one heap block (table_resize): |counts| (its start),
+   * |peers|, |touched_s|, |fails|. */
+  uint8_t *counts;           /* contacts per bucket; the block's start */
   pl_peer *peers;            /* contacts, bucket after bucket */
   uint8_t *fails;            /* consecutive timeouts per contact */
-  uint8_t *counts;           /* contacts per bucket */
-  uint32_t *touched_s;       /* per bucket: last lookup in its range / insertion, s */
-  uint16_t cap;              /* room in |peers| / |fails| */
-  uint16_t n_contacts;       /* contacts in the table */
-  uint16_t n_buckets;        /* entries of |counts| / |touched_s| */
-  uint8_t n_siblings;        /* entries of |siblings| */
-  uint8_t running;           /* between start and stop */
-  pl_peer *siblings;         /* sibling list, closest to own id first (heap, sibling_size) */
   cached *cache;             /* replacement cache, latest first (heap on first use,
                                 cfg->replacement_cache entries) */
-  uint8_t n_cache;           /* entries of |cache| */
-  ping_slot pings[PINGS_MAX]; /* liveness pings in flight */
   lookup **lookups;          /* max_lookups slots (heap, on first use) */
+  uint16_t n_contacts;       /* contacts in the table */
+  uint16_t n_buckets;        /* entries of |counts| / |touched_s| */
+  uint16_t cap;              /* room in |peers| / |fails| */
+  uint8_t n_cache;           /* entries of |cache| */
+  uint8_t running;           /* between start and stop */
+  uint64_t self_nonce;       /* own id-puzzle nonce (env->peer_nonce_cb), read at start */
+  uint32_t *touched_s;       /* per bucket: last lookup in its range / insertion, s */
+  uint16_t bucket_cap;       /* room in |counts| / |touched_s| */
+  uint8_t n_siblings;        /* entries of |siblings| */
+  pl_peer *siblings;         /* sibling list, closest to own id first (heap, sibling_size) */
+  ping_slot pings[PINGS_MAX]; /* liveness pings in flight */
   uint16_t *slot_gen;        /* generation per lookup slot */
   uint16_t n_lookups;        /* lookups in flight */
   uint16_t n_records;        /* entries of |records| */
@@ -179,7 +187,6 @@ typedef struct kad_state {
   own_record *own;           /* own values to re-publish */
   pl_time_ns expire_at;      /* armed expiry timer, 0 = none */
   uint32_t rpc_store;        /* counter for STORE request ids */
-  uint64_t self_nonce;       /* own id-puzzle nonce (env->peer_nonce_cb), read at start */
   void *app_state[APP_SLOTS]; /* state of each app */
 } kad_state;
 
@@ -574,6 +581,45 @@ bucket_start(const kad_state *st, unsigned bucket)
   return off;
 }
 
+/*
+ * Move the table into one new block with room for |buckets| buckets and
+ * |cap| contacts (neither below what is in use).  One block rather than
+ * four: a contact search reads |counts| and then the bucket's handles,
+ * which for the shallow buckets (most traffic) sit in the same cache line;
+ * and one allocation header instead of four.  Layout: counts (padded to
+ * 4 bytes), peers, touched_s, fails.
+ */
+static bool
+table_resize(kad_state *st, unsigned buckets, unsigned cap)
+{
+  g_assert(buckets >= st->n_buckets && cap >= st->n_contacts && cap <= UINT16_MAX &&
+           buckets <= MAX_BUCKETS);
+  size_t pad = (buckets + 3u) & ~3u;
+  uint8_t *block = g_try_malloc(pad + cap * (sizeof(pl_peer) + 1u) + buckets * sizeof(uint32_t));
+  if (block == NULL)
+    return false;
+  uint8_t *counts = block;
+  pl_peer *peers = (pl_peer *)(block + pad);
+  uint32_t *touched = (uint32_t *)(peers + cap);
+  uint8_t *fails = (uint8_t *)(touched + buckets);
+  if (st->n_buckets > 0) {
+    memcpy(counts, st->counts, st->n_buckets);
+    memcpy(touched, st->touched_s, st->n_buckets * sizeof *touched);
+  }
+  if (st->n_contacts > 0) {
+    memcpy(peers, st->peers, st->n_contacts * sizeof *peers);
+    memcpy(fails, st->fails, st->n_contacts);
+  }
+  g_free(st->counts);
+  st->counts = counts;
+  st->peers = peers;
+  st->touched_s = touched;
+  st->fails = fails;
+  st->cap = (uint16_t)cap;
+  st->bucket_cap = (uint16_t)buckets;
+  return true;
+}
+
 /* Make room for bucket |bucket|. */
 static bool
 ensure_bucket(kad_state *st, unsigned bucket)
@@ -582,14 +628,8 @@ ensure_bucket(kad_state *st, unsigned bucket)
     return true;
   g_assert(bucket < MAX_BUCKETS);
   unsigned n = bucket + 1;
-  uint8_t *c = g_try_realloc(st->counts, n);
-  if (c == NULL)
+  if (n > st->bucket_cap && !table_resize(st, n, st->cap))
     return false;
-  st->counts = c;
-  uint32_t *t = g_try_realloc(st->touched_s, n * sizeof *t);
-  if (t == NULL)
-    return false;
-  st->touched_s = t;
   for (unsigned i = st->n_buckets; i < n; i++) {
     st->counts[i] = 0;
     st->touched_s[i] = 0;
@@ -626,16 +666,9 @@ static bool
 insert_tail(kad_state *st, unsigned bucket, pl_peer peer)
 {
   if (st->n_contacts == st->cap) {
-    unsigned cap = st->cap + MAX(8u, st->cfg->bucket_size / 2u);
-    pl_peer *p = g_try_realloc(st->peers, cap * sizeof *p);
-    if (p == NULL)
+    unsigned cap = MIN(st->cap + MAX(8u, st->cfg->bucket_size / 2u), (unsigned)UINT16_MAX);
+    if (cap == st->cap || !table_resize(st, st->bucket_cap, cap))
       return false;
-    st->peers = p;
-    uint8_t *f = g_try_realloc(st->fails, cap);
-    if (f == NULL)
-      return false;
-    st->fails = f;
-    st->cap = (uint16_t)cap;
   }
   unsigned pos = bucket_start(st, bucket) + st->counts[bucket];
   memmove(st->peers + pos + 1, st->peers + pos, (st->n_contacts - pos) * sizeof *st->peers);
@@ -756,6 +789,9 @@ cache_take(kad_state *st, unsigned bucket)
 /* Outcome of learning a contact. */
 enum { LEARN_UPDATED, LEARN_ADDED, LEARN_FULL, LEARN_PREFIX, LEARN_IGNORED };
 
+static int learn_at(pl_node *node, kad_state *st, pl_peer peer, const uint8_t *id,
+                    unsigned bucket, pl_time_ns now, bool may_ping);
+
 /*
  * |peer| (id |id|, id checks passed) was seen at |now|: move it to the tail
  * of its bucket, or insert it; a full bucket pings its least-recently-seen
@@ -768,7 +804,16 @@ learn(pl_node *node, kad_state *st, pl_peer peer, const uint8_t *id, pl_time_ns 
 {
   if (peer == node->self || id == NULL || memcmp(id, st->self_id, PL_ID_BYTES) == 0)
     return LEARN_IGNORED;
-  unsigned bucket = bucket_of_id(st, id), start = 0;
+  return learn_at(node, st, peer, id, bucket_of_id(st, id), now, may_ping);
+}
+
+/* learn() once |peer|'s bucket is known (|peer| is not us).  |id| is read
+ * only by the sibling list. */
+static int
+learn_at(pl_node *node, kad_state *st, pl_peer peer, const uint8_t *id, unsigned bucket,
+         pl_time_ns now, bool may_ping)
+{
+  unsigned start = 0;
   int pos = find_in_bucket(st, bucket, peer, &start);
   if (pos >= 0) {
     unsigned last = start + st->counts[bucket] - 1u;
@@ -887,12 +932,19 @@ static void
 offer_bucket(const pl_node *node, const kad_state *st, unsigned bucket, unsigned start,
              cand *top, unsigned *n, unsigned max, const uint8_t *target, pl_peer exclude)
 {
-  for (unsigned i = 0; i < st->counts[bucket]; i++) {
+  /* Each id is a cache miss in the host's memory: ask for them all before
+   * reading any, so the misses overlap instead of following one another. */
+  const uint8_t *ids[PL_KAD_K_MAX];
+  unsigned count = MIN((unsigned)st->counts[bucket], PL_KAD_K_MAX);
+  for (unsigned i = 0; i < count; i++) {
     pl_peer p = st->peers[start + i];
-    const uint8_t *id = p == exclude ? NULL : id_of(node, p);
-    if (id != NULL)
-      cand_offer(top, n, max, p, id, target);
+    ids[i] = p == exclude ? NULL : id_of(node, p);
+    if (ids[i] != NULL)
+      __builtin_prefetch(ids[i]);
   }
+  for (unsigned i = 0; i < count; i++)
+    if (ids[i] != NULL)
+      cand_offer(top, n, max, st->peers[start + i], ids[i], target);
 }
 
 /* The |max| (<= SHORTLIST_MAX) closest known contacts to |target| into
@@ -1974,10 +2026,7 @@ kad_clear(pl_node *node, void *state)
   g_free(st->own);
   g_free(st->lookups);
   g_free(st->slot_gen);
-  g_free(st->peers);
-  g_free(st->fails);
-  g_free(st->counts);
-  g_free(st->touched_s);
+  g_free(st->counts); /* the table block */
   g_free(st->siblings);
   g_free(st->cache);
   g_free(st);
@@ -2090,8 +2139,8 @@ kad_memory(const pl_node *node, const void *state)
 {
   const kad_state *st = state;
   size_t bytes = sizeof *st;
-  bytes += st->cap * (sizeof *st->peers + 1u);
-  bytes += st->n_buckets * (1u + sizeof *st->touched_s);
+  bytes += ((st->bucket_cap + 3u) & ~3u) + st->cap * (sizeof *st->peers + 1u);
+  bytes += st->bucket_cap * sizeof *st->touched_s;
   bytes += st->cfg->sibling_size * sizeof(pl_peer);
   if (st->cache != NULL)
     bytes += st->cfg->replacement_cache * sizeof(cached);
@@ -2328,6 +2377,21 @@ pl_kad_record_count(const pl_node *node)
   return st ? st->n_records : 0;
 }
 
+/* pl_kad_seed's answer for a learn() outcome. */
+static int
+seed_result(int learnt)
+{
+  switch (learnt) {
+  case LEARN_UPDATED:
+  case LEARN_ADDED:
+    return PL_OK;
+  case LEARN_IGNORED:
+    return PL_ERR_INVALID;
+  default:
+    return PL_ERR_PEER_LIMIT;
+  }
+}
+
 int
 pl_kad_seed(pl_node *node, pl_peer peer)
 {
@@ -2341,15 +2405,39 @@ pl_kad_seed(pl_node *node, pl_peer peer)
   uint64_t nonce = st->cfg->id_puzzle_bits > 0 ? nonce_of(node, peer) : 0;
   if (check_contact(node, st, peer, id, nonce) != PL_OK)
     return PL_ERR_BAD_IDENTITY;
-  switch (learn(node, st, peer, id, 0, false)) {
-  case LEARN_UPDATED:
-  case LEARN_ADDED:
-    return PL_OK;
-  case LEARN_IGNORED:
+  return seed_result(learn(node, st, peer, id, 0, false));
+}
+
+int
+pl_kad_seed_cpl(pl_node *node, pl_peer peer, unsigned cpl)
+{
+  kad_state *st = st_of(node);
+  /* the bucket follows from |cpl| alone with b = 1; the sibling list
+   * compares ids: take the general path otherwise */
+  if (st == NULL || st->cfg->b != 1 || st->cfg->sibling_size > 0 || cpl >= 256)
+    return pl_kad_seed(node, peer);
+  if (peer == node->self)
     return PL_ERR_INVALID;
-  default:
-    return PL_ERR_PEER_LIMIT;
-  }
+  const uint8_t *id = id_of(node, peer); /* a pointer: not read unless a check needs it */
+  if (id == NULL)
+    return PL_ERR_INVALID;
+  uint64_t nonce = st->cfg->id_puzzle_bits > 0 ? nonce_of(node, peer) : 0;
+  if (check_contact(node, st, peer, id, nonce) != PL_OK)
+    return PL_ERR_BAD_IDENTITY;
+  return seed_result(learn_at(node, st, peer, id, cpl, 0, false));
+}
+
+void
+pl_kad_reserve(pl_node *node, uint32_t contacts, uint32_t buckets)
+{
+  kad_state *st = st_of(node);
+  if (st == NULL)
+    return;
+  contacts = MIN(contacts, (uint32_t)UINT16_MAX);
+  buckets = MIN(buckets, (uint32_t)MAX_BUCKETS);
+  if (contacts <= st->cap && buckets <= st->bucket_cap)
+    return;
+  (void)table_resize(st, MAX(buckets, (uint32_t)st->bucket_cap), MAX(contacts, (uint32_t)st->cap));
 }
 
 uint32_t

@@ -303,6 +303,25 @@ PL_WARN_UNUSED int pl_kad_lookup(pl_node *node, pl_time_ns now, const uint8_t ta
  */
 int pl_kad_seed(pl_node *node, pl_peer peer);
 
+/*
+ * pl_kad_seed(|node|, |peer|) for a host that knows |cpl|, the number of
+ * leading bits |peer|'s id shares with this node's id (< 256; the oracle
+ * bootstrap walks the id trie, so it does): with b = 1 and no sibling list
+ * the bucket follows from |cpl| and the core never reads |peer|'s id, the
+ * cache miss that dominates filling 100k tables.  Same checks, outcome
+ * and return codes as pl_kad_seed; other configurations take pl_kad_seed's
+ * path.  A wrong |cpl| files the contact in the wrong bucket (a host bug).
+ */
+int pl_kad_seed_cpl(pl_node *node, pl_peer peer, unsigned cpl);
+
+/*
+ * Room for |contacts| routing-table contacts and |buckets| buckets (a hint
+ * before seeding a table, so it is allocated once at its final size
+ * instead of growing; it changes no behaviour).  Allocation failure is
+ * ignored: the table then grows as it fills.
+ */
+void pl_kad_reserve(pl_node *node, uint32_t contacts, uint32_t buckets);
+
 /* Contacts in the routing table. */
 uint32_t pl_kad_contact_count(const pl_node *node);
 

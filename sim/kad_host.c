@@ -308,7 +308,10 @@ kad_memory(const sim_world *w, const void *state)
  * members sharing cp bits with it; split at bit cp, the half that differs
  * from the node at bit cp is exactly the subtree of its bucket(s) for
  * common prefix cp, the other half the next range.  One binary search per
- * level.
+ * level.  The walk runs first, so the table can be sized once
+ * (pl_kad_reserve) before it is filled level by level; every member of a
+ * level's subtree shares exactly cp bits with the node, which the core is
+ * told (pl_kad_seed_cpl) so it need not fetch the member's id.
  */
 static void
 oracle_fill(sim_world *w, kad_host *k, uint32_t h, pl_node *node)
@@ -318,6 +321,13 @@ oracle_fill(sim_world *w, kad_host *k, uint32_t h, pl_node *node)
   unsigned b = cfg->b ? cfg->b : 1;
   sim_rng r;
   sim_rng_init(&r, w->sc->seed, "kad-oracle", h);
+  /* the walk: the other subtree [olo, ohi) of every level cp with one */
+  struct {
+    uint32_t lo, hi;
+    uint16_t cp;
+  } level[8 * PL_ID_BYTES];
+  unsigned n_levels = 0;
+  uint32_t reserve = 0;
   uint32_t lo = 0, hi = sim_kad_truth_count(k->all);
   /* nothing else shares cp bits with us: every deeper bucket is empty */
   for (unsigned cp = 0; cp < 8 * PL_ID_BYTES && hi - lo > 1; cp++) {
@@ -326,14 +336,29 @@ oracle_fill(sim_world *w, kad_host *k, uint32_t h, pl_node *node)
     uint32_t olo = one ? lo : mid, ohi = one ? mid : hi; /* the other subtree */
     lo = one ? mid : lo;
     hi = one ? hi : mid;
-    uint32_t n = ohi - olo;
-    if (!n)
+    if (ohi == olo)
       continue;
+    level[n_levels].lo = olo;
+    level[n_levels].hi = ohi;
+    level[n_levels].cp = (uint16_t)cp;
+    n_levels++;
     /* contacts that share cp bits fill 2^(b-1-j) buckets (j = cp mod b) */
+    uint32_t want = (uint32_t)cfg->bucket_size << (b - 1 - cp % b);
+    reserve += MIN(ohi - olo, want);
+  }
+  if (n_levels > 0) {
+    unsigned deepest = level[n_levels - 1].cp;
+    /* buckets up to the deepest level's: cp with b = 1, its digit's last otherwise */
+    unsigned buckets = b == 1 ? deepest + 1 : (deepest / b + 1) * ((1u << b) - 1);
+    pl_kad_reserve(node, reserve, buckets);
+  }
+  for (unsigned l = 0; l < n_levels; l++) {
+    uint32_t olo = level[l].lo, ohi = level[l].hi, n = ohi - olo;
+    unsigned cp = level[l].cp;
     uint32_t want = (uint32_t)cfg->bucket_size << (b - 1 - cp % b);
     if (n <= want) {
       for (uint32_t pos = olo; pos < ohi; pos++)
-        (void)pl_kad_seed(node, sim_kad_truth_at(k->all, pos));
+        (void)pl_kad_seed_cpl(node, sim_kad_truth_at(k->all, pos), cp);
       continue;
     }
     /* a uniform sample: draws without replacement, at most 2 * want tries
@@ -348,7 +373,7 @@ oracle_fill(sim_world *w, kad_host *k, uint32_t h, pl_node *node)
       if (dup)
         continue;
       taken[n_taken++] = pos;
-      if (pl_kad_seed(node, sim_kad_truth_at(k->all, pos)) == PL_OK)
+      if (pl_kad_seed_cpl(node, sim_kad_truth_at(k->all, pos), cp) == PL_OK)
         accepted++;
     }
   }

@@ -8,6 +8,9 @@
 struct sim_kad_truth {
   uint32_t n;            /* members */
   uint32_t *order;       /* handles sorted by id, n */
+  uint32_t *top;         /* first 32 bits of the id at each position (big-endian), n:
+                            the trie splits of the top levels read this compact
+                            array instead of fetching ids */
   uint32_t *pos_of;      /* handle -> position + 1 (0: not a member), n_pos */
   uint32_t n_pos;        /* entries of pos_of: largest member handle + 1 */
   uint32_t *fenwick;     /* live counts, 1-based Fenwick tree over positions, n + 1 */
@@ -80,10 +83,13 @@ sim_kad_truth_new(const uint32_t *handles, uint32_t n, sim_kad_id_fn id_of, void
   }
   qsort(items, n, sizeof *items, cmp_item);
   t->order = g_new(uint32_t, n ? n : 1);
+  t->top = g_new(uint32_t, n ? n : 1);
   t->n_pos = n ? max_h + 1 : 0;
   t->pos_of = g_new0(uint32_t, t->n_pos ? t->n_pos : 1);
   for (uint32_t i = 0; i < n; i++) {
     t->order[i] = items[i].h;
+    const uint8_t *id = items[i].id;
+    t->top[i] = ((uint32_t)id[0] << 24) | ((uint32_t)id[1] << 16) | ((uint32_t)id[2] << 8) | id[3];
     g_assert(t->pos_of[items[i].h] == 0); /* distinct handles */
     t->pos_of[items[i].h] = i + 1;
   }
@@ -98,6 +104,7 @@ sim_kad_truth_free(sim_kad_truth *t)
   if (!t)
     return;
   g_free(t->order);
+  g_free(t->top);
   g_free(t->pos_of);
   g_free(t->fenwick);
   g_free(t);
@@ -135,7 +142,11 @@ fenwick_prefix(const sim_kad_truth *t, uint32_t pos)
 static uint32_t
 live_in(const sim_kad_truth *t, uint32_t lo, uint32_t hi)
 {
-  return hi > lo ? fenwick_prefix(t, hi) - fenwick_prefix(t, lo) : 0;
+  if (hi <= lo)
+    return 0;
+  if (t->live == t->n) /* everyone is live (a static network): no tree walk */
+    return hi - lo;
+  return fenwick_prefix(t, hi) - fenwick_prefix(t, lo);
 }
 
 static uint32_t
@@ -170,6 +181,17 @@ sim_kad_truth_is_live(const sim_kad_truth *t, uint32_t h)
 static uint32_t
 split_at_bit(const sim_kad_truth *t, uint32_t lo, uint32_t hi, unsigned b)
 {
+  if (b < 32) {
+    uint32_t mask = 0x80000000u >> b;
+    while (lo < hi) {
+      uint32_t mid = lo + (hi - lo) / 2;
+      if (t->top[mid] & mask)
+        hi = mid;
+      else
+        lo = mid + 1;
+    }
+    return lo;
+  }
   while (lo < hi) {
     uint32_t mid = lo + (hi - lo) / 2;
     if (bit_of(id_at(t, mid), b))
@@ -254,6 +276,6 @@ sim_kad_truth_at(const sim_kad_truth *t, uint32_t pos)
 size_t
 sim_kad_truth_memory(const sim_kad_truth *t)
 {
-  return sizeof *t + (size_t)t->n * sizeof(uint32_t) * 2 + sizeof(uint32_t) +
+  return sizeof *t + (size_t)t->n * sizeof(uint32_t) * 3 + sizeof(uint32_t) +
          (size_t)t->n_pos * sizeof(uint32_t);
 }

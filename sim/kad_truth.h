@@ -17,7 +17,10 @@
  * agrees with the key's bit b if it holds a live member, the other half
  * otherwise.  Liveness is a Fenwick tree of counts over array positions,
  * so "does this range hold a live member" is O(log N) and the whole walk
- * O(log^2 N).  Memory: 12 bytes per member.
+ * O(log^2 N).  The first 32 bits of every id are also kept in one array in
+ * sorted order, so the splits of the top 32 levels (all of them in any
+ * network below ~10^9 members) binary-search that compact array instead of
+ * fetching one id from the host per probe.  Memory: 16 bytes per member.
  */
 #ifndef SIM_KAD_TRUTH_H
 #define SIM_KAD_TRUTH_H

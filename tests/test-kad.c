@@ -1102,6 +1102,59 @@ full_table_memory(guint k, guint n_ids, guint *contacts)
   return bytes;
 }
 
+/* pl_kad_seed_cpl (the host tells the common prefix length) and
+ * pl_kad_reserve (size the table first) leave exactly the table, return
+ * codes and counters that pl_kad_seed gives, in the b = 1 fast path and in
+ * the configurations that fall back to pl_kad_seed (b > 1, siblings). */
+static void
+check_seed_cpl(uint8_t b, uint8_t siblings)
+{
+  pl_config c = kad_config(4);
+  c.kad.b = b;
+  c.kad.sibling_size = siblings;
+  world *w1 = world_new(64, 64, &c, 11), *w2 = world_new(64, 64, &c, 11);
+  world_start(w1, 0);
+  world_start(w2, 0);
+  pl_kad_reserve(w2->nodes[0], 40, 12);
+  pl_kad_reserve(w2->nodes[0], 2, 1); /* never shrinks */
+  g_assert_cmpuint(pl_kad_contact_count(w2->nodes[0]), ==, 0);
+  for (guint h = 0; h < 64; h++) {
+    int r1 = pl_kad_seed(w1->nodes[0], h);
+    unsigned cpl = h == 0 ? 256 : pl_kad_common_prefix(w2->ids[0], w2->ids[h]);
+    int r2 = pl_kad_seed_cpl(w2->nodes[0], h, cpl);
+    g_assert_cmpint(r1, ==, r2);
+  }
+  /* seeding again: already known, same answers */
+  for (guint h = 1; h < 64; h += 7)
+    g_assert_cmpint(pl_kad_seed(w1->nodes[0], h), ==,
+                    pl_kad_seed_cpl(w2->nodes[0], h, pl_kad_common_prefix(w2->ids[0], w2->ids[h])));
+  guint n = pl_kad_contact_count(w1->nodes[0]);
+  g_assert_cmpuint(n, >, 8);
+  g_assert_cmpuint(pl_kad_contact_count(w2->nodes[0]), ==, n);
+  pl_peer a[64], z[64];
+  g_assert_cmpuint(pl_kad_contacts(w1->nodes[0], a, 64), ==, n);
+  g_assert_cmpuint(pl_kad_contacts(w2->nodes[0], z, 64), ==, n);
+  g_assert_cmpmem(a, n * sizeof *a, z, n * sizeof *z);
+  g_assert_cmpuint(pl_kad_siblings(w1->nodes[0], a, 64), ==, pl_kad_siblings(w2->nodes[0], z, 64));
+  g_assert_cmpfloat(w1->counter[PL_METRIC_DHT_CONTACT_ADDED], ==,
+                    w2->counter[PL_METRIC_DHT_CONTACT_ADDED]);
+  /* the reserved table answers lookups like the grown one */
+  pl_peer c1[8], c2[8];
+  guint k1 = pl_kad_closest(w1->nodes[0], w1->ids[5], c1, 8);
+  g_assert_cmpuint(pl_kad_closest(w2->nodes[0], w2->ids[5], c2, 8), ==, k1);
+  g_assert_cmpmem(c1, k1 * sizeof *c1, c2, k1 * sizeof *c2);
+  world_free(w1);
+  world_free(w2);
+}
+
+static void
+test_seed_cpl_reserve(void)
+{
+  check_seed_cpl(1, 0);
+  check_seed_cpl(1, 4);
+  check_seed_cpl(2, 0);
+}
+
 static void
 test_memory(void)
 {
@@ -1133,6 +1186,7 @@ main(int argc, char **argv)
   g_test_add_func("/kad/prefix-limit-siblings", test_prefix_limit_and_siblings);
   g_test_add_func("/kad/id-cost", test_id_cost);
   g_test_add_func("/kad/refresh", test_refresh);
+  g_test_add_func("/kad/seed-cpl-reserve", test_seed_cpl_reserve);
   g_test_add_func("/kad/memory", test_memory);
   return g_test_run();
 }

@@ -3,7 +3,9 @@
  * comparison workload (scenarios/dht-peersim.ini) for several network
  * sizes.  Prints, per size: the world's build time, the run's wall time,
  * events and events/s, lookups finished and lookups/s (over the run's wall
- * time, which includes filling every routing table at t = 0), the share
+ * time, which includes filling every routing table at t = 0), the run's
+ * CPU seconds (process CPU time, so a figure that a busy shared machine
+ * disturbs less than wall time) and lookups per CPU second, the share
  * of lookups that found the true closest node, the mean hop count, the
  * host's and the cores' accounted bytes per node, the resident bytes per
  * node (RSS growth over the run) and the process's peak RSS.
@@ -20,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "metrics.h"
 #include "scenario.h"
@@ -29,6 +32,15 @@
 #ifndef PEERLAB_SCENARIO_DIR
 #error "PEERLAB_SCENARIO_DIR must name the scenarios directory"
 #endif
+
+/* CPU seconds used by the process so far. */
+static double
+cpu_now(void)
+{
+  struct timespec ts;
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
 
 int
 main(int argc, char **argv)
@@ -63,9 +75,9 @@ main(int argc, char **argv)
   printf("workload: %s", path);
   for (guint i = 0; i < sets->len; i++)
     printf(" --set %s", (const char *)g_ptr_array_index(sets, i));
-  printf("\n%9s %8s %8s %12s %10s %9s %10s %7s %6s %10s %10s %10s %9s\n", "nodes", "build_s",
-         "run_s", "events", "events/s", "lookups", "lookups/s", "succ", "hops", "host_B/n",
-         "core_B/n", "rss_B/n", "peak_MiB");
+  printf("\n%9s %8s %8s %8s %12s %10s %9s %10s %11s %7s %6s %10s %10s %10s %9s\n", "nodes",
+         "build_s", "run_s", "cpu_s", "events", "events/s", "lookups", "lookups/s", "lookups/cpu",
+         "succ", "hops", "host_B/n", "core_B/n", "rss_B/n", "peak_MiB");
   for (guint i = 0; i < sizes->len; i++) {
     uint32_t n = g_array_index(sizes, uint32_t, i);
     GPtrArray *ov = g_ptr_array_new_with_free_func(g_free);
@@ -83,18 +95,20 @@ main(int argc, char **argv)
     double t0 = sim_wallclock_now();
     sim_world *w = sim_world_new(sc, NULL, &error);
     double build = sim_wallclock_now() - t0;
+    double cpu0 = cpu_now();
     if (!w || sim_world_run(w, &error) != SIM_RUN_COMPLETE) {
       fprintf(stderr, "bench-kad: %s\n", error ? error->message : "run failed");
       return 1;
     }
+    double cpu = cpu_now() - cpu0;
     uint64_t rss1 = sim_rss_bytes();
     double wall = sim_world_wall_s(w);
     uint64_t events = sim_world_events(w);
     const sim_metrics *m = sim_world_metrics(w);
     double lookups = sim_metrics_stat(m, "dht.lookup.done", SIM_STAT_SUM);
-    printf("%9u %8.2f %8.2f %12" G_GUINT64_FORMAT " %10.0f %9.0f %10.0f %7.4f %6.2f %10.0f "
-           "%10.0f %10.0f %9.1f\n",
-           n, build, wall, events, events / wall, lookups, lookups / wall,
+    printf("%9u %8.2f %8.2f %8.2f %12" G_GUINT64_FORMAT " %10.0f %9.0f %10.0f %11.0f %7.4f "
+           "%6.2f %10.0f %10.0f %10.0f %9.1f\n",
+           n, build, wall, cpu, events, events / wall, lookups, lookups / wall, lookups / cpu,
            sim_metrics_stat(m, "dht.lookup.success", SIM_STAT_MEAN),
            sim_metrics_stat(m, "dht.lookup.hops", SIM_STAT_MEAN),
            (double)sim_world_host_memory(w) / n, (double)sim_world_core_memory(w) / n,
