@@ -36,13 +36,19 @@
  *
  * Address book and maintenance.  The book is a bounded array of handles:
  * bootstrap peers, every peer that completed a handshake, and keys learned
- * from PEERS.  Every maintenance_interval_ns, while connected + connecting
- * peers are below target_peers and outbound slots remain, the node dials
- * book entries whose retry time has come, starting at a random offset,
- * learned entries before bootstrap ones (dial_round).  Bootstrap peers are
- * a first contact: a joining node dials one, asks it for peers on the
- * handshake, dials what it learns at once, and lets the bootstrap session
- * go once it has its own links (release_bootstrap).  A
+ * from PEERS; when full, a new address replaces the most-failed entry, or
+ * else enters as a reservoir sample of every address offered.  Every
+ * maintenance_interval_ns, while connected + connecting peers are below
+ * target_peers, or outbound ones below PL_PEER_MIN_OUTBOUND, and outbound
+ * slots remain, the node dials book entries whose retry time has come,
+ * starting at a random offset, learned entries before bootstrap ones
+ * (dial_round).  Bootstrap peers are a first contact: a joining node
+ * dials PL_PEER_BOOTSTRAP_DIALS (two) of them, asks one for peers on the
+ * handshake, dials what it learns at once, and lets the bootstrap
+ * sessions go once it has its own links (release_bootstrap).  PEERS
+ * answers and referrals draw from connected peers and good book entries
+ * (sample_addresses).  Together these keep the overlay one connected
+ * component (docs/core.md, "Overlay connectivity").  A
  * failed attempt (handshake timeout, refusal, GOODBYE) doubles the entry's
  * retry delay, from maintenance_interval_ns up to
  * maintenance_interval_ns << PL_PEER_BACKOFF_SHIFT_MAX; success resets it.
@@ -117,6 +123,7 @@ typedef struct peer_state {
   uint32_t book_alloc;     /* entries allocated in |book| (doubling up to book_cap) */
   uint32_t book_len;       /* entries used */
   uint32_t conn_counter;   /* last connection order stamp given */
+  uint32_t book_seen;      /* distinct addresses offered to the book (reservoir count) */
   pl_time_ns px_next_ns;   /* no maintenance PEERS_REQ before this time, ns */
   pl_time_ns hb_origin_ns; /* start time: heartbeats fire at origin + m x interval, ns */
   pl_time_ns hb_next_ns;   /* target_peers = 0: armed heartbeat, 0 = asleep, ns */
@@ -255,6 +262,7 @@ book_add(pl_node *node, peer_state *st, pl_peer peer, bool bootstrap)
       st->book_alloc = n;
     }
     i = (int)st->book_len++;
+    st->book_seen = st->book_len;
   } else {
     int worst = -1;
     for (uint32_t j = 0; j < st->book_len; j++) {
@@ -262,8 +270,18 @@ book_add(pl_node *node, peer_state *st, pl_peer peer, bool bootstrap)
       if (!e->bootstrap && e->fails > 0 && (worst < 0 || e->fails > st->book[worst].fails))
         worst = (int)j;
     }
-    if (worst < 0)
-      return;
+    if (worst < 0) {
+      /* No failed entry: keep the book a uniform sample of every address
+       * offered to it (reservoir), so that a node many others contact (a
+       * bootstrap peer) holds addresses from its whole history, not the
+       * first book_cap it met. */
+      uint32_t r = pl_node_random_below(node, st->book_seen + 1u);
+      if (st->book_seen < UINT32_MAX)
+        st->book_seen++;
+      if (r >= st->book_len || st->book[r].bootstrap || find_slot(st, st->book[r].peer) >= 0)
+        return;
+      worst = (int)r;
+    }
     i = worst;
   }
   st->book[i].peer = peer;
@@ -737,6 +755,11 @@ on_goodbye(pl_node *node, peer_state *st, pl_time_ns now, pl_peer from, const pl
   drop_slot(node, st, i, now, -1);
   if (msg->u.goodbye.reason == PL_BYE_NOT_CONNECTED)
     book_hold(st, from, now); /* it forgot us: redial at the next maintenance */
+  else if (msg->u.goodbye.reason == PL_BYE_NORMAL)
+    /* Closed by choice (a joiner letting its bootstrap session go): the
+     * address stays good, to hand out in answers; no redial for an
+     * interval. */
+    book_hold(st, from, now + node->config->maintenance_interval_ns);
   else
     book_fail(node, st, from, now);
   return PL_OK;
@@ -771,38 +794,62 @@ on_pong(pl_node *node, slot *s, pl_time_ns now, const pl_msg *msg)
   return PL_OK;
 }
 
-/* Up to |max| connected peers other than |except|, a uniform random
- * sample (reservoir over the slots, node random stream) when there are
- * more than |max|, else all of them in connection order; written to
- * |out|, returns how many.  Sampling spreads referrals and answers over
- * the whole neighbourhood instead of concentrating every asker on the
- * node's oldest peers. */
+/* Up to |max| addresses other than |except| to hand out: connected peers
+ * and good book entries (never failed since last success, not bootstrap,
+ * no session), as Bitcoin's getaddr answers from its address manager
+ * rather than from its current connections.  A uniform random sample
+ * (reservoir over the slots, then the book; node random stream) when
+ * there are more than |max|, else all of them, connected peers first in
+ * connection order; written to |out|, returns how many.  Sampling spreads
+ * referrals and answers over the whole neighbourhood, and the book adds
+ * addresses the node met earlier, so that a joiner sent to a bootstrap
+ * peer learns more than the handful of nodes that joined just before
+ * it. */
 static uint32_t
-sample_connected(pl_node *node, const peer_state *st, pl_peer except, pl_peer *out,
+sample_addresses(pl_node *node, const peer_state *st, pl_peer except, pl_peer *out,
                  uint32_t max)
 {
   uint32_t eligible = 0;
   for (uint32_t i = 0; i < st->n_slots; i++)
     eligible += st->slots[i].state == SLOT_CONNECTED && st->slots[i].peer != except;
-  if (eligible <= max) {
+  uint32_t book_ok = 0;
+  for (uint32_t i = 0; i < st->book_len; i++) {
+    const book_entry *e = &st->book[i];
+    book_ok += !e->bootstrap && e->fails == 0 && e->peer != except && find_slot(st, e->peer) < 0;
+  }
+  if (eligible + book_ok <= max) {
     pl_peer all[PL_WIRE_PEERS_MAX + 1];
     uint32_t m = pl_peer_list(node, all, max + 1), n = 0;
     for (uint32_t k = 0; k < m && n < max; k++)
       if (all[k] != except)
         out[n++] = all[k];
+    for (uint32_t i = 0; i < st->book_len && n < max; i++) {
+      const book_entry *e = &st->book[i];
+      if (!e->bootstrap && e->fails == 0 && e->peer != except && find_slot(st, e->peer) < 0)
+        out[n++] = e->peer;
+    }
     return n;
   }
   uint32_t seen = 0;
-  for (uint32_t i = 0; i < st->n_slots; i++) {
-    const slot *s = &st->slots[i];
-    if (s->state != SLOT_CONNECTED || s->peer == except)
-      continue;
+  for (uint32_t i = 0; i < st->n_slots + st->book_len; i++) {
+    pl_peer p;
+    if (i < st->n_slots) {
+      const slot *s = &st->slots[i];
+      if (s->state != SLOT_CONNECTED || s->peer == except)
+        continue;
+      p = s->peer;
+    } else {
+      const book_entry *e = &st->book[i - st->n_slots];
+      if (e->bootstrap || e->fails != 0 || e->peer == except || find_slot(st, e->peer) >= 0)
+        continue;
+      p = e->peer;
+    }
     if (seen < max) {
-      out[seen] = s->peer;
+      out[seen] = p;
     } else {
       uint32_t r = pl_node_random_below(node, seen + 1);
       if (r < max)
-        out[r] = s->peer;
+        out[r] = p;
     }
     seen++;
   }
@@ -810,7 +857,8 @@ sample_connected(pl_node *node, const peer_state *st, pl_peer except, pl_peer *o
 }
 
 /* Send |to| a PEERS of up to |max| (<= PL_WIRE_PEERS_MAX) of our connected
- * peers: the strategy's choice if it has one, else sample_connected.
+ * peers and book addresses: the strategy's choice if it has one, else
+ * sample_addresses.
  * Unknown handles and duplicates are dropped. */
 static void
 send_peers(pl_node *node, const peer_state *st, pl_peer to, uint32_t max)
@@ -823,7 +871,7 @@ send_peers(pl_node *node, const peer_state *st, pl_peer to, uint32_t max)
   if (sg != NULL && sg->peer_exchange != NULL)
     n = sg->peer_exchange(node, to, chosen, max, sg->state);
   if (n < 0)
-    n = (int)sample_connected(node, st, to, chosen, max);
+    n = (int)sample_addresses(node, st, to, chosen, max);
   if ((uint32_t)n > max)
     n = (int)max;
   uint8_t keys[PL_WIRE_PEERS_MAX * PL_KEY_BYTES];
@@ -1050,8 +1098,9 @@ ask_for_peers(pl_node *node, peer_state *st, pl_time_ns now)
  * offset.  Entries learned from peers come first; bootstrap entries are
  * dialled only when no other entry is due, and then at most
  * PL_PEER_BOOTSTRAP_DIALS of them per round: the bootstrap set is a few
- * nodes shared by everyone, so a joining node takes one first contact
- * there and learns the rest from it (see session_up).  Returns how many
+ * nodes shared by everyone, so a joining node takes two first contacts
+ * there (two seeds, so that it does not only meet one bootstrap peer's
+ * cluster) and learns the rest from them (see session_up).  Returns how many
  * were dialled.
  */
 static uint32_t
@@ -1088,8 +1137,10 @@ maintenance(pl_node *node, peer_state *st, pl_time_ns now)
 {
   const pl_config *c = node->config;
   counts n = count_slots(st);
-  if (n.total < c->target_peers) {
-    uint32_t want = c->target_peers - n.total;
+  uint32_t min_out = MIN(MIN((uint32_t)PL_PEER_MIN_OUTBOUND, c->target_peers), c->max_outbound);
+  if (n.total < c->target_peers || n.outbound < min_out) {
+    uint32_t want = MAX(n.total < c->target_peers ? c->target_peers - n.total : 0u,
+                        n.outbound < min_out ? min_out - n.outbound : 0u);
     uint32_t dialled = dial_round(node, st, now, want);
     if (dialled < want)
       ask_for_peers(node, st, now);

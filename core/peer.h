@@ -34,13 +34,22 @@ enum {
 #define PL_PEER_SLOTS_MAX 4096
 
 /* Bootstrap entries dialled per maintenance round at most (and only when
- * no other book entry is due). */
-#define PL_PEER_BOOTSTRAP_DIALS 1
+ * no other book entry is due).  Two, as a node queries several seeds: a
+ * joiner that learns from a single bootstrap peer only meets the cluster
+ * grown around that peer, and with one first contact the overlay splits
+ * into about one component per bootstrap peer. */
+#define PL_PEER_BOOTSTRAP_DIALS 2
 
 /* Connected outbound peers outside the bootstrap set after which a node
  * closes its outbound sessions to bootstrap peers (if its book also knows
  * target_peers non-bootstrap candidates). */
 #define PL_PEER_BOOTSTRAP_RELEASE 1
+
+/* Outbound sessions (connected or connecting) a node keeps even when its
+ * inbound peers bring it to target_peers: below this, maintenance dials
+ * (the minimum is capped by target_peers and max_outbound), as Bitcoin
+ * fills its outbound slots whatever its inbound count. */
+#define PL_PEER_MIN_OUTBOUND 2
 
 /* Retry delay cap: the backoff doubles per failure up to
  * maintenance_interval_ns << PL_PEER_BACKOFF_SHIFT_MAX. */

@@ -571,6 +571,66 @@ deliver(sim_world *w, message *m)
   g_free(m);
 }
 
+/* Union-find root of |h| with path halving (sample_overlay). */
+static uint32_t
+overlay_root(uint32_t *parent, uint32_t h)
+{
+  while (parent[h] != h) {
+    parent[h] = parent[parent[h]];
+    h = parent[h];
+  }
+  return h;
+}
+
+/* The gauges overlay.components (connected components of the peer
+ * overlay over live nodes, a link being a connected session at either
+ * end; a live node without peers is a component of its own) and
+ * overlay.largest_share (live nodes in the largest one / live nodes).
+ * Union-find over every live node's peer list: O(links), computed only
+ * when [metrics] include keeps one of them. */
+static void
+sample_overlay(sim_world *w)
+{
+  int comp_id = sim_metrics_lookup(w->metrics, "overlay.components");
+  int share_id = sim_metrics_lookup(w->metrics, "overlay.largest_share");
+  if (comp_id < 0 || share_id < 0 ||
+      (!recorded(w, (uint32_t)comp_id) && !recorded(w, (uint32_t)share_id)))
+    return;
+  uint32_t *parent = g_new(uint32_t, w->n);
+  for (uint32_t h = 0; h < w->n; h++)
+    parent[h] = h;
+  for (uint32_t h = 0; h < w->n; h++) {
+    if (!w->nodes[h])
+      continue;
+    uint32_t k = pl_node_peers(w->nodes[h], w->peer_scratch, w->peer_scratch_len);
+    for (uint32_t i = 0; i < k; i++) {
+      pl_peer q = w->peer_scratch[i];
+      if (q >= w->n || !w->nodes[q])
+        continue;
+      uint32_t a = overlay_root(parent, h), b = overlay_root(parent, q);
+      if (a != b)
+        parent[MAX(a, b)] = MIN(a, b);
+    }
+  }
+  uint32_t *size = g_new0(uint32_t, w->n);
+  uint32_t alive = 0, components = 0, largest = 0;
+  for (uint32_t h = 0; h < w->n; h++) {
+    if (!w->nodes[h])
+      continue;
+    alive++;
+    uint32_t r = overlay_root(parent, h);
+    components += size[r] == 0;
+    size[r]++;
+    largest = MAX(largest, size[r]);
+  }
+  g_free(size);
+  g_free(parent);
+  if (alive == 0)
+    return;
+  record(w, (uint32_t)comp_id, components);
+  record(w, (uint32_t)share_id, (double)largest / alive);
+}
+
 static void
 sample(sim_world *w)
 {
@@ -600,6 +660,7 @@ sample(sim_world *w)
   uint64_t hits = pl_sigcache_hits(w->sigcache), misses = pl_sigcache_misses(w->sigcache);
   if (hits + misses)
     record(w, w->hm.sigcache_hit_rate, (double)hits / (double)(hits + misses));
+  sample_overlay(w);
   for (size_t i = 0; host_modules[i] != NULL; i++)
     if (host_modules[i]->sample)
       host_modules[i]->sample(w, w->module_state[i]);
@@ -715,6 +776,9 @@ register_host_metrics(sim_world *w)
   hm->sigcache_hit_rate = sim_metrics_register(m, "sigcache.hit_rate", PL_METRIC_KIND_GAUGE);
   hm->node_join = sim_metrics_register(m, "node.join", PL_METRIC_KIND_COUNTER);
   hm->node_crash = sim_metrics_register(m, "node.crash", PL_METRIC_KIND_COUNTER);
+  /* looked up by name in sample_overlay */
+  (void)sim_metrics_register(m, "overlay.components", PL_METRIC_KIND_GAUGE);
+  (void)sim_metrics_register(m, "overlay.largest_share", PL_METRIC_KIND_GAUGE);
   const uint32_t n_pop = w->sc->n_populations;
   hm->pop_peers = g_new(uint32_t, n_pop);
   hm->pop_minor = g_new(uint32_t, n_pop);

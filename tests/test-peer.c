@@ -18,6 +18,8 @@
 #include "node_internal.h"
 #include "peer.h"
 #include "sigcache.h"
+#include "scenario.h"
+#include "world.h"
 #include "testutil.h"
 #include "wire.h"
 
@@ -1082,31 +1084,38 @@ test_bootstrap_preference(void)
   world_boot(w, 3, 3, 0, 1, 2);
   world_start(w, 3);
   guint hellos = 0;
-  pl_peer first = PL_PEER_NONE;
+  pl_peer contact[3];
   for (pl_peer p = 0; p < 3; p++)
-    if (count_sent(w, 3, p, PL_MSG_HELLO, S(1), NULL) == 1) {
-      hellos++;
-      first = p;
-    }
-  g_assert_cmpuint(hellos, ==, 1); /* one first contact, not all three */
+    if (count_sent(w, 3, p, PL_MSG_HELLO, S(1), NULL) == 1)
+      contact[hellos++] = p;
+  /* PL_PEER_BOOTSTRAP_DIALS first contacts (two, as a node queries
+   * several seeds), not all three. */
+  g_assert_cmpuint(hellos, ==, PL_PEER_BOOTSTRAP_DIALS);
   world_run(w, S(1) + MS(10));
-  /* It asked that contact at the handshake (book 3 < 2 x target) and
-   * learned node 4, which it dialled at once; the two other bootstrap
-   * peers, though due and below target, were not dialled. */
-  g_assert_cmpuint(count_sent(w, 3, first, PL_MSG_PEERS_REQ, S(1), NULL), ==, 1);
+  /* It asked one contact at the handshake (book 3 < 2 x target; the ask
+   * backoff holds the second) and learned node 4, which it dialled at
+   * once; the third bootstrap peer, though due and below target, was not
+   * dialled. */
+  guint asks = 0;
+  for (guint k = 0; k < hellos; k++)
+    asks += count_sent(w, 3, contact[k], PL_MSG_PEERS_REQ, S(1), NULL);
+  g_assert_cmpuint(asks, ==, 1);
   g_assert_true(connected(w, 3, 4));
-  for (pl_peer p = 0; p < 3; p++)
-    g_assert_cmpuint(count_sent(w, 3, p, PL_MSG_HELLO, S(1), NULL), ==, p == first ? 1 : 0);
-  /* Its handshake with 4 did not ask again (ask backoff). */
-  g_assert_cmpuint(count_sent(w, 3, 4, PL_MSG_PEERS_REQ, S(1), NULL), ==, 0);
-  /* A tiny network: node 3 keeps its bootstrap contact. */
-  g_assert_true(connected(w, 3, first));
-  /* Maintenance (6 s): nothing else is due, so one more bootstrap peer. */
-  world_run(w, S(6) + MS(10));
   hellos = 0;
   for (pl_peer p = 0; p < 3; p++)
     hellos += count_sent(w, 3, p, PL_MSG_HELLO, S(1), NULL);
   g_assert_cmpuint(hellos, ==, 2);
+  pl_peer first = contact[0];
+  /* Its handshake with 4 did not ask again (ask backoff). */
+  g_assert_cmpuint(count_sent(w, 3, 4, PL_MSG_PEERS_REQ, S(1), NULL), ==, 0);
+  /* A tiny network: node 3 keeps its bootstrap contact. */
+  g_assert_true(connected(w, 3, first));
+  /* Maintenance (6 s): nothing else is due, so the last bootstrap peer. */
+  world_run(w, S(6) + MS(10));
+  hellos = 0;
+  for (pl_peer p = 0; p < 3; p++)
+    hellos += count_sent(w, 3, p, PL_MSG_HELLO, S(1), NULL);
+  g_assert_cmpuint(hellos, ==, 3);
   world_free(w);
 
   /* (b) A book already holding 2 x target_peers entries: no ask. */
@@ -1652,6 +1661,175 @@ test_determinism(void)
   g_free(b);
 }
 
+/* A node brought to target_peers by inbound peers alone still keeps
+ * PL_PEER_MIN_OUTBOUND outbound sessions: maintenance asks for addresses
+ * and dials one (as Bitcoin fills its outbound slots whatever its inbound
+ * count).  Before, such a node never dialled again, and a cluster of
+ * nodes at target stayed cut off. */
+static void
+test_min_outbound(void)
+{
+  world *w = world_new(4, 0);
+  w->cfg[0].target_peers = 2;
+  w->cfg[3].maintenance_interval_ns = 0; /* node 3 stays passive */
+  world_boot(w, 1, 2, 0, 3);
+  world_boot(w, 2, 2, 0, 3);
+  world_start_all(w);
+  world_run(w, S(1));
+  g_assert_true(connected(w, 0, 1));
+  g_assert_true(connected(w, 0, 2));
+  g_assert_cmpuint(count_sent(w, 0, PL_PEER_NONE, PL_MSG_HELLO, 0, NULL), ==, 0);
+  /* At target with no outbound peer: the 5 s round asks, the 10 s round
+   * dials node 3, learned from the answer. */
+  world_run(w, S(11));
+  g_assert_cmpuint(count_sent(w, 0, 3, PL_MSG_HELLO, 0, NULL), ==, 1);
+  g_assert_true(connected(w, 0, 3));
+  g_assert_cmpuint(pl_node_peer_count(w->nodes[0]), ==, 3);
+  world_free(w);
+
+  /* (b) With target_peers 1 the minimum is 1: a node at target through
+   * one outbound session dials nobody else, though it knows node 2. */
+  w = world_new(3, 0);
+  w->cfg[0].target_peers = 1;
+  w->cfg[2].maintenance_interval_ns = 0;
+  world_boot(w, 0, 1, 1);
+  world_boot(w, 1, 1, 2);
+  world_start_all(w);
+  world_run(w, S(30));
+  g_assert_true(connected(w, 0, 1));
+  g_assert_cmpuint(count_sent(w, 0, 2, PL_MSG_HELLO, 0, NULL), ==, 0);
+  world_free(w);
+}
+
+/* A PEERS answer draws from connected peers and from good (never failed,
+ * not bootstrap) book entries, as Bitcoin's getaddr answers from addrman:
+ * a node closed by choice (GOODBYE normal) stays good and is handed out. */
+static void
+test_answers_from_book(void)
+{
+  world *w = world_new(4, 0);
+  w->cfg[1].maintenance_interval_ns = 0;
+  world_boot(w, 1, 1, 0);
+  world_start(w, 0);
+  world_start(w, 1);
+  world_run(w, S(1));
+  g_assert_true(connected(w, 0, 1));
+  pl_command c = {PL_CMD_DISCONNECT, 0, 0, NULL, 0};
+  g_assert_cmpint(pl_node_command(w->nodes[1], w->now, &c), ==, PL_OK);
+  world_run(w, S(2));
+  g_assert_true(sent_goodbye(w, 1, 0, PL_BYE_NORMAL));
+  g_assert_false(connected(w, 0, 1));
+  /* Node 3 joins through node 0, which has no connected peer left: its
+   * answer names node 1 from its book. */
+  world_boot(w, 3, 1, 0);
+  world_start(w, 3);
+  world_run(w, S(2) + MS(10));
+  const sent *ans = NULL;
+  g_assert_cmpuint(count_sent(w, 0, 3, PL_MSG_PEERS, 0, &ans), ==, 1);
+  g_assert_cmpuint(ans->bytes[2], ==, 1);
+  pl_peer book[16];
+  uint32_t n = pl_peer_book(w->nodes[3], book, 16);
+  gboolean knows = FALSE;
+  for (uint32_t i = 0; i < n; i++)
+    knows = knows || book[i] == 1;
+  g_assert_true(knows);
+  world_free(w);
+}
+
+static int
+many_exchange(pl_node *node, pl_peer from, pl_peer *out, uint32_t max, void *state)
+{
+  guint first = *(guint *)state;
+  for (uint32_t i = 0; i < max && i < 24; i++)
+    out[i] = first + i;
+  return (int)MIN(max, 24u);
+}
+
+/* A full book keeps a uniform sample of the addresses offered to it
+ * (reservoir), not the first book_cap: of 24 addresses offered to a book
+ * of 8 holding a bootstrap entry, some of the last 17 get in, and the
+ * bootstrap entry stays. */
+static void
+test_book_reservoir(void)
+{
+  world *w = world_new(2, 24); /* handles 2..25: no node */
+  guint first = 2;
+  pl_strategy many = {.name = "px-many", .peer_exchange = many_exchange, .state = &first};
+  w->cfg[1].max_peers = 4; /* book of 8 */
+  w->cfg[1].target_peers = 1;
+  world_boot(w, 1, 1, 0);
+  world_create(w, 0);
+  pl_node_set_strategy(w->nodes[0], &many);
+  world_start_all(w);
+  world_run(w, MS(50));
+  g_assert_true(connected(w, 1, 0));
+  pl_peer book[16];
+  g_assert_cmpuint(pl_peer_book(w->nodes[1], book, 16), ==, 8);
+  gboolean boot = FALSE;
+  guint late = 0;
+  for (guint i = 0; i < 8; i++) {
+    boot = boot || book[i] == 0;
+    late += book[i] >= first + 7;
+  }
+  g_assert_true(boot);
+  g_assert_cmpuint(late, >, 0);
+  world_free(w);
+}
+
+/* The overlay a 2,000-node join builds is one connected component (it
+ * was 2-5 components, the largest 60-70% of the nodes, before outbound
+ * minimum, book-drawn peer exchange and redial of lost peers), checked by
+ * a union-find over sim_world_node peer lists and by the host gauges
+ * overlay.components and overlay.largest_share, for three seeds. */
+static void
+test_overlay_connected(void)
+{
+  for (uint64_t seed = 1; seed <= 3; seed++) {
+    GError *error = NULL;
+    const uint32_t n = 2000;
+    char *text = g_strdup_printf(
+        "[run]\nname = cc\nseed = %" G_GUINT64_FORMAT "\nduration = 30s\nsample_interval = 10s\n"
+        "[network]\nlatency = lognormal(40ms, 0.5)\n"
+        "[protocol.peer]\nbootstrap = 8\ntarget_peers = 10\nmax_peers = 20\n"
+        "[population.s]\ncount = %u\njoin_at = uniform(0s, 10s)\n",
+        seed, n);
+    sim_scenario *sc = sim_scenario_load_data(text, "cc.ini", NULL, NULL, &error);
+    g_assert_no_error(error);
+    sim_world *w = sim_world_new(sc, NULL, &error);
+    g_assert_no_error(error);
+    g_assert_cmpint(sim_world_run(w, &error), ==, SIM_RUN_COMPLETE);
+    uint32_t *parent = g_new(uint32_t, n);
+    for (uint32_t h = 0; h < n; h++)
+      parent[h] = h;
+    pl_peer peers[64];
+    for (uint32_t h = 0; h < n; h++) {
+      pl_node *node = sim_world_node(w, h);
+      g_assert_nonnull(node);
+      uint32_t k = pl_node_peers(node, peers, 64);
+      for (uint32_t i = 0; i < k; i++) {
+        uint32_t a = h, b = peers[i];
+        while (parent[a] != a)
+          a = parent[a];
+        while (parent[b] != b)
+          b = parent[b];
+        parent[MAX(a, b)] = MIN(a, b);
+      }
+    }
+    uint32_t components = 0;
+    for (uint32_t h = 0; h < n; h++)
+      components += parent[h] == h;
+    g_test_message("seed %" G_GUINT64_FORMAT ": %u components, gauge %g", seed, components, sim_metrics_stat(sim_world_metrics(w), "overlay.components", SIM_STAT_LAST));
+    g_assert_cmpuint(components, ==, 1);
+    const sim_metrics *m = sim_world_metrics(w);
+    g_assert_cmpfloat(sim_metrics_stat(m, "overlay.components", SIM_STAT_LAST), ==, 1.0);
+    g_assert_cmpfloat(sim_metrics_stat(m, "overlay.largest_share", SIM_STAT_LAST), ==, 1.0);
+    g_free(parent);
+    sim_world_free(w);
+    sim_scenario_free(sc);
+    g_free(text);
+  }
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1684,5 +1862,9 @@ main(int argc, char **argv)
   g_test_add_func("/peer/idle-node-sleeps", test_idle_node_sleeps);
   g_test_add_func("/peer/record-owed-at-start", test_record_owed_at_start);
   g_test_add_func("/peer/determinism", test_determinism);
+  g_test_add_func("/peer/min-outbound", test_min_outbound);
+  g_test_add_func("/peer/answers-from-book", test_answers_from_book);
+  g_test_add_func("/peer/book-reservoir", test_book_reservoir);
+  g_test_add_func("/peer/overlay-connected", test_overlay_connected);
   return g_test_run();
 }

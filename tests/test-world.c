@@ -103,7 +103,7 @@ test_determinism(void)
  *   build/sim/peerlab run FILE --json --quiet
  * on small_text saved as FILE and copy its "trace". */
 static const char small_digest[] =
-    "3fd777405b404669e39e6c02234790e4a583b7324c3bdcc15fcc87cb3fad9555";
+    "01f1f08fb3592720577cfb9be18cdc31728c5028619dde518c7a373b7795e53d";
 
 static void
 test_pinned_digest(void)
