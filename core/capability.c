@@ -9,6 +9,7 @@
  * or stale ads costs the victim hashes, not signature checks.
  */
 #include "capability.h"
+#include "wire.h"
 #include "identity.h"
 #include "kad.h"
 
@@ -42,21 +43,6 @@ put_u64(uint8_t *p, uint64_t v)
   for (int i = 7; i >= 0; i--)
     *p++ = (uint8_t)(v >> (8 * i));
   return p;
-}
-
-static uint32_t
-get_u32(const uint8_t *p)
-{
-  return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3];
-}
-
-static uint64_t
-get_u64(const uint8_t *p)
-{
-  uint64_t v = 0;
-  for (int i = 0; i < 8; i++)
-    v = (v << 8) | p[i];
-  return v;
 }
 
 /* Write the body (everything but the signature) of |ad| at |p|; returns
@@ -110,12 +96,12 @@ pl_cap_ad_decode(const uint8_t *bytes, size_t len, pl_cap_ad *out)
   const uint8_t *p = bytes + 2;
   memcpy(out->worker, p, PL_KEY_BYTES);
   p += PL_KEY_BYTES;
-  out->task_type = get_u32(p);
-  out->speed = get_u32(p + 4);
-  out->price_mcc = get_u64(p + 8);
-  out->stake_mcc = get_u64(p + 16);
-  out->last_seen_ns = get_u64(p + 24);
-  out->ttl_ns = get_u64(p + 32);
+  out->task_type = pl_be_get32(p);
+  out->speed = pl_be_get32(p + 4);
+  out->price_mcc = pl_be_get64(p + 8);
+  out->stake_mcc = pl_be_get64(p + 16);
+  out->last_seen_ns = pl_be_get64(p + 24);
+  out->ttl_ns = pl_be_get64(p + 32);
   memcpy(out->sig, p + 40, PL_SIG_BYTES);
   if (out->ttl_ns == 0)
     return PL_ERR_BAD_FIELD;
@@ -706,9 +692,9 @@ cap_command(pl_node *node, void *state, pl_time_ns now, const pl_command *cmd)
       return PL_ERR_INVALID;
     pl_cap_spec spec = {
       .task_type = (uint32_t)cmd->arg,
-      .speed = get_u32(cmd->data),
-      .price_mcc = get_u64(cmd->data + 4),
-      .stake_mcc = get_u64(cmd->data + 12),
+      .speed = pl_be_get32(cmd->data),
+      .price_mcc = pl_be_get64(cmd->data + 4),
+      .stake_mcc = pl_be_get64(cmd->data + 12),
     };
     return pl_cap_announce(node, now, &spec);
   }
@@ -717,10 +703,10 @@ cap_command(pl_node *node, void *state, pl_time_ns now, const pl_command *cmd)
       return PL_ERR_INVALID;
     pl_cap_need need = {
       .task_type = (uint32_t)cmd->arg,
-      .min_speed = get_u32(cmd->data),
-      .max_price_mcc = get_u64(cmd->data + 4),
-      .min_stake_mcc = get_u64(cmd->data + 12),
-      .want = get_u32(cmd->data + 20),
+      .min_speed = pl_be_get32(cmd->data),
+      .max_price_mcc = pl_be_get64(cmd->data + 4),
+      .min_stake_mcc = pl_be_get64(cmd->data + 12),
+      .want = pl_be_get32(cmd->data + 20),
     };
     if (need.want == 0)
       need.want = 1;

@@ -51,6 +51,7 @@
  * PL_GOSSIP_BATCH_MAX_BYTES) leaves at once.
  */
 #include "gossip_internal.h"
+#include "wire.h"
 
 #include <string.h>
 
@@ -76,12 +77,6 @@ gossip_short_id(const uint8_t *id)
   for (int i = 0; i < PL_GOSSIP_SHORT_ID_BYTES; i++)
     v = (v << 8) | id[i];
   return v;
-}
-
-static uint32_t
-get_u32(const uint8_t *p)
-{
-  return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3];
 }
 
 /* ------------------------------------------------------------- seen cache */
@@ -663,7 +658,7 @@ on_data(pl_node *node, gossip_state *st, gpeer *p, pl_time_ns now, const pl_goss
     return rc;
   }
 
-  uint32_t topic = get_u32(msg.u.envelope.payload);
+  uint32_t topic = pl_be_get32(msg.u.envelope.payload);
   const uint8_t *id = it->id; /* checked: the hash of the bytes */
   gmsg *m = gmsg_new(id, it->data, it->len, msg.u.envelope.timestamp_ns, topic);
   m->hops = it->hops;

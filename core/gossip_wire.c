@@ -19,6 +19,7 @@
  * decodes (the layer decodes first, then acts).
  */
 #include "gossip.h"
+#include "wire.h"
 
 #include <string.h>
 
@@ -158,22 +159,6 @@ pl_gossip_decode(const uint8_t *body, size_t len, pl_gossip_item *items, uint32_
 
 /* -------------------------------------------------------------- writer */
 
-static void
-put_u16(uint8_t *p, uint16_t v)
-{
-  p[0] = (uint8_t)(v >> 8);
-  p[1] = (uint8_t)v;
-}
-
-static void
-put_u32(uint8_t *p, uint32_t v)
-{
-  p[0] = (uint8_t)(v >> 24);
-  p[1] = (uint8_t)(v >> 16);
-  p[2] = (uint8_t)(v >> 8);
-  p[3] = (uint8_t)v;
-}
-
 int
 pl_gossip_item_bytes(const pl_gossip_item *it)
 {
@@ -234,13 +219,13 @@ pl_gossip_writer_add(pl_gossip_writer *w, const pl_gossip_item *it)
   switch (it->kind) {
   case PL_GOSSIP_ITEM_DATA:
     p[1] = it->hops;
-    put_u16(p + 2, it->round);
+    pl_be_put16(p + 2, it->round);
     memcpy(p + 4, it->id, PL_ID_BYTES);
-    put_u16(p + 36, it->len);
+    pl_be_put16(p + 36, it->len);
     memcpy(p + 38, it->data, it->len);
     break;
   case PL_GOSSIP_ITEM_IHAVE:
-    put_u32(p + 1, it->topic);
+    pl_be_put32(p + 1, it->topic);
     p[5] = (uint8_t)it->count;
     memcpy(p + 6, it->ids, (size_t)it->count * PL_ID_BYTES);
     break;
@@ -251,20 +236,20 @@ pl_gossip_writer_add(pl_gossip_writer *w, const pl_gossip_item *it)
   case PL_GOSSIP_ITEM_GRAFT:
   case PL_GOSSIP_ITEM_SUB:
   case PL_GOSSIP_ITEM_UNSUB:
-    put_u32(p + 1, it->topic);
+    pl_be_put32(p + 1, it->topic);
     break;
   case PL_GOSSIP_ITEM_PRUNE:
-    put_u32(p + 1, it->topic);
+    pl_be_put32(p + 1, it->topic);
     p[5] = it->backoff_hb;
     break;
   case PL_GOSSIP_ITEM_DIGEST:
     p[1] = it->flags;
-    put_u16(p + 2, it->count);
+    pl_be_put16(p + 2, it->count);
     if (it->count > 0)
       memcpy(p + 4, it->ids, (size_t)it->count * PL_GOSSIP_SHORT_ID_BYTES);
     break;
   case PL_GOSSIP_ITEM_KNEW:
-    put_u16(p + 1, it->count);
+    pl_be_put16(p + 1, it->count);
     memcpy(p + 3, it->ids, (size_t)it->count * PL_GOSSIP_SHORT_ID_BYTES);
     break;
   default:
@@ -337,7 +322,7 @@ pl_gossip_message_build(uint8_t *buf, size_t cap, const uint8_t seed[PL_SEED_BYT
   if (len > PL_GOSSIP_PAYLOAD_MAX)
     return PL_ERR_INVALID;
   uint8_t payload[4 + PL_GOSSIP_PAYLOAD_MAX];
-  put_u32(payload, topic);
+  pl_be_put32(payload, topic);
   if (len > 0) {
     if (data != NULL)
       memcpy(payload + 4, data, len);

@@ -36,6 +36,7 @@
  * pings RPC_PING | (ping slot << 16 | generation), STOREs RPC_STORE.
  */
 #include "kad.h"
+#include "wire.h"
 
 #include <string.h>
 
@@ -310,48 +311,6 @@ check_contact(pl_node *node, kad_state *st, pl_peer peer, const uint8_t *id, uin
 
 /* ------------------------------------------------------------ wire */
 
-static void
-put_u16(uint8_t *p, uint16_t v)
-{
-  p[0] = (uint8_t)(v >> 8);
-  p[1] = (uint8_t)v;
-}
-
-static void
-put_u32(uint8_t *p, uint32_t v)
-{
-  for (int i = 3; i >= 0; i--, v >>= 8)
-    p[i] = (uint8_t)v;
-}
-
-static void
-put_u64(uint8_t *p, uint64_t v)
-{
-  for (int i = 7; i >= 0; i--, v >>= 8)
-    p[i] = (uint8_t)v;
-}
-
-static uint16_t
-get_u16(const uint8_t *p)
-{
-  return (uint16_t)((p[0] << 8) | p[1]);
-}
-
-static uint32_t
-get_u32(const uint8_t *p)
-{
-  return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3];
-}
-
-static uint64_t
-get_u64(const uint8_t *p)
-{
-  uint64_t x = 0;
-  for (int i = 0; i < 8; i++)
-    x = (x << 8) | p[i];
-  return x;
-}
-
 int
 pl_kad_decode(uint8_t type, const uint8_t *body, size_t len, pl_kad_msg *out)
 {
@@ -361,8 +320,8 @@ pl_kad_decode(uint8_t type, const uint8_t *body, size_t len, pl_kad_msg *out)
   out->type = type;
   if (len < PL_KAD_RPC_HEADER)
     return PL_ERR_TRUNCATED;
-  out->rpc = get_u32(body);
-  out->nonce = get_u64(body + 4);
+  out->rpc = pl_be_get32(body);
+  out->nonce = pl_be_get64(body + 4);
   const uint8_t *p = body + PL_KAD_RPC_HEADER;
   size_t left = len - PL_KAD_RPC_HEADER;
   switch (type) {
@@ -409,7 +368,7 @@ pl_kad_decode(uint8_t type, const uint8_t *body, size_t len, pl_kad_msg *out)
     for (unsigned i = 0; i < out->count; i++) {
       if (left < 2)
         return PL_ERR_TRUNCATED;
-      uint16_t vl = get_u16(p);
+      uint16_t vl = pl_be_get16(p);
       if (vl == 0)
         return PL_ERR_BAD_FIELD;
       if (vl > PL_KAD_VALUE_MAX)
@@ -428,10 +387,10 @@ pl_kad_decode(uint8_t type, const uint8_t *body, size_t len, pl_kad_msg *out)
     if (left < PL_ID_BYTES + 6)
       return PL_ERR_TRUNCATED;
     out->target = p;
-    out->ttl_s = get_u32(p + PL_ID_BYTES);
+    out->ttl_s = pl_be_get32(p + PL_ID_BYTES);
     if (out->ttl_s == 0 || out->ttl_s > PL_KAD_TTL_MAX_S)
       return PL_ERR_BAD_FIELD;
-    out->value_len = get_u16(p + PL_ID_BYTES + 4);
+    out->value_len = pl_be_get16(p + PL_ID_BYTES + 4);
     if (out->value_len == 0)
       return PL_ERR_BAD_FIELD;
     if (out->value_len > PL_KAD_VALUE_MAX)
@@ -491,7 +450,7 @@ pl_kad_encode(const pl_kad_msg *m, uint8_t *buf, size_t cap)
     for (unsigned i = 0; i < m->count; i++) {
       if (off + 2 > m->values_len)
         return PL_ERR_INVALID;
-      uint16_t vl = get_u16(m->values + off);
+      uint16_t vl = pl_be_get16(m->values + off);
       if (vl == 0 || vl > PL_KAD_VALUE_MAX || off + 2 + vl > m->values_len)
         return PL_ERR_INVALID;
       off += 2u + vl;
@@ -521,8 +480,8 @@ pl_kad_encode(const pl_kad_msg *m, uint8_t *buf, size_t cap)
     return PL_ERR_BUFFER;
   buf[0] = PL_WIRE_VERSION;
   buf[1] = m->type;
-  put_u32(buf + 2, m->rpc);
-  put_u64(buf + 6, m->nonce);
+  pl_be_put32(buf + 2, m->rpc);
+  pl_be_put64(buf + 6, m->nonce);
   uint8_t *p = buf + 2 + PL_KAD_RPC_HEADER;
   switch (m->type) {
   case PL_MSG_KAD_FIND_NODE:
@@ -540,8 +499,8 @@ pl_kad_encode(const pl_kad_msg *m, uint8_t *buf, size_t cap)
     break;
   case PL_MSG_KAD_STORE:
     memcpy(p, m->target, PL_ID_BYTES);
-    put_u32(p + PL_ID_BYTES, m->ttl_s);
-    put_u16(p + PL_ID_BYTES + 4, m->value_len);
+    pl_be_put32(p + PL_ID_BYTES, m->ttl_s);
+    pl_be_put16(p + PL_ID_BYTES + 4, m->value_len);
     memcpy(p + PL_ID_BYTES + 6, m->value, m->value_len);
     break;
   case PL_MSG_KAD_STORE_ACK:
@@ -1642,7 +1601,7 @@ on_nodes(pl_node *node, kad_state *st, pl_time_ns now, pl_peer from, const pl_ka
       if (p == PL_PEER_NONE || p == node->self)
         continue;
       const uint8_t *id = id_of(node, p);
-      if (id == NULL || check_contact(node, st, p, id, get_u64(c + PL_KEY_BYTES)) != PL_OK)
+      if (id == NULL || check_contact(node, st, p, id, pl_be_get64(c + PL_KEY_BYTES)) != PL_OK)
         continue;
       shortlist_add(lk, p, id, path, hop);
     }
@@ -1664,7 +1623,7 @@ on_values(pl_node *node, kad_state *st, pl_time_ns now, pl_peer from, const pl_k
   uint32_t before = lk->n_vals;
   const uint8_t *p = m->values;
   for (unsigned i = 0; i < m->count; i++) {
-    uint16_t vl = get_u16(p);
+    uint16_t vl = pl_be_get16(p);
     collect_value(node, st, lk, now, p + 2, vl, from);
     p += 2u + vl;
   }
@@ -1707,7 +1666,7 @@ answer_nodes(pl_node *node, kad_state *st, pl_peer from, uint32_t rpc, const uin
     if (dup)
       continue;
     memcpy(contacts + w * PL_KAD_CONTACT_BYTES, key, PL_KEY_BYTES);
-    put_u64(contacts + w * PL_KAD_CONTACT_BYTES + PL_KEY_BYTES, nonce_of(node, chosen[i]));
+    pl_be_put64(contacts + w * PL_KAD_CONTACT_BYTES + PL_KEY_BYTES, nonce_of(node, chosen[i]));
     w++;
   }
   pl_kad_msg m = {.type = PL_MSG_KAD_NODES, .rpc = rpc, .count = (uint8_t)w,
@@ -1721,7 +1680,7 @@ pack_value(uint8_t *buf, size_t cap, size_t *off, const uint8_t *v, uint16_t len
 {
   if (*off + 2u + len > cap)
     return false;
-  put_u16(buf + *off, len);
+  pl_be_put16(buf + *off, len);
   memcpy(buf + *off + 2, v, len);
   *off += 2u + len;
   return true;

@@ -279,27 +279,6 @@ pl_wire_decode(const uint8_t *bytes, size_t len, pl_msg *out)
 /* -------------------------------------------------------------- writer */
 
 static void
-put_u16(uint8_t *p, uint16_t v)
-{
-  p[0] = (uint8_t)(v >> 8);
-  p[1] = (uint8_t)v;
-}
-
-static void
-put_u32(uint8_t *p, uint32_t v)
-{
-  for (int i = 3; i >= 0; i--, v >>= 8)
-    p[i] = (uint8_t)v;
-}
-
-static void
-put_u64(uint8_t *p, uint64_t v)
-{
-  for (int i = 7; i >= 0; i--, v >>= 8)
-    p[i] = (uint8_t)v;
-}
-
-static void
 put_bytes(uint8_t *p, const uint8_t *src, size_t n)
 {
   if (src)
@@ -379,16 +358,16 @@ pl_wire_encode(const pl_msg *msg, uint8_t *buf, size_t cap)
     p[0] = h->major;
     p[1] = h->minor;
     p[2] = h->minor_min;
-    put_u32(p + 3, h->features);
-    put_u64(p + 7, h->record_seq);
+    pl_be_put32(p + 3, h->features);
+    pl_be_put64(p + 7, h->record_seq);
     put_bytes(p + 15, h->key, PL_KEY_BYTES);
     put_bytes(p + 47, h->sig, PL_SIG_BYTES);
     break;
   }
   case PL_MSG_PING:
   case PL_MSG_PONG:
-    put_u64(p, msg->u.ping.nonce);
-    put_u64(p + 8, msg->u.ping.sent_at_ns);
+    pl_be_put64(p, msg->u.ping.nonce);
+    pl_be_put64(p + 8, msg->u.ping.sent_at_ns);
     break;
   case PL_MSG_PEERS_REQ:
     p[0] = msg->u.peers_req.max;
@@ -404,10 +383,10 @@ pl_wire_encode(const pl_msg *msg, uint8_t *buf, size_t cap)
   case PL_MSG_SIGNED: {
     const pl_msg_envelope *e = &msg->u.envelope;
     memcpy(p, e->signer, PL_KEY_BYTES);
-    put_u64(p + 32, e->seq);
-    put_u64(p + 40, e->timestamp_ns);
+    pl_be_put64(p + 32, e->seq);
+    pl_be_put64(p + 40, e->timestamp_ns);
     p[48] = e->inner_type;
-    put_u16(p + 49, e->payload_len);
+    pl_be_put16(p + 49, e->payload_len);
     if (e->payload_len > 0)
       memcpy(p + 51, e->payload, e->payload_len);
     put_bytes(p + 51 + e->payload_len, e->sig, PL_SIG_BYTES);

@@ -256,4 +256,48 @@ PL_WARN_UNUSED int pl_envelope_verify(const pl_env *env, const pl_msg *msg);
 PL_WARN_UNUSED int pl_envelope_open(const pl_env *env, const uint8_t *bytes,
                                     size_t len, pl_msg *out);
 
+/* ------------------------------------------------- big-endian integers */
+
+/* Write |v| big-endian at |p| (2, 4 or 8 bytes); every layer's codec uses
+ * these. */
+static inline void
+pl_be_put16(uint8_t *p, uint16_t v)
+{
+  p[0] = (uint8_t)(v >> 8);
+  p[1] = (uint8_t)v;
+}
+
+static inline void
+pl_be_put32(uint8_t *p, uint32_t v)
+{
+  for (int i = 3; i >= 0; i--, v >>= 8)
+    p[i] = (uint8_t)v;
+}
+
+static inline void
+pl_be_put64(uint8_t *p, uint64_t v)
+{
+  for (int i = 7; i >= 0; i--, v >>= 8)
+    p[i] = (uint8_t)v;
+}
+
+/* Read a big-endian integer at |p| (the caller checked the length). */
+static inline uint16_t
+pl_be_get16(const uint8_t *p)
+{
+  return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+static inline uint32_t
+pl_be_get32(const uint8_t *p)
+{
+  return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+static inline uint64_t
+pl_be_get64(const uint8_t *p)
+{
+  return (uint64_t)pl_be_get32(p) << 32 | pl_be_get32(p + 4);
+}
+
 #endif /* PL_WIRE_H */

@@ -87,37 +87,6 @@ static const char usage_text[] =
 /* ----------------------------------------------------------------- JSON */
 
 static void
-json_string(GString *out, const char *s)
-{
-  g_string_append_c(out, '"');
-  for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++) {
-    switch (*p) {
-    case '"':
-      g_string_append(out, "\\\"");
-      break;
-    case '\\':
-      g_string_append(out, "\\\\");
-      break;
-    case '\n':
-      g_string_append(out, "\\n");
-      break;
-    case '\t':
-      g_string_append(out, "\\t");
-      break;
-    case '\r':
-      g_string_append(out, "\\r");
-      break;
-    default:
-      if (*p < 0x20)
-        g_string_append_printf(out, "\\u%04x", *p);
-      else
-        g_string_append_c(out, (char)*p);
-    }
-  }
-  g_string_append_c(out, '"');
-}
-
-static void
 json_number(GString *out, double v)
 {
   if (isfinite(v))
@@ -131,22 +100,22 @@ run_json(const sim_scenario *sc, const sim_world *w, sim_run_status status, cons
 {
   GString *j = g_string_new("{");
   g_string_append(j, "\"scenario\":");
-  json_string(j, sc->name);
+  sim_export_json_string(j, sc->name);
   g_string_append(j, ",\"file\":");
-  json_string(j, sc->path);
+  sim_export_json_string(j, sc->path);
   g_string_append_printf(j, ",\"seed\":%" G_GUINT64_FORMAT, sc->seed);
   g_string_append(j, ",\"trace\":");
-  json_string(j, sim_world_trace(w));
+  sim_export_json_string(j, sim_world_trace(w));
   g_string_append_printf(j, ",\"events\":%" G_GUINT64_FORMAT, sim_world_events(w));
   g_string_append_printf(j, ",\"virtual_ns\":%" G_GUINT64_FORMAT, sim_world_now(w));
   g_string_append(j, ",\"wall_s\":");
   json_number(j, sim_world_wall_s(w));
   g_string_append_printf(j, ",\"nodes\":%u", sc->total_nodes);
   g_string_append(j, ",\"status\":");
-  json_string(j, sim_run_status_name(status));
+  sim_export_json_string(j, sim_run_status_name(status));
   g_string_append(j, ",\"results\":");
   if (out_path)
-    json_string(j, out_path);
+    sim_export_json_string(j, out_path);
   else
     g_string_append(j, "null");
   g_string_append(j, ",\"metrics\":{");
@@ -160,7 +129,7 @@ run_json(const sim_scenario *sc, const sim_world *w, sim_run_status status, cons
     if (!first)
       g_string_append_c(j, ',');
     first = false;
-    json_string(j, sim_metrics_name(m, id));
+    sim_export_json_string(j, sim_metrics_name(m, id));
     g_string_append_printf(j, ":{\"count\":%" G_GUINT64_FORMAT, s.count);
     const struct {
       const char *k;
@@ -180,9 +149,9 @@ run_json(const sim_scenario *sc, const sim_world *w, sim_run_status status, cons
     if (i)
       g_string_append_c(j, ',');
     g_string_append(j, "{\"label\":");
-    json_string(j, o[i].expect->label);
+    sim_export_json_string(j, o[i].expect->label);
     g_string_append(j, ",\"expr\":");
-    json_string(j, o[i].expect->expr);
+    sim_export_json_string(j, o[i].expect->expr);
     g_string_append(j, ",\"observed\":");
     json_number(j, o[i].observed);
     g_string_append_printf(j, ",\"pass\":%s}", o[i].pass ? "true" : "false");
