@@ -2437,7 +2437,8 @@ pl_kad_siblings(const pl_node *node, pl_peer *out, uint32_t max)
   if (st == NULL)
     return 0;
   uint32_t n = MIN(max, (uint32_t)st->n_siblings);
-  memcpy(out, st->siblings, n * sizeof *out);
+  if (n > 0) /* |siblings| is NULL while the list is empty */
+    memcpy(out, st->siblings, n * sizeof *out);
   return n;
 }
 
