@@ -152,12 +152,6 @@ id_equal(gconstpointer a, gconstpointer b)
   return memcmp(a, b, PL_ID_BYTES) == 0;
 }
 
-static bool
-is_recorded(const sim_world *w, uint32_t metric)
-{
-  return metric < w->record_mask_len && w->record_mask[metric];
-}
-
 static topic_subs *
 topic_find(gossip_host *g, uint32_t topic)
 {
@@ -435,10 +429,10 @@ gossip_observe(sim_world *w, void *state, pl_peer self, const pl_observation *ob
 static void
 mesh_gauges(sim_world *w, gossip_host *g)
 {
-  bool degree = is_recorded(w, g->m_degree);
+  bool degree = sim_world_recorded(w, g->m_degree);
   for (uint32_t p = 0; p < g->n_pop; p++) {
     const sim_population *pop = &w->sc->populations[p];
-    bool share = is_recorded(w, g->m_pop_share[p]);
+    bool share = sim_world_recorded(w, g->m_pop_share[p]);
     if (!g->honest[p] || w->configs[p].gossip.mode != PL_GOSSIP_MESH || !(degree || share))
       continue;
     for (uint32_t h = pop->first; h < pop->first + pop->count; h++) {

@@ -278,9 +278,9 @@ env_observe(pl_peer self, const pl_observation *obs, void *user_data)
 {
   sim_world *w = user_data;
   uint32_t layer = obs->kind / PL_OBS_LAYER_RANGE;
-  for (size_t i = 0; host_modules[i] != NULL; i++)
-    if ((uint32_t)host_modules[i]->layer == layer && host_modules[i]->observe)
-      host_modules[i]->observe(w, w->module_state[i], self, obs);
+  int m = layer < PL_LAYER_MAX ? w->layer_module[layer] : -1;
+  if (m >= 0 && host_modules[m]->observe)
+    host_modules[m]->observe(w, w->module_state[m], self, obs);
 }
 
 static void
@@ -481,14 +481,10 @@ static void
 do_command(sim_world *w, const sim_event_spec *ev)
 {
   GArray *t = select_targets(w, ev, 1);
-  const sim_host_module *mod = NULL;
-  void *mod_state = NULL;
-  for (size_t i = 0; host_modules[i] != NULL; i++)
-    if ((uint32_t)host_modules[i]->layer == (uint32_t)ev->command / PL_LAYER_CMD_RANGE &&
-        host_modules[i]->command) {
-      mod = host_modules[i];
-      mod_state = w->module_state[i];
-    }
+  uint32_t layer = (uint32_t)ev->command / PL_LAYER_CMD_RANGE;
+  int m = layer < PL_LAYER_MAX ? w->layer_module[layer] : -1;
+  const sim_host_module *mod = m >= 0 && host_modules[m]->command ? host_modules[m] : NULL;
+  void *mod_state = mod ? w->module_state[m] : NULL;
   uint8_t buf[2048];
   for (guint i = 0; i < t->len; i++) {
     uint32_t h = g_array_index(t, uint32_t, i);
@@ -933,9 +929,14 @@ sim_world_new(const sim_scenario *sc, const sim_world_options *options, GError *
 
   build_nodes(w);
   w->module_state = g_new0(void *, N_HOST_MODULES);
-  for (size_t i = 0; host_modules[i] != NULL; i++)
+  memset(w->layer_module, -1, sizeof w->layer_module);
+  for (size_t i = 0; host_modules[i] != NULL; i++) {
+    g_assert((unsigned)host_modules[i]->layer < PL_LAYER_MAX &&
+             w->layer_module[host_modules[i]->layer] < 0); /* one module per layer */
+    w->layer_module[host_modules[i]->layer] = (int8_t)i;
     if (host_modules[i]->init)
       w->module_state[i] = host_modules[i]->init(w);
+  }
   build_record_mask(w);
   for (uint32_t i = 0; i < sc->n_events; i++)
     if (sc->events[i].at_ns < sc->duration_ns)
@@ -1187,6 +1188,12 @@ void
 sim_world_record(sim_world *w, uint32_t metric, double value)
 {
   record(w, metric, value);
+}
+
+bool
+sim_world_recorded(const sim_world *w, uint32_t metric)
+{
+  return recorded(w, metric);
 }
 
 const uint8_t *

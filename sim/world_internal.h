@@ -124,6 +124,7 @@ struct sim_world {
 
   /* host modules: state per entry of host_modules[] in world.c */
   void **module_state;
+  int8_t layer_module[PL_LAYER_MAX]; /* per layer: index in host_modules[] of its module, -1 none */
   GHashTable *seed_override;  /* handle -> 32-byte seed chosen by a module (lookup only) */
   uint8_t *absent;            /* per node: 1 if it never exists (node_exists); NULL if none */
 
@@ -187,6 +188,10 @@ struct sim_host_module {
 /* Record |value| for metric |metric| (an id from sim_metrics_register),
  * unless [metrics] include leaves it out. */
 void sim_world_record(sim_world *w, uint32_t metric, double value);
+
+/* Whether [metrics] include keeps |metric|: a gauge nobody records need
+ * not be computed. */
+bool sim_world_recorded(const sim_world *w, uint32_t metric);
 
 /* Public key and node id (BLAKE2b-256 of the key) of handle |h| (< w->id_count). */
 const uint8_t *sim_world_key(const sim_world *w, uint32_t h);
