@@ -89,7 +89,7 @@ typedef struct kad_host {
   sim_kad_truth *honest;    /* ... of no attacking population */
   sim_kad_truth *colluders; /* ... of eclipse populations */
   sim_eclipse *eclipse;     /* colluders' shared strategy, NULL without colluders */
-  uint64_t *nonce;          /* per scenario node: id-puzzle nonce */
+  uint64_t *nonce;          /* per scenario node: id-puzzle nonce; NULL without puzzles */
   uint8_t *flags;           /* per scenario node: F_* */
   uint32_t *victims;        /* handles of victim nodes, ascending */
   uint32_t n_victims;
@@ -207,12 +207,13 @@ kad_init(sim_world *w)
   k->m_top_fake = sim_metrics_register(m, "cap.find.top_fake", PL_METRIC_KIND_COUNTER);
 
   k->flags = g_new0(uint8_t, w->n);
-  k->nonce = g_new0(uint64_t, w->n);
   GArray *all = g_array_new(FALSE, FALSE, sizeof(uint32_t));
   GArray *honest = g_array_new(FALSE, FALSE, sizeof(uint32_t));
   GArray *coll = g_array_new(FALSE, FALSE, sizeof(uint32_t));
   GArray *victims = g_array_new(FALSE, FALSE, sizeof(uint32_t));
   unsigned bits = sim_sybil_puzzle_bits(sc);
+  if (bits)
+    k->nonce = g_new0(uint64_t, w->n);
   for (uint32_t p = 0; p < sc->n_populations; p++) {
     const sim_population *pop = &sc->populations[p];
     if (!runs_kad(pop))
@@ -268,7 +269,8 @@ kad_init(sim_world *w)
 
   w->env.peer_prefix_cb = env_prefix;
   w->env.peer_stake_cb = env_stake;
-  w->env.peer_nonce_cb = env_nonce;
+  /* Without puzzles every nonce is 0: no callback (the core reads 0). */
+  w->env.peer_nonce_cb = bits ? env_nonce : NULL;
   return k;
 }
 
@@ -294,7 +296,8 @@ static size_t
 kad_memory(const sim_world *w, const void *state)
 {
   const kad_host *k = state;
-  return sizeof *k + (size_t)w->n * (sizeof(uint64_t) + 1) + sim_kad_truth_memory(k->all) +
+  return sizeof *k + (size_t)w->n * ((k->nonce ? sizeof(uint64_t) : 0) + 1) +
+         sim_kad_truth_memory(k->all) +
          sim_kad_truth_memory(k->honest) + sim_kad_truth_memory(k->colluders) +
          (k->eclipse ? sim_eclipse_memory(k->eclipse) : 0) +
          (size_t)k->n_victims * sizeof(uint32_t) + (size_t)k->scratch_len * sizeof(pl_peer);
