@@ -633,6 +633,28 @@ static const char *const fixed_groups[] = {
   "metrics", "expect", "sweep", "check", NULL,
 };
 
+/* "run, network, ..., population.NAME, event.NAME, metrics, ..." for
+ * error messages: every group a key can live in, from fixed_groups, but
+ * those in the NULL-terminated |leave_out| (may be NULL).  Free with g_free. */
+static char *
+group_list(const char *const *leave_out)
+{
+  GString *out = g_string_new(NULL);
+  for (size_t i = 0; fixed_groups[i]; i++) {
+    if (strcmp(fixed_groups[i], "metrics") == 0)
+      g_string_append(out, ", population.NAME, event.NAME");
+    bool skip = false;
+    for (size_t j = 0; leave_out && leave_out[j]; j++)
+      skip |= strcmp(fixed_groups[i], leave_out[j]) == 0;
+    if (!skip)
+      g_string_append_printf(out, "%s%s", out->len ? ", " : "", fixed_groups[i]);
+  }
+  return g_string_free(out, FALSE);
+}
+
+/* Groups whose keys a [sweep] or a [check] override cannot vary. */
+static const char *const not_varied[] = { "expect", "sweep", "check", NULL };
+
 /* ------------------------------------------------------------- utilities */
 
 static bool
@@ -1426,10 +1448,9 @@ fail_unknown_group(ctx *c, const char *group)
          "unknown group: the name after the dot must be one segment of letters, digits, "
          "'-' and '_'");
   } else {
-    fail(c, SIM_SCENARIO_ERROR_UNKNOWN, group, NULL,
-         "unknown group (known groups: run, network, protocol.peer, protocol.crypto, "
-         "protocol.kad, protocol.gossip, population.NAME, event.NAME, metrics, expect, sweep, "
-         "check)");
+    char *known = group_list(NULL);
+    fail(c, SIM_SCENARIO_ERROR_UNKNOWN, group, NULL, "unknown group (known groups: %s)", known);
+    g_free(known);
   }
   g_free(pop);
   g_free(ev);
@@ -2407,10 +2428,10 @@ build_sweep(ctx *c)
     const char *pattern = NULL;
     const skey *k = NULL;
     if (!resolve_dotted(dotted, &group, &key)) {
+      char *known = group_list(not_varied);
       ok = fail(c, SIM_SCENARIO_ERROR_UNKNOWN, "sweep", dotted,
-                "unknown parameter: expected GROUP.KEY with GROUP one of run, network, "
-                "protocol.peer, protocol.crypto, protocol.kad, protocol.gossip, population.NAME, "
-                "event.NAME, metrics");
+                "unknown parameter: expected GROUP.KEY with GROUP one of %s", known);
+      g_free(known);
     } else if ((pattern = group_pattern(group)) && (strcmp(pattern, "sweep") == 0 ||
                                                     strcmp(pattern, "expect") == 0)) {
       ok = fail(c, SIM_SCENARIO_ERROR_UNKNOWN, "sweep", dotted,
@@ -2506,10 +2527,11 @@ build_check(ctx *c)
     const char *pattern = NULL;
     const skey *k = NULL;
     if (!resolve_dotted(lhs, &group, &key)) {
+      char *known = group_list(not_varied);
       ok = fail(c, SIM_SCENARIO_ERROR_UNKNOWN, "check", "set",
-                "'%s': no known group in '%s', expected GROUP.KEY with GROUP one of run, "
-                "network, protocol.peer, protocol.crypto, population.NAME, event.NAME, metrics",
-                sets[i], lhs);
+                "'%s': no known group in '%s', expected GROUP.KEY with GROUP one of %s",
+                sets[i], lhs, known);
+      g_free(known);
     } else if ((pattern = group_pattern(group)) &&
                (strcmp(pattern, "check") == 0 || strcmp(pattern, "sweep") == 0 ||
                 strcmp(pattern, "expect") == 0)) {
@@ -2576,10 +2598,11 @@ apply_override(ctx *c, const char *arg)
     ok = fail(c, SIM_SCENARIO_ERROR_OVERRIDE, NULL, NULL,
               "--set '%s': expected group.key=value, e.g. network.loss=0.01", arg);
   } else if (!resolve_dotted(lhs, &group, &key)) {
+    char *known = group_list(NULL);
     ok = fail(c, SIM_SCENARIO_ERROR_OVERRIDE, NULL, NULL,
               "--set '%s': no known group in '%s', expected group.key=value with group one "
-              "of run, network, protocol.peer, protocol.crypto, protocol.kad, population.NAME, "
-              "event.NAME, metrics, expect, sweep, check", arg, lhs);
+              "of %s", arg, lhs, known);
+    g_free(known);
   } else {
     const char *pattern = group_pattern(group);
     if (!find_key(pattern, key)) {
