@@ -27,112 +27,59 @@
 
 #include "identity.h"
 
-typedef struct reader {
-  const uint8_t *p; /* next unread byte */
-  size_t left;      /* bytes not yet read */
-} reader;
-
 static int
-take(reader *r, size_t n, const uint8_t **out)
-{
-  if (r->left < n)
-    return PL_ERR_TRUNCATED;
-  *out = r->p;
-  r->p += n;
-  r->left -= n;
-  return PL_OK;
-}
-
-static int
-get_u8(reader *r, uint8_t *v)
-{
-  const uint8_t *p;
-  int rc = take(r, 1, &p);
-  if (rc == PL_OK)
-    *v = p[0];
-  return rc;
-}
-
-static int
-get_u16(reader *r, uint16_t *v)
-{
-  const uint8_t *p;
-  int rc = take(r, 2, &p);
-  if (rc == PL_OK)
-    *v = (uint16_t)((p[0] << 8) | p[1]);
-  return rc;
-}
-
-static int
-get_u32(reader *r, uint32_t *v)
-{
-  const uint8_t *p;
-  int rc = take(r, 4, &p);
-  if (rc == PL_OK)
-    *v = ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3];
-  return rc;
-}
-
-#define TRY(expr)     \
-  do {                \
-    int rc_ = (expr); \
-    if (rc_ != PL_OK) \
-      return rc_;     \
-  } while (0)
-
-static int
-decode_item(reader *r, pl_gossip_item *it)
+decode_item(pl_reader *r, pl_gossip_item *it)
 {
   memset(it, 0, sizeof *it);
-  TRY(get_u8(r, &it->kind));
+  PL_TRY(pl_rd_u8(r, &it->kind));
   switch (it->kind) {
   case PL_GOSSIP_ITEM_DATA:
-    TRY(get_u8(r, &it->hops));
+    PL_TRY(pl_rd_u8(r, &it->hops));
     if (it->hops == 0)
       return PL_ERR_BAD_FIELD;
-    TRY(get_u16(r, &it->round));
-    TRY(take(r, PL_ID_BYTES, &it->id));
-    TRY(get_u16(r, &it->len));
+    PL_TRY(pl_rd_u16(r, &it->round));
+    PL_TRY(pl_rd_take(r, PL_ID_BYTES, &it->id));
+    PL_TRY(pl_rd_u16(r, &it->len));
     if (it->len < PL_WIRE_ENVELOPE_OVERHEAD + 4)
       return PL_ERR_BAD_FIELD;
     if (it->len > PL_WIRE_ENVELOPE_OVERHEAD + 4 + PL_GOSSIP_PAYLOAD_MAX)
       return PL_ERR_OVERLONG;
-    TRY(take(r, it->len, &it->data));
+    PL_TRY(pl_rd_take(r, it->len, &it->data));
     return PL_OK;
   case PL_GOSSIP_ITEM_IHAVE:
-    TRY(get_u32(r, &it->topic));
+    PL_TRY(pl_rd_u32(r, &it->topic));
     G_GNUC_FALLTHROUGH; /* count and ids as IWANT */
   case PL_GOSSIP_ITEM_IWANT: {
     uint8_t count;
-    TRY(get_u8(r, &count));
+    PL_TRY(pl_rd_u8(r, &count));
     if (count == 0)
       return PL_ERR_BAD_FIELD;
     if (count > PL_GOSSIP_IDS_MAX)
       return PL_ERR_OVERLONG;
     it->count = count;
-    return take(r, (size_t)count * PL_ID_BYTES, &it->ids);
+    return pl_rd_take(r, (size_t)count * PL_ID_BYTES, &it->ids);
   }
   case PL_GOSSIP_ITEM_GRAFT:
   case PL_GOSSIP_ITEM_SUB:
   case PL_GOSSIP_ITEM_UNSUB:
-    return get_u32(r, &it->topic);
+    return pl_rd_u32(r, &it->topic);
   case PL_GOSSIP_ITEM_PRUNE:
-    TRY(get_u32(r, &it->topic));
-    return get_u8(r, &it->backoff_hb);
+    PL_TRY(pl_rd_u32(r, &it->topic));
+    return pl_rd_u8(r, &it->backoff_hb);
   case PL_GOSSIP_ITEM_DIGEST:
-    TRY(get_u8(r, &it->flags));
+    PL_TRY(pl_rd_u8(r, &it->flags));
     if (it->flags & ~(unsigned)PL_GOSSIP_DIGEST_ALL)
       return PL_ERR_BAD_FIELD;
     /* count and short ids as KNEW (a DIGEST may be empty: "I hold
      * nothing") */
     G_GNUC_FALLTHROUGH;
   case PL_GOSSIP_ITEM_KNEW:
-    TRY(get_u16(r, &it->count));
+    PL_TRY(pl_rd_u16(r, &it->count));
     if (it->count == 0 && it->kind == PL_GOSSIP_ITEM_KNEW)
       return PL_ERR_BAD_FIELD;
     if (it->count > PL_GOSSIP_SHORT_IDS_MAX)
       return PL_ERR_OVERLONG;
-    return take(r, (size_t)it->count * PL_GOSSIP_SHORT_ID_BYTES, &it->ids);
+    return pl_rd_take(r, (size_t)it->count * PL_GOSSIP_SHORT_ID_BYTES, &it->ids);
   default:
     return PL_ERR_BAD_FIELD;
   }
@@ -141,16 +88,16 @@ decode_item(reader *r, pl_gossip_item *it)
 int
 pl_gossip_decode(const uint8_t *body, size_t len, pl_gossip_item *items, uint32_t *n)
 {
-  reader r = {body, len};
+  pl_reader r = {body, len};
   uint8_t count;
   *n = 0;
-  TRY(get_u8(&r, &count));
+  PL_TRY(pl_rd_u8(&r, &count));
   if (count == 0)
     return PL_ERR_BAD_FIELD;
   if (count > PL_GOSSIP_BATCH_ITEMS_MAX)
     return PL_ERR_OVERLONG;
   for (uint32_t i = 0; i < count; i++)
-    TRY(decode_item(&r, &items[i]));
+    PL_TRY(decode_item(&r, &items[i]));
   if (r.left != 0)
     return PL_ERR_TRAILING;
   *n = count;

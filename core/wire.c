@@ -88,99 +88,34 @@ pl_wire_type_name(uint8_t type)
   return spec ? spec->name : "unknown";
 }
 
-/* -------------------------------------------------------------- reader */
+/* ------------------------------------------------------------ decoders */
 
-typedef struct reader {
-  const uint8_t *p; /* next unread byte */
-  size_t left;      /* bytes not yet read */
-} reader;
+/* The cursor, its reads and PL_TRY are wire.h's (pl_reader). */
 
 static int
-take(reader *r, size_t n, const uint8_t **out)
+decode_hello(pl_reader *r, pl_msg_hello *h)
 {
-  if (r->left < n)
-    return PL_ERR_TRUNCATED;
-  *out = r->p;
-  r->p += n;
-  r->left -= n;
-  return PL_OK;
-}
-
-static int
-get_u8(reader *r, uint8_t *v)
-{
-  const uint8_t *p;
-  int rc = take(r, 1, &p);
-  if (rc == PL_OK)
-    *v = p[0];
-  return rc;
-}
-
-static int
-get_u16(reader *r, uint16_t *v)
-{
-  const uint8_t *p;
-  int rc = take(r, 2, &p);
-  if (rc == PL_OK)
-    *v = (uint16_t)((p[0] << 8) | p[1]);
-  return rc;
-}
-
-static int
-get_u32(reader *r, uint32_t *v)
-{
-  const uint8_t *p;
-  int rc = take(r, 4, &p);
-  if (rc == PL_OK)
-    *v = ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3];
-  return rc;
-}
-
-static int
-get_u64(reader *r, uint64_t *v)
-{
-  const uint8_t *p;
-  int rc = take(r, 8, &p);
-  if (rc == PL_OK) {
-    uint64_t x = 0;
-    for (int i = 0; i < 8; i++)
-      x = (x << 8) | p[i];
-    *v = x;
-  }
-  return rc;
-}
-
-#define TRY(expr)        \
-  do {                   \
-    int rc_ = (expr);    \
-    if (rc_ != PL_OK)    \
-      return rc_;        \
-  } while (0)
-
-static int
-decode_hello(reader *r, pl_msg_hello *h)
-{
-  TRY(get_u8(r, &h->major));
+  PL_TRY(pl_rd_u8(r, &h->major));
   if (h->major == 0)
     return PL_ERR_BAD_FIELD;
-  TRY(get_u8(r, &h->minor));
-  TRY(get_u8(r, &h->minor_min));
+  PL_TRY(pl_rd_u8(r, &h->minor));
+  PL_TRY(pl_rd_u8(r, &h->minor_min));
   if (h->minor_min > h->minor)
     return PL_ERR_BAD_FIELD;
-  TRY(get_u32(r, &h->features));
-  TRY(get_u64(r, &h->record_seq));
-  TRY(take(r, PL_KEY_BYTES, &h->key));
-  TRY(take(r, PL_SIG_BYTES, &h->sig));
+  PL_TRY(pl_rd_u32(r, &h->features));
+  PL_TRY(pl_rd_u64(r, &h->record_seq));
+  PL_TRY(pl_rd_take(r, PL_KEY_BYTES, &h->key));
+  PL_TRY(pl_rd_take(r, PL_SIG_BYTES, &h->sig));
   return PL_OK;
 }
 
 static int
-decode_peers(reader *r, pl_msg_peers *m)
+decode_peers(pl_reader *r, pl_msg_peers *m)
 {
-  TRY(get_u8(r, &m->count));
+  PL_TRY(pl_rd_u8(r, &m->count));
   if (m->count > PL_WIRE_PEERS_MAX)
     return PL_ERR_OVERLONG;
-  TRY(take(r, (size_t)m->count * PL_KEY_BYTES, &m->keys));
+  PL_TRY(pl_rd_take(r, (size_t)m->count * PL_KEY_BYTES, &m->keys));
   /* Canonical: no key twice (at most 32 keys: 496 comparisons). */
   for (unsigned i = 0; i < m->count; i++)
     for (unsigned j = i + 1; j < m->count; j++)
@@ -197,34 +132,34 @@ check_inner_type(uint8_t inner)
 }
 
 static int
-decode_envelope(reader *r, pl_msg_envelope *e)
+decode_envelope(pl_reader *r, pl_msg_envelope *e)
 {
-  TRY(take(r, PL_KEY_BYTES, &e->signer));
-  TRY(get_u64(r, &e->seq));
+  PL_TRY(pl_rd_take(r, PL_KEY_BYTES, &e->signer));
+  PL_TRY(pl_rd_u64(r, &e->seq));
   if (e->seq == 0)
     return PL_ERR_BAD_FIELD;
-  TRY(get_u64(r, &e->timestamp_ns));
-  TRY(get_u8(r, &e->inner_type));
-  TRY(check_inner_type(e->inner_type));
-  TRY(get_u16(r, &e->payload_len));
+  PL_TRY(pl_rd_u64(r, &e->timestamp_ns));
+  PL_TRY(pl_rd_u8(r, &e->inner_type));
+  PL_TRY(check_inner_type(e->inner_type));
+  PL_TRY(pl_rd_u16(r, &e->payload_len));
   if (e->payload_len > PL_WIRE_PAYLOAD_MAX)
     return PL_ERR_OVERLONG;
-  TRY(take(r, e->payload_len, &e->payload));
-  TRY(take(r, PL_SIG_BYTES, &e->sig));
+  PL_TRY(pl_rd_take(r, e->payload_len, &e->payload));
+  PL_TRY(pl_rd_take(r, PL_SIG_BYTES, &e->sig));
   return PL_OK;
 }
 
 int
 pl_wire_decode(const uint8_t *bytes, size_t len, pl_msg *out)
 {
-  reader r = {bytes, len};
+  pl_reader r = {bytes, len};
   uint8_t version, type;
 
   memset(out, 0, sizeof *out);
-  TRY(get_u8(&r, &version));
+  PL_TRY(pl_rd_u8(&r, &version));
   if (version != PL_WIRE_VERSION)
     return PL_ERR_WIRE_VERSION;
-  TRY(get_u8(&r, &type));
+  PL_TRY(pl_rd_u8(&r, &type));
   const pl_msg_spec *spec = pl_wire_spec(type);
   if (spec == NULL)
     return PL_ERR_UNKNOWN_TYPE;
@@ -235,30 +170,30 @@ pl_wire_decode(const uint8_t *bytes, size_t len, pl_msg *out)
   switch (type) {
   case PL_MSG_HELLO:
   case PL_MSG_HELLO_ACK:
-    TRY(decode_hello(&r, &out->u.hello));
+    PL_TRY(decode_hello(&r, &out->u.hello));
     break;
   case PL_MSG_PING:
   case PL_MSG_PONG:
-    TRY(get_u64(&r, &out->u.ping.nonce));
-    TRY(get_u64(&r, &out->u.ping.sent_at_ns));
+    PL_TRY(pl_rd_u64(&r, &out->u.ping.nonce));
+    PL_TRY(pl_rd_u64(&r, &out->u.ping.sent_at_ns));
     break;
   case PL_MSG_PEERS_REQ:
-    TRY(get_u8(&r, &out->u.peers_req.max));
+    PL_TRY(pl_rd_u8(&r, &out->u.peers_req.max));
     if (out->u.peers_req.max == 0)
       return PL_ERR_BAD_FIELD;
     if (out->u.peers_req.max > PL_WIRE_PEERS_MAX)
       return PL_ERR_OVERLONG;
     break;
   case PL_MSG_PEERS:
-    TRY(decode_peers(&r, &out->u.peers));
+    PL_TRY(decode_peers(&r, &out->u.peers));
     break;
   case PL_MSG_GOODBYE:
-    TRY(get_u8(&r, &out->u.goodbye.reason));
+    PL_TRY(pl_rd_u8(&r, &out->u.goodbye.reason));
     if (out->u.goodbye.reason >= PL_BYE_REASON_COUNT)
       return PL_ERR_BAD_FIELD;
     break;
   case PL_MSG_SIGNED:
-    TRY(decode_envelope(&r, &out->u.envelope));
+    PL_TRY(decode_envelope(&r, &out->u.envelope));
     break;
   default:
     /* Another layer's message: it decodes the body itself; the frame is
@@ -438,7 +373,7 @@ pl_envelope_verify(const pl_env *env, const pl_msg *msg)
 int
 pl_envelope_open(const pl_env *env, const uint8_t *bytes, size_t len, pl_msg *out)
 {
-  TRY(pl_wire_decode(bytes, len, out));
+  PL_TRY(pl_wire_decode(bytes, len, out));
   if (out->type != PL_MSG_SIGNED)
     return PL_ERR_UNEXPECTED;
   return pl_envelope_verify(env, out);

@@ -300,4 +300,77 @@ pl_be_get64(const uint8_t *p)
   return (uint64_t)pl_be_get32(p) << 32 | pl_be_get32(p + 4);
 }
 
+/* ------------------------------------------------------- strict reader */
+
+/* A cursor over bytes being decoded, shared by every layer's codec: each
+ * read takes the bytes it needs or fails with PL_ERR_TRUNCATED (leaving
+ * the cursor unchanged); the decoder checks each value right after
+ * reading it and looks for PL_ERR_TRAILING (left != 0) after the last
+ * field. */
+typedef struct pl_reader {
+  const uint8_t *p; /* next unread byte */
+  size_t left;      /* bytes not yet read */
+} pl_reader;
+
+/* Take |n| bytes: *|out| points at them. */
+static inline int
+pl_rd_take(pl_reader *r, size_t n, const uint8_t **out)
+{
+  if (r->left < n)
+    return PL_ERR_TRUNCATED;
+  *out = r->p;
+  r->p += n;
+  r->left -= n;
+  return PL_OK;
+}
+
+static inline int
+pl_rd_u8(pl_reader *r, uint8_t *v)
+{
+  const uint8_t *p;
+  int rc = pl_rd_take(r, 1, &p);
+  if (rc == PL_OK)
+    *v = p[0];
+  return rc;
+}
+
+static inline int
+pl_rd_u16(pl_reader *r, uint16_t *v)
+{
+  const uint8_t *p;
+  int rc = pl_rd_take(r, 2, &p);
+  if (rc == PL_OK)
+    *v = pl_be_get16(p);
+  return rc;
+}
+
+static inline int
+pl_rd_u32(pl_reader *r, uint32_t *v)
+{
+  const uint8_t *p;
+  int rc = pl_rd_take(r, 4, &p);
+  if (rc == PL_OK)
+    *v = pl_be_get32(p);
+  return rc;
+}
+
+static inline int
+pl_rd_u64(pl_reader *r, uint64_t *v)
+{
+  const uint8_t *p;
+  int rc = pl_rd_take(r, 8, &p);
+  if (rc == PL_OK)
+    *v = pl_be_get64(p);
+  return rc;
+}
+
+/* In a decoder: return the error of |expr| (a pl_rd_* read or a check)
+ * unless it is PL_OK. */
+#define PL_TRY(expr)    \
+  do {                  \
+    int rc_ = (expr);   \
+    if (rc_ != PL_OK)   \
+      return rc_;       \
+  } while (0)
+
 #endif /* PL_WIRE_H */
