@@ -6,23 +6,7 @@
 # run with a different seed range stays within the thresholds; a planted
 # regression (one-way latency doubled with --set) is flagged, and the
 # --higher-is-better and --threshold rules decide as documented.
-set -u
-
-here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-root=$(cd "${PEERLAB_SOURCE_ROOT:-$here/..}" && pwd)
-peerlab=${PEERLAB_BUILD_ROOT:-$root/build}/sim/peerlab
-work=$(mktemp -d "${TMPDIR:-/tmp}/peerlab-compare-XXXXXX")
-trap 'rm -rf "$work"' EXIT
-cd "$work" || exit 1
-
-n=0
-fails=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-not_ok() { n=$((n + 1)); fails=$((fails + 1)); echo "not ok $n - $1"; shift; for l in "$@"; do echo "# $l"; done; }
-check() { # check DESCRIPTION COMMAND...: ok when the command succeeds
-  local d=$1; shift
-  if "$@"; then ok "$d"; else not_ok "$d"; fi
-}
+. "$(dirname "${BASH_SOURCE[0]}")/tap.sh" compare
 
 cat > tiny.ini <<'INI'
 [run]
@@ -117,4 +101,4 @@ for args in "base/sweep.db" "base/sweep.db missing.db" "base/sweep.db same/sweep
   fi
 done
 check "usage and input errors exit 2 with a message" test $bad -eq 0
-exit $((fails > 0))
+tap_done

@@ -9,20 +9,7 @@
 # text and run nothing.  Errors: unknown metric, bad output name, not a
 # database (exit 2), gnuplot missing (exit 3, naming gnuplot-nox).
 # Without gnuplot the plotting points are skipped (CI installs it).
-set -u
-
-here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-root=$(cd "${PEERLAB_SOURCE_ROOT:-$here/..}" && pwd)
-peerlab=${PEERLAB_BUILD_ROOT:-$root/build}/sim/peerlab
-work=$(mktemp -d "${TMPDIR:-/tmp}/peerlab-plot-XXXXXX")
-trap 'rm -rf "$work"' EXIT
-cd "$work" || exit 1
-
-n=0
-fails=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-not_ok() { n=$((n + 1)); fails=$((fails + 1)); echo "not ok $n - $1"; shift; for l in "$@"; do echo "# $l"; done; }
-skip() { n=$((n + 1)); echo "ok $n - $1 # SKIP $2"; }
+. "$(dirname "${BASH_SOURCE[0]}")/tap.sh" plot
 is_png() { [ -s "$1" ] && [ "$(head -c 8 "$1" | od -An -tx1 | tr -d ' \n')" = 89504e470d0a1a0a ]; }
 is_svg() { [ -s "$1" ] && grep -q '<svg' "$1" && grep -q '</svg>' "$1"; }
 
@@ -168,4 +155,4 @@ if command -v gnuplot >/dev/null 2>&1; then
 else
   skip "script lookup" "gnuplot not installed"
 fi
-exit $((fails > 0))
+tap_done

@@ -8,20 +8,7 @@
 # exist.  When chromium is installed it loads the page headless, takes a
 # screenshot and checks it is a non-blank PNG and that the console logged
 # no error; without chromium that point is skipped (CI installs it).
-set -u
-
-here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-root=$(cd "${PEERLAB_SOURCE_ROOT:-$here/..}" && pwd)
-peerlab=${PEERLAB_BUILD_ROOT:-$root/build}/sim/peerlab
-work=$(mktemp -d "${TMPDIR:-/tmp}/peerlab-report-XXXXXX")
-trap 'rm -rf "$work"' EXIT
-cd "$work" || exit 1
-
-n=0
-fails=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-not_ok() { n=$((n + 1)); fails=$((fails + 1)); echo "not ok $n - $1"; shift; for l in "$@"; do echo "# $l"; done; }
-skip() { n=$((n + 1)); echo "ok $n - $1 # SKIP $2"; }
+. "$(dirname "${BASH_SOURCE[0]}")/tap.sh" report
 
 cat > tiny.ini <<'INI'
 [run]
@@ -178,4 +165,4 @@ PY
       "$(grep -i 'console\|error' browser.err | head -5)"
   fi
 fi
-exit $((fails > 0))
+tap_done

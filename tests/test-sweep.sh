@@ -14,24 +14,7 @@
 # the wall-clock ones (wall_s, started_at, peak_rss_bytes).  Then merge's
 # refusals and warnings, and export's CSV and JSON read back by python3.
 
-set -u
-
-here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-build=${PEERLAB_BUILD_ROOT:-$here/../build}
-peerlab=$build/sim/peerlab
-work=$(mktemp -d "${TMPDIR:-/tmp}/peerlab-sweep-XXXXXX")
-trap 'rm -rf "$work"' EXIT
-cd "$work" || exit 1
-
-n=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-not_ok() { n=$((n + 1)); echo "not ok $n - $1"; shift; for l in "$@"; do echo "#   $l"; done; }
-check() { # check DESCRIPTION COMMAND... : ok when the command succeeds
-  local d=$1; shift
-  local out
-  if out=$("$@" 2>&1); then ok "$d"; else not_ok "$d" "$(echo "$out" | tail -5)"; fi
-}
-skip() { n=$((n + 1)); echo "ok $n # SKIP $1"; }
+. "$(dirname "${BASH_SOURCE[0]}")/tap.sh" sweep
 
 # Every table, all columns but the wall-clock ones, in a fixed order.
 tables_expected="expectation histogram meta metric run run_param series summary"
@@ -218,7 +201,7 @@ if command -v parallel > /dev/null 2>&1; then
       "parallel exit $rc, merge exit $rc2" "$(tail -3 J.parallel)" "$(cat J.merge J.diff)"
   fi
 else
-  skip "GNU parallel is not installed (setup.sh installs it)"
+  skip "emit-jobs through GNU parallel" "GNU parallel is not installed (setup.sh installs it)"
 fi
 # the jobs also run one by one in any order (here: a plain shell, reversed)
 tac J/jobs.txt > J/reversed.txt
@@ -375,3 +358,4 @@ check "sweep: a combination that does not load is reported before anything runs 
 check "sweep: --jobs 0 is a usage error" bash -c "[ $? -eq 2 ]"
 
 echo "1..$n"
+tap_done
