@@ -597,12 +597,16 @@ ensure_bucket(kad_state *st, unsigned bucket)
   return true;
 }
 
-/* Position of |peer| in bucket |bucket|, or -1. */
+/* Position of |peer| in bucket |bucket|, or -1; the bucket's first
+ * position into |*start| (n_contacts for a bucket not in use yet: where
+ * it begins once ensure_bucket adds it). */
 static int
 find_in_bucket(const kad_state *st, unsigned bucket, pl_peer peer, unsigned *start)
 {
-  if (bucket >= st->n_buckets)
+  if (bucket >= st->n_buckets) {
+    *start = st->n_contacts;
     return -1;
+  }
   unsigned s = bucket_start(st, bucket);
   *start = s;
   for (unsigned i = 0; i < st->counts[bucket]; i++)
@@ -620,16 +624,17 @@ remove_at(kad_state *st, unsigned bucket, unsigned pos)
   st->counts[bucket]--;
 }
 
-/* Insert |peer| at the tail of |bucket| (which has room). */
+/* Insert |peer| at the tail of |bucket| (which has room and begins at
+ * |start|). */
 static bool
-insert_tail(kad_state *st, unsigned bucket, pl_peer peer)
+insert_tail(kad_state *st, unsigned bucket, unsigned start, pl_peer peer)
 {
   if (st->n_contacts == st->cap) {
     unsigned cap = MIN(st->cap + MAX(8u, st->cfg->bucket_size / 2u), (unsigned)UINT16_MAX);
     if (cap == st->cap || !table_resize(st, st->bucket_cap, cap))
       return false;
   }
-  unsigned pos = bucket_start(st, bucket) + st->counts[bucket];
+  unsigned pos = start + st->counts[bucket];
   memmove(st->peers + pos + 1, st->peers + pos, (st->n_contacts - pos) * sizeof *st->peers);
   memmove(st->fails + pos + 1, st->fails + pos, st->n_contacts - pos);
   st->peers[pos] = peer;
@@ -678,19 +683,19 @@ sibling_remove(kad_state *st, pl_peer peer)
   }
 }
 
-/* True if bucket |bucket| holds prefix_limit contacts sharing |peer|'s
- * network prefix already. */
+/* True if bucket |bucket| (in use, beginning at |start|) holds
+ * prefix_limit contacts sharing |peer|'s network prefix already. */
 static bool
-prefix_full(pl_node *node, kad_state *st, unsigned bucket, pl_peer peer)
+prefix_full(pl_node *node, kad_state *st, unsigned bucket, unsigned start, pl_peer peer)
 {
   unsigned limit = st->cfg->prefix_limit;
-  if (limit == 0 || node->env->peer_prefix_cb == NULL || bucket >= st->n_buckets)
+  if (limit == 0 || node->env->peer_prefix_cb == NULL)
     return false;
   void *ud = node->env->user_data;
   uint32_t mine = node->env->peer_prefix_cb(peer, ud);
-  unsigned s = bucket_start(st, bucket), same = 0;
+  unsigned same = 0;
   for (unsigned i = 0; i < st->counts[bucket]; i++)
-    if (node->env->peer_prefix_cb(st->peers[s + i], ud) == mine)
+    if (node->env->peer_prefix_cb(st->peers[start + i], ud) == mine)
       same++;
   return same >= limit;
 }
@@ -784,13 +789,13 @@ learn_at(pl_node *node, kad_state *st, pl_peer peer, const uint8_t *id, unsigned
   }
   if (!ensure_bucket(st, bucket))
     return LEARN_IGNORED;
-  if (prefix_full(node, st, bucket, peer)) {
+  if (prefix_full(node, st, bucket, start, peer)) {
     pl_node_metric(node, PL_METRIC_DHT_REJECTED_PREFIX, 1);
     return LEARN_PREFIX;
   }
   sibling_add(node, st, peer, id);
   if (st->counts[bucket] < st->cfg->bucket_size) {
-    if (!insert_tail(st, bucket, peer))
+    if (!insert_tail(st, bucket, start, peer))
       return LEARN_IGNORED;
     if (st->n_cache > 0)
       cache_remove(st, peer);
@@ -801,7 +806,7 @@ learn_at(pl_node *node, kad_state *st, pl_peer peer, const uint8_t *id, unsigned
   if (may_ping && st->cfg->replacement_cache > 0) {
     cache_add(st, peer, bucket);
   } else if (may_ping) {
-    pl_peer lrs = st->peers[bucket_start(st, bucket)];
+    pl_peer lrs = st->peers[start];
     bool busy = false;
     for (unsigned i = 0; i < PINGS_MAX; i++) {
       if (st->pings[i].old == lrs || st->pings[i].newcomer == peer)
@@ -850,7 +855,7 @@ failed(pl_node *node, kad_state *st, pl_peer peer)
     remove_at(st, bucket, (unsigned)pos);
     sibling_remove(st, peer);
     pl_node_metric(node, PL_METRIC_DHT_CONTACT_EVICTED, 1);
-    if (r != PL_PEER_NONE && insert_tail(st, bucket, r)) {
+    if (r != PL_PEER_NONE && insert_tail(st, bucket, start, r)) {
       sibling_add(node, st, r, id_of(node, r));
       pl_node_metric(node, PL_METRIC_DHT_CONTACT_ADDED, 1);
     }
