@@ -536,19 +536,20 @@ keeps_messages(const gossip_state *st)
   return st->cfg->mode != PL_GOSSIP_FLOOD || st->cfg->anti_entropy_ns > 0;
 }
 
-/* Take a valid new message |m| (owned) that arrived from |from| (NULL:
- * own publication). */
+/* Take a valid new message |m| (owned, short id |short_id|) that arrived
+ * from |from| (NULL: own publication). */
 static void
-accept_new(pl_node *node, gossip_state *st, pl_time_ns now, gmsg *m, gpeer *from)
+accept_new(pl_node *node, gossip_state *st, pl_time_ns now, gmsg *m, uint64_t short_id,
+           gpeer *from)
 {
   pl_time_ns expire = MAX(now, m->published_ns) + st->cfg->seen_ttl_ns;
-  uint64_t short_id = gossip_short_id(m->id);
-  bool relay = relay_allowed(node, now, m->id, m->topic, from ? from->peer : PL_PEER_NONE);
+  pl_peer from_peer = from ? from->peer : PL_PEER_NONE;
+  bool relay = relay_allowed(node, now, m->id, m->topic, from_peer);
   m->hb_received = st->hb;
   if (st->cfg->mode == PL_GOSSIP_RUMOR)
     m->hot = 1;
   if (relay && (st->cfg->mode == PL_GOSSIP_FLOOD || st->cfg->mode == PL_GOSSIP_MESH))
-    gossip_forward_new(node, st, now, m, from ? from->peer : PL_PEER_NONE);
+    gossip_forward_new(node, st, now, m, from_peer);
   seen_insert(st, short_id, expire);
   if (relay && keeps_messages(st))
     (void)store_add(st, m);
@@ -680,7 +681,7 @@ on_data(pl_node *node, gossip_state *st, gpeer *p, pl_time_ns now, const pl_goss
                           .c = it->round};
     pl_node_observe(node, &obs);
   }
-  accept_new(node, st, now, m, p);
+  accept_new(node, st, now, m, short_id, p);
   return PL_OK;
 }
 
@@ -795,7 +796,7 @@ publish(pl_node *node, gossip_state *st, pl_time_ns now, uint32_t topic, const u
   pl_observation obs = {.kind = PL_OBS_GOSSIP_PUBLISHED, .key = id, .a = topic, .b = now,
                         .c = len};
   pl_node_observe(node, &obs);
-  accept_new(node, st, now, m, NULL);
+  accept_new(node, st, now, m, gossip_short_id(id), NULL);
   return PL_OK;
 }
 
