@@ -318,102 +318,74 @@ pl_kad_decode(uint8_t type, const uint8_t *body, size_t len, pl_kad_msg *out)
   if (type < PL_MSG_KAD_PING || type > PL_MSG_KAD_STORE_ACK)
     return PL_ERR_UNKNOWN_TYPE;
   out->type = type;
-  if (len < PL_KAD_RPC_HEADER)
-    return PL_ERR_TRUNCATED;
-  out->rpc = pl_be_get32(body);
-  out->nonce = pl_be_get64(body + 4);
-  const uint8_t *p = body + PL_KAD_RPC_HEADER;
-  size_t left = len - PL_KAD_RPC_HEADER;
+  pl_reader r = {body, len};
+  const uint8_t *f;
+  PL_TRY(pl_rd_take(&r, PL_KAD_RPC_HEADER, &f));
+  out->rpc = pl_be_get32(f);
+  out->nonce = pl_be_get64(f + 4);
   switch (type) {
   case PL_MSG_KAD_PING:
   case PL_MSG_KAD_PONG:
     break;
   case PL_MSG_KAD_FIND_NODE:
   case PL_MSG_KAD_FIND_VALUE:
-    if (left < PL_ID_BYTES)
-      return PL_ERR_TRUNCATED;
-    out->target = p;
-    p += PL_ID_BYTES;
-    left -= PL_ID_BYTES;
+    PL_TRY(pl_rd_take(&r, PL_ID_BYTES, &out->target));
     break;
   case PL_MSG_KAD_NODES: {
-    if (left < 1)
-      return PL_ERR_TRUNCATED;
-    out->count = p[0];
-    p++, left--;
+    PL_TRY(pl_rd_u8(&r, &out->count));
     if (out->count > PL_KAD_CONTACTS_MAX)
       return PL_ERR_OVERLONG;
-    size_t need = (size_t)out->count * PL_KAD_CONTACT_BYTES;
-    if (left < need)
-      return PL_ERR_TRUNCATED;
-    out->contacts = p;
+    PL_TRY(pl_rd_take(&r, (size_t)out->count * PL_KAD_CONTACT_BYTES, &out->contacts));
+    const uint8_t *c = out->contacts;
     for (unsigned i = 0; i < out->count; i++)
       for (unsigned j = i + 1; j < out->count; j++)
-        if (memcmp(p + i * PL_KAD_CONTACT_BYTES, p + j * PL_KAD_CONTACT_BYTES, PL_KEY_BYTES) == 0)
+        if (memcmp(c + i * PL_KAD_CONTACT_BYTES, c + j * PL_KAD_CONTACT_BYTES, PL_KEY_BYTES) == 0)
           return PL_ERR_BAD_FIELD;
-    p += need;
-    left -= need;
     break;
   }
   case PL_MSG_KAD_VALUES: {
-    if (left < 1)
-      return PL_ERR_TRUNCATED;
-    out->count = p[0];
-    p++, left--;
+    PL_TRY(pl_rd_u8(&r, &out->count));
     if (out->count == 0)
       return PL_ERR_BAD_FIELD;
     if (out->count > PL_KAD_VALUES_MAX)
       return PL_ERR_OVERLONG;
-    out->values = p;
+    out->values = r.p;
     for (unsigned i = 0; i < out->count; i++) {
-      if (left < 2)
-        return PL_ERR_TRUNCATED;
-      uint16_t vl = pl_be_get16(p);
+      uint16_t vl;
+      PL_TRY(pl_rd_u16(&r, &vl));
       if (vl == 0)
         return PL_ERR_BAD_FIELD;
       if (vl > PL_KAD_VALUE_MAX)
         return PL_ERR_OVERLONG;
-      if (left - 2 < vl)
-        return PL_ERR_TRUNCATED;
-      p += 2u + vl;
-      left -= 2u + vl;
+      PL_TRY(pl_rd_take(&r, vl, &f));
     }
-    out->values_len = (size_t)(p - out->values);
+    out->values_len = (size_t)(r.p - out->values);
     if (2u + len > PL_KAD_VALUES_MAX_BYTES)
       return PL_ERR_OVERLONG;
     break;
   }
   case PL_MSG_KAD_STORE: {
-    if (left < PL_ID_BYTES + 6)
-      return PL_ERR_TRUNCATED;
-    out->target = p;
-    out->ttl_s = pl_be_get32(p + PL_ID_BYTES);
+    /* key, ttl and value length are all there before any is checked */
+    PL_TRY(pl_rd_take(&r, PL_ID_BYTES + 6, &f));
+    out->target = f;
+    out->ttl_s = pl_be_get32(f + PL_ID_BYTES);
     if (out->ttl_s == 0 || out->ttl_s > PL_KAD_TTL_MAX_S)
       return PL_ERR_BAD_FIELD;
-    out->value_len = pl_be_get16(p + PL_ID_BYTES + 4);
+    out->value_len = pl_be_get16(f + PL_ID_BYTES + 4);
     if (out->value_len == 0)
       return PL_ERR_BAD_FIELD;
     if (out->value_len > PL_KAD_VALUE_MAX)
       return PL_ERR_OVERLONG;
-    p += PL_ID_BYTES + 6;
-    left -= PL_ID_BYTES + 6;
-    if (left < out->value_len)
-      return PL_ERR_TRUNCATED;
-    out->value = p;
-    p += out->value_len;
-    left -= out->value_len;
+    PL_TRY(pl_rd_take(&r, out->value_len, &out->value));
     break;
   }
   case PL_MSG_KAD_STORE_ACK:
-    if (left < 1)
-      return PL_ERR_TRUNCATED;
-    out->status = p[0];
+    PL_TRY(pl_rd_u8(&r, &out->status));
     if (out->status >= PL_KAD_STORE_STATUS_COUNT)
       return PL_ERR_BAD_FIELD;
-    p++, left--;
     break;
   }
-  if (left != 0)
+  if (r.left != 0)
     return PL_ERR_TRAILING;
   return PL_OK;
 }
