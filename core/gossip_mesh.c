@@ -550,6 +550,10 @@ gossip_on_iwant(pl_node *node, gossip_state *st, gpeer *p, pl_time_ns now,
 bool
 gossip_promise_kept(gossip_state *st, uint64_t short_id)
 {
+  /* Only mesh mode makes promises (gossip_on_ihave): the other modes skip
+   * the walk over every peer that each first receipt would cost. */
+  if (st->cfg->mode != PL_GOSSIP_MESH)
+    return false;
   bool kept = false;
   for (uint32_t i = 0; i < st->n_peers; i++) {
     gpeer *p = &st->peers[i];
