@@ -383,6 +383,26 @@ test_metric_names(void)
   g_assert_null(pl_metric_name((pl_metric)(PL_METRIC_COUNT + 100)));
 }
 
+/* docs/metrics.md has one row "| ID | `NAME` | KIND |" per core metric, in
+ * registry order, so the table cannot fall behind pl.h again. */
+static void
+test_metric_docs(void)
+{
+  char *path = tu_source_path("docs/metrics.md");
+  char *text = NULL;
+  g_assert_true(g_file_get_contents(path, &text, NULL, NULL));
+  static const char *const kinds[] = {"counter", "observation", "gauge"};
+  for (int m = 0; m < PL_METRIC_COUNT; m++) {
+    char *row = g_strdup_printf("| %d | `%s` | %s |", m, pl_metric_name((pl_metric)m),
+                                kinds[pl_metric_kind_of((pl_metric)m)]);
+    if (strstr(text, row) == NULL)
+      g_error("docs/metrics.md has no row '%s ...'", row);
+    g_free(row);
+  }
+  g_free(text);
+  g_free(path);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -399,5 +419,6 @@ main(int argc, char **argv)
   g_test_add_func("/metric/reject-names", test_reject_names);
   g_test_add_func("/metric/strerror", test_strerror);
   g_test_add_func("/metric/names", test_metric_names);
+  g_test_add_func("/metric/documented", test_metric_docs);
   return g_test_run();
 }
