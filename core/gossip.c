@@ -73,10 +73,8 @@ gossip_of(const pl_node *node)
 uint64_t
 gossip_short_id(const uint8_t *id)
 {
-  uint64_t v = 0;
-  for (int i = 0; i < PL_GOSSIP_SHORT_ID_BYTES; i++)
-    v = (v << 8) | id[i];
-  return v;
+  G_STATIC_ASSERT(PL_GOSSIP_SHORT_ID_BYTES == 8);
+  return pl_be_get64(id);
 }
 
 /* ------------------------------------------------------------- seen cache */
@@ -771,10 +769,7 @@ publish(pl_node *node, gossip_state *st, pl_time_ns now, uint32_t topic, const u
   if (len > st->cfg->max_payload_bytes || len > PL_GOSSIP_PAYLOAD_MAX)
     return PL_ERR_INVALID;
   uint8_t payload[4 + PL_GOSSIP_PAYLOAD_MAX];
-  payload[0] = (uint8_t)(topic >> 24);
-  payload[1] = (uint8_t)(topic >> 16);
-  payload[2] = (uint8_t)(topic >> 8);
-  payload[3] = (uint8_t)topic;
+  pl_be_put32(payload, topic);
   if (len > 0) {
     if (data != NULL)
       memcpy(payload + 4, data, len);

@@ -214,7 +214,7 @@ written_item_bytes(const uint8_t *p)
 {
   switch (p[0]) {
   case PL_GOSSIP_ITEM_DATA:
-    return PL_GOSSIP_DATA_HEADER_BYTES + (((size_t)p[36] << 8) | p[37]);
+    return PL_GOSSIP_DATA_HEADER_BYTES + (size_t)pl_be_get16(p + 36);
   case PL_GOSSIP_ITEM_IHAVE:
     return 6 + (size_t)p[5] * PL_ID_BYTES;
   case PL_GOSSIP_ITEM_IWANT:
@@ -226,9 +226,9 @@ written_item_bytes(const uint8_t *p)
   case PL_GOSSIP_ITEM_PRUNE:
     return PL_GOSSIP_PRUNE_ITEM_BYTES;
   case PL_GOSSIP_ITEM_DIGEST:
-    return 4 + (((size_t)p[2] << 8) | p[3]) * PL_GOSSIP_SHORT_ID_BYTES;
+    return 4 + (size_t)pl_be_get16(p + 2) * PL_GOSSIP_SHORT_ID_BYTES;
   case PL_GOSSIP_ITEM_KNEW:
-    return 3 + (((size_t)p[1] << 8) | p[2]) * PL_GOSSIP_SHORT_ID_BYTES;
+    return 3 + (size_t)pl_be_get16(p + 1) * PL_GOSSIP_SHORT_ID_BYTES;
   default:
     g_assert_not_reached();
   }
