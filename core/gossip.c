@@ -11,9 +11,10 @@
  *      This is safe without hashing: only ids this node computed itself,
  *      of messages whose signature it checked, enter the seen cache, so a
  *      forged item claiming a seen id only loses itself.
- *   2. Otherwise the node hashes the bytes (the id is BLAKE2b-256 of the
- *      publisher's signed bytes) and refuses an item whose claimed id
- *      differs; decodes the envelope strictly (SIGNED, inner type
+ *   2. Otherwise the node checks that the id is BLAKE2b-256 of the
+ *      publisher's signed bytes (with the host's memo, together with the
+ *      signature in one lookup: check_data) and refuses an item whose
+ *      claimed id differs; decodes the envelope strictly (SIGNED, inner type
  *      GOSSIP_DATA, payload = u32 topic + at most max_payload_bytes);
  *      refuses a timestamp older than seen_ttl_ns (its seen entry may be
  *      gone, so it could be delivered twice) or further ahead than
@@ -29,9 +30,8 @@
  *      once, the round-based modes at their next round).
  *
  * Seen cache.  A ring of entries in insertion order (short id = first 8
- * bytes of the id, expiry, store sequence of the held copy) with an
- * open-addressing index (linear probing, backward-shift deletion, load
- * <= 1/2).  Entries leave from the head when they expire or, when
+ * bytes of the id, expiry) with an open-addressing set of the short ids
+ * (linear probing, backward-shift deletion, load <= 1/2).  Entries leave from the head when they expire or, when
  * seen_max are held, to make room (gossip.seen cache too small for the
  * message rate: a later copy of an evicted message would be delivered
  * again; size seen_max to rate x seen_ttl).  The ring grows by doubling
