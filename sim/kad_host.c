@@ -441,19 +441,6 @@ in_result(const pl_observation *obs, uint32_t h)
   return false;
 }
 
-/* The live member of |t| closest to |key|, |self| excluded. */
-static uint32_t
-closest_other(sim_kad_truth *t, const uint8_t *key, uint32_t self)
-{
-  bool was = sim_kad_truth_is_live(t, self);
-  if (was)
-    sim_kad_truth_set_live(t, self, false);
-  uint32_t c = sim_kad_truth_closest(t, key);
-  if (was)
-    sim_kad_truth_set_live(t, self, true);
-  return c;
-}
-
 static void
 kad_observe(sim_world *w, void *state, pl_peer self, const pl_observation *obs)
 {
@@ -462,7 +449,7 @@ kad_observe(sim_world *w, void *state, pl_peer self, const pl_observation *obs)
   case PL_OBS_KAD_LOOKUP: {
     if (!obs->key)
       break;
-    uint32_t c = closest_other(k->all, obs->key, self);
+    uint32_t c = sim_kad_truth_closest_except(k->all, obs->key, self);
     if (c != PL_PEER_NONE)
       sim_world_record(w, k->m_success, in_result(obs, c) ? 1 : 0);
     if (k->n_victims && memcmp(obs->key, sim_world_node_id(w, k->victims[0]), PL_ID_BYTES) == 0) {
@@ -470,7 +457,7 @@ kad_observe(sim_world *w, void *state, pl_peer self, const pl_observation *obs)
       if (self != k->victims[0] && sim_kad_truth_is_live(k->all, k->victims[0]))
         sim_world_record(w, k->m_target_success, in_result(obs, k->victims[0]) ? 1 : 0);
     } else {
-      uint32_t ch = closest_other(k->honest, obs->key, self);
+      uint32_t ch = sim_kad_truth_closest_except(k->honest, obs->key, self);
       if (ch != PL_PEER_NONE)
         sim_world_record(w, k->m_success_honest, in_result(obs, ch) ? 1 : 0);
     }

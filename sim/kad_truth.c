@@ -205,13 +205,25 @@ split_at_bit(const sim_kad_truth *t, uint32_t lo, uint32_t hi, unsigned b)
 uint32_t
 sim_kad_truth_closest(const sim_kad_truth *t, const uint8_t key[PL_ID_BYTES])
 {
-  if (!t->live)
+  return sim_kad_truth_closest_except(t, key, PL_PEER_NONE);
+}
+
+uint32_t
+sim_kad_truth_closest_except(const sim_kad_truth *t, const uint8_t key[PL_ID_BYTES],
+                             uint32_t except)
+{
+  /* |except| counts as not live: one less live member in any range
+   * holding its position (none if it is not a live member) */
+  uint32_t xp = position(t, except);
+  uint32_t xpos = xp && live_in(t, xp - 1, xp) ? xp - 1 : UINT32_MAX;
+  if (t->live == (xpos != UINT32_MAX ? 1u : 0u))
     return PL_PEER_NONE;
+#define LIVE(lo_, hi_) (live_in(t, lo_, hi_) - (xpos >= (lo_) && xpos < (hi_) ? 1u : 0u))
   uint32_t lo = 0, hi = t->n;
   for (unsigned b = 0; b < 8 * PL_ID_BYTES && hi - lo > 1; b++) {
     uint32_t mid = split_at_bit(t, lo, hi, b);
     uint32_t want_lo = bit_of(key, b) ? mid : lo, want_hi = bit_of(key, b) ? hi : mid;
-    if (live_in(t, want_lo, want_hi)) {
+    if (LIVE(want_lo, want_hi)) {
       lo = want_lo;
       hi = want_hi;
     } else {
@@ -222,8 +234,9 @@ sim_kad_truth_closest(const sim_kad_truth *t, const uint8_t key[PL_ID_BYTES])
   /* One position left, or equal ids (impossible for distinct keys) : the
    * first live one. */
   for (uint32_t p = lo; p < hi; p++)
-    if (live_in(t, p, p + 1))
+    if (LIVE(p, p + 1))
       return t->order[p];
+#undef LIVE
   return PL_PEER_NONE;
 }
 

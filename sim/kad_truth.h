@@ -66,6 +66,13 @@ bool sim_kad_truth_is_live(const sim_kad_truth *t, uint32_t h);
  * PL_PEER_NONE when no member is live. */
 uint32_t sim_kad_truth_closest(const sim_kad_truth *t, const uint8_t key[PL_ID_BYTES]);
 
+/* sim_kad_truth_closest with member |except| (e.g. the node that asks)
+ * counted as not live; |except| may be PL_PEER_NONE or a non-member.
+ * Changes nothing, so a network where everyone is live keeps its O(1)
+ * range counts. */
+uint32_t sim_kad_truth_closest_except(const sim_kad_truth *t, const uint8_t key[PL_ID_BYTES],
+                                      uint32_t except);
+
 /*
  * Positions [*|lo|, *|hi|) of the members (live or not) whose ids share
  * the first |bits| (0..256) bits with |key|.  Returns *hi - *lo.  The

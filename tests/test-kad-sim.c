@@ -94,7 +94,16 @@ test_truth_closest(void)
     }
     if (q % 3 == 0) /* keys next to a member: shared long prefixes */
       memcpy(key, x.id[sim_rng_below(&r, x.n)], 4 + q % 20);
-    g_assert_cmpuint(sim_kad_truth_closest(t, key), ==, brute_closest(&x, live, key));
+    uint32_t best = brute_closest(&x, live, key);
+    g_assert_cmpuint(sim_kad_truth_closest(t, key), ==, best);
+    /* the same with the closest one (or a non-live member) left out */
+    uint32_t except = best != PL_PEER_NONE ? best : (uint32_t)q;
+    bool was = live[except];
+    live[except] = false;
+    g_assert_cmpuint(sim_kad_truth_closest_except(t, key, except), ==,
+                     brute_closest(&x, live, key));
+    live[except] = was;
+    g_assert_cmpuint(sim_kad_truth_is_live(t, except), ==, was); /* left unchanged */
     if (q % 50 == 0) { /* churn */
       uint32_t h = (uint32_t)sim_rng_below(&r, x.n);
       live[h] = !live[h];
@@ -107,6 +116,21 @@ test_truth_closest(void)
   g_assert_cmpuint(sim_kad_truth_live_count(t), ==, count);
   g_assert_false(sim_kad_truth_set_live(t, 5000, true)); /* not a member */
   g_assert_false(sim_kad_truth_is_live(t, 5000));
+  /* everyone live (the static network's range counts): leaving one out */
+  for (uint32_t h = 0; h < x.n; h++) {
+    live[h] = true;
+    sim_kad_truth_set_live(t, h, true);
+  }
+  for (int q = 0; q < 200; q++) {
+    memcpy(key, x.id[sim_rng_below(&r, x.n)], PL_ID_BYTES);
+    key[PL_ID_BYTES - 1 - q % 8] ^= (uint8_t)(1u + q);
+    uint32_t best = brute_closest(&x, live, key);
+    live[best] = false;
+    g_assert_cmpuint(sim_kad_truth_closest_except(t, key, best), ==,
+                     brute_closest(&x, live, key));
+    live[best] = true;
+    g_assert_cmpuint(sim_kad_truth_closest_except(t, key, 5000), ==, best); /* non-member */
+  }
   sim_kad_truth_free(t);
   g_free(live);
   g_free(handles);
