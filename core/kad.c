@@ -254,10 +254,7 @@ pl_kad_bucket_index(const uint8_t self[PL_ID_BYTES], const uint8_t id[PL_ID_BYTE
 static uint64_t
 dist_prefix(const uint8_t *id, const uint8_t *target)
 {
-  uint64_t d = 0;
-  for (unsigned i = 0; i < 8; i++)
-    d = (d << 8) | (uint8_t)(id[i] ^ target[i]);
-  return d;
+  return pl_be_get64(id) ^ pl_be_get64(target);
 }
 
 /* Entries ordered by distance to |target|: <0 if |a| is closer. */
@@ -841,15 +838,14 @@ typedef struct cand {
   pl_peer peer;           /* handle */
 } cand;
 
+/* Offer |peer| (id |id|, not in |top| yet) for the |max| closest to
+ * |target| in |top| (|*n| of them, closest first). */
 static void
 cand_offer(cand *top, unsigned *n, unsigned max, pl_peer peer, const uint8_t *id,
            const uint8_t *target)
 {
   cand c = {dist_prefix(id, target), id, peer};
   unsigned pos = *n;
-  for (unsigned i = 0; i < *n; i++)
-    if (top[i].peer == peer)
-      return;
   while (pos > 0) {
     const cand *p = &top[pos - 1];
     if (p->dist < c.dist || (p->dist == c.dist && pl_kad_distance_cmp(p->id, id, target) <= 0))
@@ -935,10 +931,16 @@ closest(const pl_node *node, const kad_state *st, const uint8_t *target, cand *t
       s += st->counts[j];
     }
   }
+  /* A contact sits in one bucket only, so only a sibling (most are table
+   * contacts too) can be in |top| already. */
   for (unsigned i = 0; i < st->n_siblings; i++) {
-    const uint8_t *id = st->siblings[i] == exclude ? NULL : id_of(node, st->siblings[i]);
+    pl_peer p = st->siblings[i];
+    bool have = p == exclude;
+    for (unsigned j = 0; j < n && !have; j++)
+      have = top[j].peer == p;
+    const uint8_t *id = have ? NULL : id_of(node, p);
     if (id != NULL)
-      cand_offer(top, &n, max, st->siblings[i], id, target);
+      cand_offer(top, &n, max, p, id, target);
   }
   return n;
 }
