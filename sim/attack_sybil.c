@@ -6,7 +6,7 @@
 
 #include "identity.h"
 #include "idcost.h"
-#include "kad_truth.h"
+#include "kad.h"
 #include "rng.h"
 
 static uint64_t
@@ -82,7 +82,7 @@ sim_sybil_grind(uint64_t seed, uint32_t h, const uint8_t target[PL_ID_BYTES], un
     }
     uint8_t id[PL_ID_BYTES];
     pl_identity_from_seed(out, NULL, id);
-    if (sim_kad_common_prefix(id, target) >= bits)
+    if (pl_kad_common_prefix(id, target) >= bits)
       return tries;
   }
 }

@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kad.h"
+
 struct sim_kad_truth {
   uint32_t n;            /* members */
   uint32_t *order;       /* handles sorted by id, n */
@@ -29,23 +31,6 @@ static inline unsigned
 bit_of(const uint8_t *id, unsigned b)
 {
   return (id[b >> 3] >> (7 - (b & 7))) & 1u;
-}
-
-unsigned
-sim_kad_common_prefix(const uint8_t *a, const uint8_t *b)
-{
-  for (unsigned i = 0; i < PL_ID_BYTES; i++) {
-    uint8_t x = a[i] ^ b[i];
-    if (x) {
-      unsigned n = 0;
-      while (!(x & 0x80)) {
-        x <<= 1;
-        n++;
-      }
-      return 8 * i + n;
-    }
-  }
-  return 8 * PL_ID_BYTES;
 }
 
 /* qsort has no user data: the sort goes through a pair array. */
@@ -248,7 +233,7 @@ bound(const sim_kad_truth *t, const uint8_t *key, unsigned bits, bool upper)
   uint32_t lo = 0, hi = t->n;
   while (lo < hi) {
     uint32_t mid = lo + (hi - lo) / 2;
-    unsigned common = sim_kad_common_prefix(id_at(t, mid), key);
+    unsigned common = pl_kad_common_prefix(id_at(t, mid), key);
     int c; /* id vs key on the first |bits| bits */
     if (common >= bits)
       c = 0;

@@ -95,7 +95,4 @@ uint32_t sim_kad_truth_at(const sim_kad_truth *t, uint32_t pos);
 /* Bytes held by |t|. */
 size_t sim_kad_truth_memory(const sim_kad_truth *t);
 
-/* Number of leading bits |a| and |b| (32 bytes each) share (0..256). */
-unsigned sim_kad_common_prefix(const uint8_t *a, const uint8_t *b);
-
 #endif

@@ -154,10 +154,10 @@ test_truth_prefix_range(void)
     uint32_t lo, hi, want = 0;
     uint32_t got = sim_kad_truth_prefix_range(t, key, bits, &lo, &hi);
     for (uint32_t i = 0; i < 500; i++)
-      want += sim_kad_common_prefix(x.id[handles[i]], key) >= bits;
+      want += pl_kad_common_prefix(x.id[handles[i]], key) >= bits;
     g_assert_cmpuint(got, ==, want);
     for (uint32_t p = lo; p < hi; p++)
-      g_assert_cmpuint(sim_kad_common_prefix(x.id[sim_kad_truth_at(t, p)], key), >=, bits);
+      g_assert_cmpuint(pl_kad_common_prefix(x.id[sim_kad_truth_at(t, p)], key), >=, bits);
   }
   /* walking down the trie by splits gives the prefix ranges */
   uint32_t slo = 0, shi = 500;
@@ -180,9 +180,9 @@ test_truth_prefix_range(void)
   g_assert_cmpuint(sim_kad_truth_prefix_range(t, x.id[0], 256, &lo, &hi), ==, 1);
   g_assert_cmpuint(sim_kad_truth_prefix_range(t, x.id[1], 256, &lo, &hi), ==, 0);
   uint8_t a[PL_ID_BYTES] = {0}, b[PL_ID_BYTES] = {0};
-  g_assert_cmpuint(sim_kad_common_prefix(a, b), ==, 256);
+  g_assert_cmpuint(pl_kad_common_prefix(a, b), ==, 256);
   b[2] = 0x10;
-  g_assert_cmpuint(sim_kad_common_prefix(a, b), ==, 19);
+  g_assert_cmpuint(pl_kad_common_prefix(a, b), ==, 19);
   sim_kad_truth_free(t);
   g_free(x.id);
 }
@@ -359,7 +359,7 @@ test_sybil_grind(void)
     uint8_t seed[PL_SEED_BYTES], seed2[PL_SEED_BYTES], id[PL_ID_BYTES];
     total += sim_sybil_grind(9, h, target, 6, seed);
     pl_identity_from_seed(seed, NULL, id);
-    g_assert_cmpuint(sim_kad_common_prefix(id, target), >=, 6);
+    g_assert_cmpuint(pl_kad_common_prefix(id, target), >=, 6);
     sim_sybil_grind(9, h, target, 6, seed2); /* deterministic */
     g_assert_cmpmem(seed, sizeof seed, seed2, sizeof seed2);
   }
@@ -574,7 +574,7 @@ test_run_sybil_minted(void)
     g_assert_nonnull(s);
     uint8_t id[PL_ID_BYTES];
     pl_node_id_of(pl_node_peer_key(s, h), id);
-    g_assert_cmpuint(sim_kad_common_prefix(id, vid), >=, 4);
+    g_assert_cmpuint(pl_kad_common_prefix(id, vid), >=, 4);
   }
   g_assert_null(sim_world_node(r.w, 400 + minted)); /* never joined */
   run_free(&r);
