@@ -178,14 +178,19 @@ static void
 push_to(pl_node *node, gossip_state *st, gpeer *p, pl_time_ns now)
 {
   const pl_gossip_config *cfg = st->cfg;
-  for (uint32_t i = 0; i < gossip_store_len(st); i++) {
+  uint32_t n = gossip_store_len(st), i = 0;
+  if (cfg->mode != PL_GOSSIP_RUMOR) {
+    /* The store is in receipt order, so hb_received never decreases along
+     * it: the messages received at most rounds_max rounds ago are a
+     * suffix, found without walking the older ones. */
+    i = n;
+    while (i > 0 && st->hb - gossip_store_at(st, i - 1)->hb_received <= cfg->rounds_max)
+      i--;
+  }
+  for (; i < gossip_store_len(st); i++) {
     gmsg *m = gossip_store_at(st, i);
-    if (cfg->mode == PL_GOSSIP_RUMOR) {
-      if (!m->hot)
-        continue;
-    } else if (st->hb - m->hb_received > cfg->rounds_max) {
+    if (cfg->mode == PL_GOSSIP_RUMOR && !m->hot)
       continue;
-    }
     if (!ttl_left(node, st, m))
       continue;
     gossip_queue_data(node, st, p, now, m, (uint8_t)(m->hops + 1), gossip_age(st, m));
