@@ -65,6 +65,7 @@
  */
 #include "world_internal.h"
 
+#include <sodium.h>
 #include <string.h>
 
 #include "attack_eclipse.h"

@@ -51,6 +51,7 @@
 #include "world_internal.h"
 
 #include <math.h>
+#include <sodium.h>
 #include <string.h>
 
 #include "adversary.h"

@@ -103,7 +103,7 @@ test_determinism(void)
  *   build/sim/peerlab run FILE --json --quiet
  * on small_text saved as FILE and copy its "trace". */
 static const char small_digest[] =
-    "01f1f08fb3592720577cfb9be18cdc31728c5028619dde518c7a373b7795e53d";
+    "4060fea8ff33666c2ae76e8b186e1d81a98f9650366b3dbcb2ae3fbf413d2101";
 
 static void
 test_pinned_digest(void)
