@@ -212,6 +212,13 @@ sim_queue_pop(sim_queue *q, sim_event *out)
   return true;
 }
 
+const sim_event *
+sim_queue_next(const sim_queue *q)
+{
+  g_assert(q != NULL);
+  return q->len ? &q->heap[0] : NULL;
+}
+
 uint64_t
 sim_queue_peek_time(sim_queue *q)
 {

@@ -55,6 +55,12 @@ bool sim_queue_cancel(sim_queue *q, uint64_t id);
  * Returns false, leaving |*out| untouched, when no live event is left. */
 bool sim_queue_pop(sim_queue *q, sim_event *out);
 
+/* The event that sim_queue_pop would return next if it is live (it may
+ * have been cancelled), or NULL when the queue holds none.  For
+ * prefetching only: the pointer is valid until the next push, pop or
+ * cancel. */
+const sim_event *sim_queue_next(const sim_queue *q);
+
 /* Time of the earliest live event, or UINT64_MAX when there is none.
  * Not const: it discards cancelled events that reached the top. */
 uint64_t sim_queue_peek_time(sim_queue *q);

@@ -216,6 +216,66 @@ record(sim_world *w, uint32_t metric, double value)
     sim_metrics_record(w->metrics, metric, value);
 }
 
+/* ------------------------------------------------------------- messages */
+
+/* Size class of a message with |len| payload bytes, MSG_CLASSES if it is
+ * too big for the free lists. */
+static inline uint32_t
+msg_class(size_t len)
+{
+  size_t bytes = sizeof(message) + len;
+  return (uint32_t)MIN((bytes + MSG_CLASS_BYTES - 1) / MSG_CLASS_BYTES - 1, (size_t)MSG_CLASSES);
+}
+
+/* A buffer for a message of |len| payload bytes (header fields unset).
+ * Buffers come back through msg_free and are reused last-in first-out, so
+ * a send usually writes into memory a recent delivery left in cache, and
+ * the allocator is out of the per-message path. */
+static message *
+msg_alloc(sim_world *w, size_t len)
+{
+  uint32_t c = msg_class(len);
+  if (c == MSG_CLASSES)
+    return g_malloc(sizeof(message) + len);
+  void *b = w->msg_pool[c];
+  if (b == NULL)
+    return g_malloc((size_t)(c + 1) * MSG_CLASS_BYTES);
+  memcpy(&w->msg_pool[c], b, sizeof(void *));
+  w->msg_pool_bytes -= (size_t)(c + 1) * MSG_CLASS_BYTES;
+  return b;
+}
+
+/* Give message |m| back (to its class's free list, or to g_free). */
+static void
+msg_free(sim_world *w, message *m)
+{
+  uint32_t c = msg_class(m->len);
+  if (c == MSG_CLASSES) {
+    g_free(m);
+    return;
+  }
+  memcpy(m, &w->msg_pool[c], sizeof(void *));
+  w->msg_pool[c] = m;
+  w->msg_pool_bytes += (size_t)(c + 1) * MSG_CLASS_BYTES;
+}
+
+/* Free the buffers held in the free lists. */
+static void
+msg_pool_clear(sim_world *w)
+{
+  for (uint32_t c = 0; c < MSG_CLASSES; c++) {
+    void *b = w->msg_pool[c];
+    while (b != NULL) {
+      void *next;
+      memcpy(&next, b, sizeof next);
+      g_free(b);
+      b = next;
+    }
+    w->msg_pool[c] = NULL;
+  }
+  w->msg_pool_bytes = 0;
+}
+
 /* When node |node| (a scenario node, < n) can act: now, or when the CPU
  * work charged so far is done. */
 static uint64_t
@@ -241,7 +301,7 @@ env_send(pl_peer self, pl_peer to, const uint8_t *bytes, size_t len, void *user_
     record(w, w->hm.drop[v], 1);
     return;
   }
-  message *m = g_malloc(sizeof *m + len);
+  message *m = msg_alloc(w, len);
   m->sent_ns = t;
   m->src = self;
   m->dst = to;
@@ -548,12 +608,12 @@ deliver(sim_world *w, message *m)
   uint32_t h = m->dst;
   if (!w->nodes[h]) {
     record(w, w->hm.drop_offline, 1);
-    g_free(m);
+    msg_free(w, m);
     return;
   }
   if (sim_net_partitioned(w->net, m->src, h)) {
     record(w, w->hm.drop[SIM_NET_DROP_PARTITION], 1);
-    g_free(m);
+    msg_free(w, m);
     return;
   }
   if (w->busy_ns[h] > w->now_ns) {
@@ -565,7 +625,7 @@ deliver(sim_world *w, message *m)
   record(w, w->hm.net_latency_ms, (double)(w->now_ns - m->sent_ns) / 1e6);
   sim_trace_add(&w->trace, w->now_ns, m->src, h, TRACE_MESSAGE, m->data, m->len);
   (void)pl_node_receive(w->nodes[h], w->now_ns, m->src, m->data, m->len);
-  g_free(m);
+  msg_free(w, m);
 }
 
 /* Union-find root of |h| with path halving (sample_overlay). */
@@ -993,6 +1053,26 @@ evaluate(sim_world *w)
   }
 }
 
+/* Start loading what the next event will touch (its message, its node's
+ * entries) while this one is dispatched: a message was written long ago
+ * in virtual time and a node's state is anywhere in memory, so both are
+ * usually cold. */
+static inline void
+prefetch_next(const sim_world *w)
+{
+  const sim_event *nx = sim_queue_next(w->queue);
+  if (nx == NULL)
+    return;
+  if (nx->ptr != NULL && (nx->kind == EV_DELIVER || nx->kind == EV_ARRIVE)) {
+    __builtin_prefetch(nx->ptr);
+    __builtin_prefetch((const char *)nx->ptr + 64);
+  }
+  if (nx->node < w->n) {
+    __builtin_prefetch(&w->nodes[nx->node]);
+    __builtin_prefetch(&w->busy_ns[nx->node]);
+  }
+}
+
 sim_run_status
 sim_world_run(sim_world *w, GError **error)
 {
@@ -1016,6 +1096,7 @@ sim_world_run(sim_world *w, GError **error)
       break;
     w->now_ns = e.time_ns;
     w->events++;
+    prefetch_next(w);
     if (e.kind == EV_SAMPLE) {
       sample(w);
       if (!flush_results(w, &err)) {
@@ -1072,7 +1153,8 @@ sim_world_free(sim_world *w)
   sim_event e;
   while (w->queue && sim_queue_pop(w->queue, &e))
     if (e.kind == EV_ARRIVE || e.kind == EV_DELIVER)
-      g_free(e.ptr);
+      msg_free(w, e.ptr);
+  msg_pool_clear(w);
   sim_queue_free(w->queue);
   for (uint32_t h = 0; w->nodes && h < w->n; h++)
     pl_node_free(w->nodes[h]);
@@ -1164,7 +1246,7 @@ sim_world_host_memory(const sim_world *w)
       modules += host_modules[i]->memory(w, w->module_state[i]);
   size_t cand = w->cand ? (size_t)w->cand->len * sizeof(uint32_t) : 0;
   return per_node * w->n + ids + sim_net_memory(w->net) + sim_queue_memory(w->queue) +
-         pl_sigcache_memory(w->sigcache) + modules + cand;
+         pl_sigcache_memory(w->sigcache) + modules + cand + w->msg_pool_bytes;
 }
 
 size_t

@@ -47,6 +47,12 @@ enum { TRACE_MESSAGE = 1, TRACE_TIMER = 2 };
 #define KEY_CHUNK (1u << KEY_CHUNK_SHIFT)
 #define PROGRESS_EVERY (1u << 16)
 
+/* Message buffers are recycled by size class (world.c, msg_alloc): class c
+ * holds buffers of (c + 1) * MSG_CLASS_BYTES bytes; bigger ones go to
+ * g_malloc / g_free. */
+#define MSG_CLASS_BYTES 64u
+#define MSG_CLASSES 32u
+
 /* A message in flight. */
 typedef struct message {
   uint64_t sent_ns;   /* when the sender handed it over */
@@ -106,6 +112,9 @@ struct sim_world {
   pl_sigcache *sigcache;      /* verification memo */
   sim_net *net;               /* network model */
   sim_queue *queue;           /* events */
+  void *msg_pool[MSG_CLASSES]; /* per size class, a LIFO list of free message buffers linked
+                                  through their first word (NULL: empty) */
+  size_t msg_pool_bytes;      /* bytes held in |msg_pool|, bytes */
   sim_trace trace;            /* digest */
   sim_rng event_rng;          /* ("event", 0): target selection, partitions */
   sim_rng churn_rng;          /* ("churn", 0): sessions and downtimes */

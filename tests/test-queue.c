@@ -185,7 +185,7 @@ test_random_against_model(void)
   sim_rng rng;
   sim_rng_init(&rng, 12345, "test-queue", 0);
   uint64_t now = 0;
-  uint64_t n_push = 0, n_pop = 0, n_cancel_ok = 0, n_cancel_fail = 0;
+  uint64_t n_push = 0, n_pop = 0, n_cancel_ok = 0, n_cancel_fail = 0, n_hint = 0;
   for (int op = 0; op < 100000; op++) {
     uint64_t r = sim_rng_below(&rng, 100);
     uint64_t push_pct = op < 30000 ? 70 : 45;
@@ -200,9 +200,20 @@ test_random_against_model(void)
       g_array_append_val(m.pending, id);
       n_push++;
     } else if (r < 90) {
-      /* pop: the model's minimum (time, id) among pending */
+      /* pop: the model's minimum (time, id) among pending; the hint
+       * sim_queue_next, when it names a live event, names that one */
+      const sim_event *hint = sim_queue_next(q);
+      uint64_t hint_id = hint ? hint->seq : 0;
+      if (hint)
+        g_assert_cmpuint(hint_id, <, m.state->len);
+      bool hint_live = hint && g_array_index(m.state, uint8_t, hint_id) == 0;
       sim_event ev;
       bool got = sim_queue_pop(q, &ev);
+      if (hint_live) {
+        g_assert_true(got);
+        g_assert_cmpuint(ev.seq, ==, hint_id);
+        n_hint++;
+      }
       g_assert_cmpint(got, ==, m.pending->len > 0);
       if (!got)
         continue;
@@ -256,6 +267,7 @@ test_random_against_model(void)
   g_assert_cmpuint(n_cancel_ok, >, 1000);
   g_assert_cmpuint(n_cancel_fail, >, 1000);
   g_assert_cmpuint(n_pop, >, 30000);
+  g_assert_cmpuint(n_hint, >, n_pop / 2);
 
   /* drain: what is left comes out sorted and matches the model's count */
   sim_event ev;
