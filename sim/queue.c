@@ -1,11 +1,36 @@
 /*
  * queue.c — the event queue.
  *
- * How it works.  Events live by value in one growable array arranged as a
- * 4-ary min-heap on the key (time_ns, seq): the children of slot i are
- * 4i+1 .. 4i+4.  A 4-ary heap is half as deep as a binary one and its four
- * children share a cache line or two, which suits a pop-heavy queue.  Sifts
- * move a hole instead of swapping.  No event is ever allocated on its own.
+ * How it works.  A radix heap over the event times.  It relies on what a
+ * discrete-event loop guarantees anyway: nothing is scheduled before the
+ * last event popped.  The queue keeps |base|, the time of the last
+ * refill (never above any queued time), and files each event by value in
+ * bucket b = the bit length of (time_ns XOR base): bucket 0 holds the
+ * events at exactly |base|, bucket b >= 1 those whose highest bit that
+ * differs from |base| is bit b - 1.  Every time in bucket b is below every
+ * time in bucket b + 1, so the earliest event is at the front of bucket 0
+ * or, when bucket 0 is empty, somewhere in the lowest non-empty bucket.
+ * A refill scans that bucket for its earliest time, makes it the new
+ * |base| and re-files the bucket's events, which all land in lower buckets
+ * (those at the new base in bucket 0).  An event is re-filed at most 64
+ * times and usually a few; pushes and re-filing are appends and scans of
+ * contiguous arrays, which suits the cache far better than a heap's
+ * sift paths over a large array.
+ *
+ * Ties.  Events at equal times keep push order (= seq order) inside every
+ * bucket: a push appends and has the largest seq so far, and re-filing a
+ * bucket is a stable pass into buckets that are empty at that moment.
+ * Equal times always share a bucket, so bucket 0, read from the front,
+ * yields them by seq.  Hence the order is exactly (time_ns, seq).
+ *
+ * A push earlier than |base| (allowed by the API, never done by the
+ * engine) re-files every queued event against the new, lower base, in
+ * bucket order and stably, which keeps the tie order: O(n), once.
+ *
+ * The refill's scan is what sim_queue_next needs to name the next event
+ * without changing |base|, so that scan is done there and remembered
+ * (hint_bucket, hint_index) for the refill, until a push lands at or below
+ * the hinted bucket or an event is cancelled.
  *
  * Every id (= seq, issued from 1 in push order) has one "done" bit, set
  * when the event is popped or cancelled.  The bits live in pages of 2^16
@@ -14,11 +39,11 @@
  * the ids ever issued (at worst one bit per id between the oldest pending
  * event and the newest).  With the bits:
  *   - cancel is O(1): an id is pending iff it was issued and its bit is
- *     clear; cancelling sets the bit and leaves the event in the heap;
- *   - pop skips (and discards) heap tops whose bit is already set: they
- *     were cancelled;
+ *     clear; cancelling sets the bit and leaves the event in its bucket;
+ *   - refills and pops skip (and discard) events whose bit is already
+ *     set: they were cancelled;
  *   - cancelling a popped, cancelled or never-issued id returns false.
- * A counter of cancelled-but-still-in-heap events gives the live size.
+ * A counter of cancelled-but-still-queued events gives the live size.
  */
 #include "queue.h"
 
@@ -34,11 +59,25 @@ typedef struct done_page {
   uint32_t n_done;           /* bits set, ids; the page is freed at PAGE_IDS */
 } done_page;
 
+#define N_BUCKETS 65        /* bucket 0, and one per bit position of a 64-bit time */
+#define BUCKET_MIN_CAP 64   /* events allocated when a bucket is first used */
+#define NO_HINT UINT32_MAX
+
+typedef struct bucket {
+  sim_event *ev;           /* events by value, in push / re-file order; |len| used */
+  size_t len;              /* events held (bucket 0: including the |head0| already popped) */
+  size_t cap;              /* allocated events */
+} bucket;
+
 struct sim_queue {
-  sim_event *heap;         /* 4-ary min-heap on (time_ns, seq), |len| used */
-  size_t len;              /* events in the heap, live or cancelled */
-  size_t cap;              /* allocated slots in |heap| */
-  size_t n_cancelled;      /* cancelled events still in the heap */
+  bucket b[N_BUCKETS];     /* b[i]: events whose time XOR base has bit length i */
+  size_t head0;            /* events at the front of b[0] already popped or skipped */
+  uint64_t base;           /* every queued time_ns is >= base; b[0] holds time == base, ns */
+  uint64_t nonempty;       /* bit i - 1 set iff b[i] (i >= 1) holds events */
+  uint32_t hint_bucket;    /* bucket whose earliest live event is known, NO_HINT if none */
+  size_t hint_index;       /* that event's index in b[hint_bucket] */
+  size_t len;              /* events queued, live or cancelled (b[0] counted from head0) */
+  size_t n_cancelled;      /* cancelled events still queued */
   uint64_t next_seq;       /* id of the next push; ids start at 1 */
   done_page **pages;       /* page p covers ids [p * PAGE_IDS, (p+1) * PAGE_IDS); NULL once retired */
   size_t n_pages;          /* pages issued so far (entries of |pages| in use) */
@@ -46,17 +85,12 @@ struct sim_queue {
   size_t live_pages;       /* pages allocated and not yet retired */
 };
 
-static inline bool
-before(const sim_event *a, const sim_event *b)
-{
-  return a->time_ns < b->time_ns || (a->time_ns == b->time_ns && a->seq < b->seq);
-}
-
 sim_queue *
 sim_queue_new(void)
 {
   sim_queue *q = g_new0(sim_queue, 1);
   q->next_seq = 1;
+  q->hint_bucket = NO_HINT;
   return q;
 }
 
@@ -68,7 +102,8 @@ sim_queue_free(sim_queue *q)
   for (size_t i = 0; i < q->n_pages; i++)
     g_free(q->pages[i]);
   g_free(q->pages);
-  g_free(q->heap);
+  for (int i = 0; i < N_BUCKETS; i++)
+    g_free(q->b[i].ev);
   g_free(q);
 }
 
@@ -121,6 +156,54 @@ mark_done(sim_queue *q, uint64_t id)
   }
 }
 
+/* The bucket of time |t| (>= base) against |base|. */
+static inline unsigned
+bucket_of(uint64_t base, uint64_t t)
+{
+  uint64_t x = t ^ base;
+  return x ? 64u - (unsigned)__builtin_clzll(x) : 0u;
+}
+
+/* Append |ev| to bucket |i|. */
+static inline void
+bucket_append(sim_queue *q, unsigned i, const sim_event *ev)
+{
+  bucket *bk = &q->b[i];
+  if (bk->len == bk->cap) {
+    bk->cap = bk->cap ? 2 * bk->cap : BUCKET_MIN_CAP;
+    bk->ev = g_renew(sim_event, bk->ev, bk->cap);
+  }
+  bk->ev[bk->len++] = *ev;
+  if (i > 0)
+    q->nonempty |= UINT64_C(1) << (i - 1);
+}
+
+/* A push earlier than |base|: re-file everything against |t|.  Buckets
+ * are drained in order into a scratch list and filed back stably, so
+ * equal times (which share a bucket) keep their order. */
+static void
+rebase(sim_queue *q, uint64_t t)
+{
+  g_assert(t < q->base);
+  sim_event *all = g_new(sim_event, q->len ? q->len : 1);
+  size_t n = 0;
+  for (unsigned i = 0; i < N_BUCKETS; i++) {
+    bucket *bk = &q->b[i];
+    size_t from = i == 0 ? q->head0 : 0;
+    for (size_t k = from; k < bk->len; k++)
+      all[n++] = bk->ev[k];
+    bk->len = 0;
+  }
+  g_assert(n == q->len);
+  q->head0 = 0;
+  q->nonempty = 0;
+  q->hint_bucket = NO_HINT;
+  q->base = t;
+  for (size_t k = 0; k < n; k++)
+    bucket_append(q, bucket_of(t, all[k].time_ns), &all[k]);
+  g_free(all);
+}
+
 uint64_t
 sim_queue_push(sim_queue *q, uint64_t time_ns, uint32_t kind, uint32_t node,
                uint64_t arg, void *ptr)
@@ -130,63 +213,106 @@ sim_queue_push(sim_queue *q, uint64_t time_ns, uint32_t kind, uint32_t node,
   uint64_t id = q->next_seq++;
   issue_page(q, id);
 
-  if (q->len == q->cap) {
-    q->cap = q->cap ? 2 * q->cap : 1024;
-    q->heap = g_renew(sim_event, q->heap, q->cap);
-  }
+  if (G_UNLIKELY(time_ns < q->base))
+    rebase(q, time_ns);
   sim_event ev = { .time_ns = time_ns, .seq = id, .kind = kind, .node = node,
                    .arg = arg, .ptr = ptr };
-  /* sift up: move parents down into the hole until ev fits */
-  size_t i = q->len++;
-  while (i > 0) {
-    size_t parent = (i - 1) / 4;
-    if (!before(&ev, &q->heap[parent]))
-      break;
-    q->heap[i] = q->heap[parent];
-    i = parent;
+  unsigned i = bucket_of(q->base, time_ns);
+  if (q->hint_bucket != NO_HINT && i <= q->hint_bucket) {
+    if (i < q->hint_bucket)
+      q->hint_bucket = NO_HINT; /* the new event comes first */
+    else if (time_ns < q->b[i].ev[q->hint_index].time_ns)
+      q->hint_index = q->b[i].len; /* equal time: the hinted one, pushed first, stays */
   }
-  q->heap[i] = ev;
+  bucket_append(q, i, &ev);
+  q->len++;
   return id;
 }
 
-/* Remove the heap top (len > 0) into |out|. */
-static void
-remove_top(sim_queue *q, sim_event *out)
+/* Drop cancelled events from the front of bucket 0. */
+static inline void
+skip_front_cancelled(sim_queue *q)
 {
-  sim_event *h = q->heap;
-  *out = h[0];
-  size_t n = --q->len;
-  if (n == 0)
-    return;
-  sim_event last = h[n];
-  /* sift down: move the smallest child up into the hole until last fits */
-  size_t i = 0;
-  for (;;) {
-    size_t c = 4 * i + 1;
-    if (c >= n)
-      break;
-    size_t best = c;
-    size_t end = c + 4 < n ? c + 4 : n;
-    for (size_t k = c + 1; k < end; k++)
-      if (before(&h[k], &h[best]))
-        best = k;
-    if (!before(&h[best], &last))
-      break;
-    h[i] = h[best];
-    i = best;
-  }
-  h[i] = last;
-}
-
-/* Drop cancelled events from the heap top. */
-static void
-skip_cancelled(sim_queue *q)
-{
-  while (q->n_cancelled > 0 && q->len > 0 && is_done(q, q->heap[0].seq)) {
-    sim_event dead;
-    remove_top(q, &dead);
+  bucket *b0 = &q->b[0];
+  while (q->n_cancelled > 0 && q->head0 < b0->len && is_done(q, b0->ev[q->head0].seq)) {
+    q->head0++;
+    q->len--;
     q->n_cancelled--;
   }
+}
+
+/* Find the earliest live event of the lowest non-empty bucket above 0,
+ * discarding that bucket's cancelled events, and remember it as the hint.
+ * Returns false (no hint) when no live event is left above bucket 0. */
+static bool
+find_hint(sim_queue *q)
+{
+  if (q->hint_bucket != NO_HINT)
+    return true;
+  while (q->nonempty) {
+    unsigned i = (unsigned)__builtin_ctzll(q->nonempty) + 1;
+    bucket *bk = &q->b[i];
+    size_t best = SIZE_MAX, keep = bk->len;
+    if (q->n_cancelled > 0) {
+      /* compact out the cancelled events, stably */
+      keep = 0;
+      for (size_t k = 0; k < bk->len; k++) {
+        if (is_done(q, bk->ev[k].seq)) {
+          q->len--;
+          q->n_cancelled--;
+          continue;
+        }
+        if (keep != k)
+          bk->ev[keep] = bk->ev[k];
+        keep++;
+      }
+      bk->len = keep;
+    }
+    if (keep == 0) {
+      q->nonempty &= ~(UINT64_C(1) << (i - 1));
+      continue;
+    }
+    best = 0;
+    for (size_t k = 1; k < keep; k++)
+      if (bk->ev[k].time_ns < bk->ev[best].time_ns)
+        best = k;
+    q->hint_bucket = i;
+    q->hint_index = best;
+    return true;
+  }
+  return false;
+}
+
+/* Make the front of bucket 0 the earliest live event, if any is left:
+ * skip cancelled ones; when bucket 0 runs dry, move the base to the
+ * earliest time of the lowest non-empty bucket and re-file that bucket.
+ * Returns false when no live event is left. */
+static bool
+refill(sim_queue *q)
+{
+  skip_front_cancelled(q);
+  bucket *b0 = &q->b[0];
+  if (q->head0 < b0->len)
+    return true;
+  b0->len = 0;
+  q->head0 = 0;
+  if (!find_hint(q))
+    return false;
+  unsigned i = q->hint_bucket;
+  bucket *bk = &q->b[i];
+  uint64_t base = bk->ev[q->hint_index].time_ns;
+  q->base = base;
+  q->hint_bucket = NO_HINT;
+  q->nonempty &= ~(UINT64_C(1) << (i - 1));
+  size_t n = bk->len;
+  bk->len = 0;
+  for (size_t k = 0; k < n; k++) {
+    const sim_event *ev = &bk->ev[k];
+    unsigned j = bucket_of(base, ev->time_ns);
+    g_assert(j < i);
+    bucket_append(q, j, ev);
+  }
+  return true;
 }
 
 bool
@@ -197,6 +323,7 @@ sim_queue_cancel(sim_queue *q, uint64_t id)
     return false;
   mark_done(q, id);
   q->n_cancelled++;
+  q->hint_bucket = NO_HINT; /* it may have been the hinted event */
   return true;
 }
 
@@ -204,27 +331,31 @@ bool
 sim_queue_pop(sim_queue *q, sim_event *out)
 {
   g_assert(q != NULL && out != NULL);
-  skip_cancelled(q);
-  if (q->len == 0)
+  if (!refill(q))
     return false;
-  remove_top(q, out);
+  *out = q->b[0].ev[q->head0++];
+  q->len--;
   mark_done(q, out->seq);
   return true;
 }
 
 const sim_event *
-sim_queue_next(const sim_queue *q)
+sim_queue_next(sim_queue *q)
 {
   g_assert(q != NULL);
-  return q->len ? &q->heap[0] : NULL;
+  const bucket *b0 = &q->b[0];
+  if (q->head0 < b0->len)
+    return &b0->ev[q->head0];
+  if (!find_hint(q))
+    return NULL;
+  return &q->b[q->hint_bucket].ev[q->hint_index];
 }
 
 uint64_t
 sim_queue_peek_time(sim_queue *q)
 {
   g_assert(q != NULL);
-  skip_cancelled(q);
-  return q->len ? q->heap[0].time_ns : UINT64_MAX;
+  return refill(q) ? q->base : UINT64_MAX;
 }
 
 size_t
@@ -238,6 +369,9 @@ size_t
 sim_queue_memory(const sim_queue *q)
 {
   g_assert(q != NULL);
-  return sizeof *q + q->cap * sizeof(sim_event) + q->pages_cap * sizeof(done_page *) +
+  size_t events = 0;
+  for (int i = 0; i < N_BUCKETS; i++)
+    events += q->b[i].cap;
+  return sizeof *q + events * sizeof(sim_event) + q->pages_cap * sizeof(done_page *) +
          q->live_pages * sizeof(done_page);
 }

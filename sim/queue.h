@@ -1,12 +1,15 @@
 /*
- * queue.h — the event queue: a 4-ary heap totally ordered by
- * (time, sequence).  The sequence number is the order of scheduling, so two
- * events at the same virtual time always pop in the order they were pushed,
- * whatever the heap's internals.  Cancellation is lazy: a cancelled event
- * stays in the heap and is skipped when it reaches the top.
+ * queue.h — the event queue, totally ordered by (time, sequence).  The
+ * sequence number is the order of scheduling, so two events at the same
+ * virtual time always pop in the order they were pushed, whatever the
+ * queue's internals.  Cancellation is lazy: a cancelled event stays queued
+ * and is skipped when it comes up.
  *
- * Events are stored by value in one growable array (no allocation per
- * event); push and pop are O(log n), cancel is O(1).
+ * Events are stored by value in growable arrays (no allocation per event).
+ * It is a radix heap (queue.c): push is O(1), pop amortised O(bits of the
+ * time span) and in practice a few appends per event; cancel is O(1).  It
+ * is fastest when, as in an event loop, nothing is pushed earlier than the
+ * last event popped; an earlier push is still correct but costs O(n).
  */
 #ifndef SIM_QUEUE_H
 #define SIM_QUEUE_H
@@ -57,9 +60,10 @@ bool sim_queue_pop(sim_queue *q, sim_event *out);
 
 /* The event that sim_queue_pop would return next if it is live (it may
  * have been cancelled), or NULL when the queue holds none.  For
- * prefetching only: the pointer is valid until the next push, pop or
- * cancel. */
-const sim_event *sim_queue_next(const sim_queue *q);
+ * prefetching: the pointer is valid until the next push, pop or cancel.
+ * It may do part of the next pop's work (finding the earliest event), but
+ * never changes what pops when. */
+const sim_event *sim_queue_next(sim_queue *q);
 
 /* Time of the earliest live event, or UINT64_MAX when there is none.
  * Not const: it discards cancelled events that reached the top. */

@@ -308,7 +308,7 @@ env_send(pl_peer self, pl_peer to, const uint8_t *bytes, size_t len, void *user_
   m->len = (uint32_t)len;
   memcpy(m->data, bytes, len);
   uint32_t kind = sim_net_has_download_stage(w->net) ? EV_ARRIVE : EV_DELIVER;
-  sim_queue_push(w->queue, arrive, kind, to, 0, m);
+  sim_queue_push(w->queue, arrive, kind, to, m->len, m);
 }
 
 static void
@@ -618,7 +618,7 @@ deliver(sim_world *w, message *m)
   }
   if (w->busy_ns[h] > w->now_ns) {
     /* The receiver's CPU is busy: the message waits its turn. */
-    sim_queue_push(w->queue, w->busy_ns[h], EV_DELIVER, h, 0, m);
+    sim_queue_push(w->queue, w->busy_ns[h], EV_DELIVER, h, m->len, m);
     return;
   }
   record(w, w->hm.net_delivered, 1);
@@ -754,7 +754,7 @@ dispatch(sim_world *w, const sim_event *e)
   case EV_ARRIVE: {
     message *m = e->ptr;
     uint64_t at = sim_net_arrive(w->net, w->now_ns, m->dst, m->len);
-    sim_queue_push(w->queue, at, EV_DELIVER, m->dst, 0, m);
+    sim_queue_push(w->queue, at, EV_DELIVER, m->dst, m->len, m);
     break;
   }
   case EV_DELIVER:
@@ -1057,6 +1057,8 @@ evaluate(sim_world *w)
  * entries) while this one is dispatched: a message was written long ago
  * in virtual time and a node's state is anywhere in memory, so both are
  * usually cold. */
+#define PREFETCH_MAX 2048 /* bytes of a message prefetched at most */
+
 static inline void
 prefetch_next(const sim_world *w)
 {
@@ -1064,8 +1066,10 @@ prefetch_next(const sim_world *w)
   if (nx == NULL)
     return;
   if (nx->ptr != NULL && (nx->kind == EV_DELIVER || nx->kind == EV_ARRIVE)) {
-    __builtin_prefetch(nx->ptr);
-    __builtin_prefetch((const char *)nx->ptr + 64);
+    /* the whole message (arg = payload bytes), up to PREFETCH_MAX */
+    size_t bytes = MIN(sizeof(message) + (size_t)nx->arg, (size_t)PREFETCH_MAX);
+    for (size_t off = 0; off < bytes; off += 64)
+      __builtin_prefetch((const char *)nx->ptr + off);
   }
   if (nx->node < w->n) {
     __builtin_prefetch(&w->nodes[nx->node]);

@@ -1,8 +1,8 @@
 /*
  * test-queue.c — the event queue: order by time, ties strictly by push
  * order, cancellation (pending, popped, cancelled twice, never issued),
- * size/peek_time, memory, and 100k random operations against a simple
- * reference model.
+ * size/peek_time, memory, and 100k random operations (near, far and
+ * earlier-than-popped times) against a simple reference model.
  */
 #include <glib.h>
 #include <sodium.h>
@@ -185,13 +185,21 @@ test_random_against_model(void)
   sim_rng rng;
   sim_rng_init(&rng, 12345, "test-queue", 0);
   uint64_t now = 0;
-  uint64_t n_push = 0, n_pop = 0, n_cancel_ok = 0, n_cancel_fail = 0, n_hint = 0;
+  uint64_t n_push = 0, n_pop = 0, n_cancel_ok = 0, n_cancel_fail = 0, n_hint = 0,
+           n_early = 0;
   for (int op = 0; op < 100000; op++) {
     uint64_t r = sim_rng_below(&rng, 100);
     uint64_t push_pct = op < 30000 ? 70 : 45;
     if (r < push_pct) {
-      /* times at or after the last pop, with many ties */
+      /* mostly times shortly after the last pop, with many ties; some far
+       * ahead (high radix buckets), a few before it (the queue re-files) */
+      uint64_t kind = sim_rng_below(&rng, 100);
       uint64_t t = now + sim_rng_below(&rng, 64);
+      if (kind < 20)
+        t = now + sim_rng_below(&rng, UINT64_C(1) << 40);
+      else if (kind < 22)
+        t = now - MIN(now, sim_rng_below(&rng, 1000));
+      n_early += t < now;
       uint64_t id = sim_queue_push(q, t, 1, 0, t, NULL);
       g_assert_cmpuint(id, ==, m.time->len);
       uint8_t pending = 0;
@@ -268,6 +276,7 @@ test_random_against_model(void)
   g_assert_cmpuint(n_cancel_fail, >, 1000);
   g_assert_cmpuint(n_pop, >, 30000);
   g_assert_cmpuint(n_hint, >, n_pop / 2);
+  g_assert_cmpuint(n_early, >, 100);
 
   /* drain: what is left comes out sorted and matches the model's count */
   sim_event ev;
