@@ -117,6 +117,9 @@ typedef struct book_entry {
  * only this header and the book entries of its bootstrap list. */
 typedef struct peer_state {
   slot *slots;             /* n_slots slots (heap), NULL before the first connection */
+  uint64_t *keys;          /* n_slots keys, KEY(slots[i].peer, slots[i].state), in the same
+                              allocation after the slots: find_slot scans 8 bytes per slot
+                              and never touches the 56-byte slots */
   book_entry *book;        /* book_alloc entries (heap), book_len used */
   uint32_t n_slots;        /* 0, then config->max_peers once allocated */
   uint32_t book_cap;       /* entries the book may grow to */
@@ -138,14 +141,31 @@ state_of(const pl_node *node)
 
 /* ------------------------------------------------------------- slots */
 
+/* A slot's key: its peer handle and its SLOT_* state in one word. */
+#define KEY(peer, state) ((uint64_t)(uint32_t)(peer) | (uint64_t)(state) << 32)
+
 /* The slot of connecting or connected |peer| (lingering SLOT_REFUSED
- * slots are not looked at), -1 if none. */
+ * slots are not looked at), -1 if none.  It runs on every received
+ * session message (pl_peer_is_connected), so it scans the packed keys. */
 static int
 find_slot(const peer_state *st, pl_peer peer)
 {
+  const uint64_t *k = st->keys;
+  const uint64_t a = KEY(peer, SLOT_HELLO_SENT), b = KEY(peer, SLOT_CONNECTED);
   for (uint32_t i = 0; i < st->n_slots; i++)
-    if (st->slots[i].state != SLOT_FREE && st->slots[i].state != SLOT_REFUSED &&
-        st->slots[i].peer == peer)
+    if (k[i] == a || k[i] == b)
+      return (int)i;
+  return -1;
+}
+
+/* The slot of connected |peer|, -1 if none. */
+static int
+find_connected(const peer_state *st, pl_peer peer)
+{
+  const uint64_t *k = st->keys;
+  const uint64_t a = KEY(peer, SLOT_CONNECTED);
+  for (uint32_t i = 0; i < st->n_slots; i++)
+    if (k[i] == a)
       return (int)i;
   return -1;
 }
@@ -154,13 +174,23 @@ find_slot(const peer_state *st, pl_peer peer)
 static int
 find_refused(const peer_state *st, pl_peer peer)
 {
+  const uint64_t *k = st->keys;
+  const uint64_t a = KEY(peer, SLOT_REFUSED);
   for (uint32_t i = 0; i < st->n_slots; i++)
-    if (st->slots[i].state == SLOT_REFUSED && st->slots[i].peer == peer)
+    if (k[i] == a)
       return (int)i;
   return -1;
 }
 
-static void slot_reset(slot *s);
+/* Bring slot |s|'s key up to date: after every change of its peer or
+ * state. */
+static inline void
+slot_sync(peer_state *st, const slot *s)
+{
+  st->keys[s - st->slots] = KEY(s->peer, s->state);
+}
+
+static void slot_reset(peer_state *st, slot *s);
 
 /* Allocate the slots on first need; false on out-of-memory. */
 static bool
@@ -169,11 +199,15 @@ ensure_slots(const pl_node *node, peer_state *st)
   if (st->slots != NULL)
     return true;
   uint32_t n = node->config->max_peers;
-  st->slots = g_try_new0(slot, n);
+  G_STATIC_ASSERT(sizeof(slot) % sizeof(uint64_t) == 0);
+  st->slots = g_try_malloc0((size_t)n * (sizeof(slot) + sizeof(uint64_t)));
   if (st->slots == NULL)
     return false;
-  for (uint32_t i = 0; i < n; i++)
+  st->keys = (uint64_t *)(st->slots + n);
+  for (uint32_t i = 0; i < n; i++) {
     st->slots[i].peer = PL_PEER_NONE;
+    slot_sync(st, &st->slots[i]);
+  }
   st->n_slots = n;
   return true;
 }
@@ -187,7 +221,7 @@ free_slot(peer_state *st)
       return (int)i;
   for (uint32_t i = 0; i < st->n_slots; i++)
     if (st->slots[i].state == SLOT_REFUSED) {
-      slot_reset(&st->slots[i]);
+      slot_reset(st, &st->slots[i]);
       return (int)i;
     }
   return -1;
@@ -220,12 +254,13 @@ count_slots(const peer_state *st)
 }
 
 static void
-slot_reset(slot *s)
+slot_reset(peer_state *st, slot *s)
 {
   uint8_t gen = s->gen;
   memset(s, 0, sizeof *s);
   s->peer = PL_PEER_NONE;
   s->gen = (uint8_t)(gen + 1);
+  slot_sync(st, s);
 }
 
 /* -------------------------------------------------------- address book */
@@ -420,7 +455,7 @@ drop_slot(pl_node *node, peer_state *st, int i, pl_time_ns now, int bye)
   bool was_connected = s->state == SLOT_CONNECTED;
   if (bye >= 0)
     send_goodbye(node, peer, (pl_goodbye_reason)bye);
-  slot_reset(s);
+  slot_reset(st, s);
   if (was_connected) {
     pl_node_metric(node, PL_METRIC_PEER_DISCONNECTED, 1);
     pl_node_peer_down(node, now, peer);
@@ -490,6 +525,7 @@ session_up(pl_node *node, peer_state *st, int i, const pl_agreement *ag, pl_time
 {
   slot *s = &st->slots[i];
   s->state = SLOT_CONNECTED;
+  slot_sync(st, s);
   s->minor = ag->minor;
   s->features = ag->features;
   s->last_pong_ns = now;
@@ -525,7 +561,7 @@ dial(pl_node *node, peer_state *st, pl_peer peer, pl_time_ns now)
     return PL_OK;
   int gone = find_refused(st, peer);
   if (gone >= 0)
-    slot_reset(&st->slots[gone]); /* dialled again: a new attempt */
+    slot_reset(st, &st->slots[gone]); /* dialled again: a new attempt */
   counts c = count_slots(st);
   if (c.total >= node->config->max_peers || c.outbound >= node->config->max_outbound)
     return PL_ERR_PEER_LIMIT;
@@ -536,6 +572,7 @@ dial(pl_node *node, peer_state *st, pl_peer peer, pl_time_ns now)
   slot *s = &st->slots[i];
   s->peer = peer;
   s->state = SLOT_HELLO_SENT;
+  slot_sync(st, s);
   s->flags = SLOT_F_OUTBOUND | SLOT_F_HELLO_PENDING;
   s->ping_next = 1;
   s->last_pong_ns = now;
@@ -668,7 +705,7 @@ on_hello(pl_node *node, peer_state *st, pl_time_ns now, pl_peer from, const pl_m
     return rc;
   int gone = find_refused(st, from);
   if (gone >= 0)
-    slot_reset(&st->slots[gone]); /* it dials us now: no referral to wait for */
+    slot_reset(st, &st->slots[gone]); /* it dials us now: no referral to wait for */
   int i = find_slot(st, from);
   pl_offer mine = pl_node_offer(node);
   pl_offer theirs = pl_hello_offer(&msg->u.hello);
@@ -687,6 +724,7 @@ on_hello(pl_node *node, peer_state *st, pl_time_ns now, pl_peer from, const pl_m
       return i;
     slot *s = &st->slots[i];
     s->peer = from;
+    slot_sync(st, s);
     s->flags = 0;
     s->ping_next = 1;
   }
@@ -748,6 +786,7 @@ on_goodbye(pl_node *node, peer_state *st, pl_time_ns now, pl_peer from, const pl
     /* Refused before its referral arrived: linger for it (the handshake
      * timer reclaims the slot). */
     s->state = SLOT_REFUSED;
+    slot_sync(st, s);
     s->flags &= (uint8_t)~SLOT_F_HELLO_PENDING;
     book_fail(node, st, from, now);
     return PL_OK;
@@ -950,7 +989,7 @@ static int
 on_referral(pl_node *node, peer_state *st, slot *s, pl_time_ns now, const pl_msg *msg)
 {
   if (s->state == SLOT_REFUSED)
-    slot_reset(s); /* the refusal came first: nothing left to wait for */
+    slot_reset(st, s); /* the refusal came first: nothing left to wait for */
   else
     s->flags |= SLOT_F_REFERRED;
   /* One dial per referral: a refusal answered by a burst of dials, each
@@ -1176,7 +1215,7 @@ peer_timer(pl_node *node, void *state, pl_time_ns now, uint32_t local_id)
       drop_slot(node, st, (int)i, now, -1);
       book_fail(node, st, peer, now);
     } else if (s->state == SLOT_REFUSED) {
-      slot_reset(s); /* the referral never came (already backed off) */
+      slot_reset(st, s); /* the referral never came (already backed off) */
     } else if (s->state == SLOT_CONNECTED) {
       s->flags &= (uint8_t)~SLOT_F_HELLO_PENDING;
     }
@@ -1195,8 +1234,8 @@ static int
 pick_connected(pl_node *node, peer_state *st, pl_peer want, uint32_t features)
 {
   if (want != PL_PEER_NONE) {
-    int i = find_slot(st, want);
-    return i >= 0 && st->slots[i].state == SLOT_CONNECTED ? i : -1;
+    int i = find_connected(st, want);
+    return i >= 0 ? i : -1;
   }
   uint32_t n = 0;
   for (uint32_t i = 0; i < st->n_slots; i++)
@@ -1294,7 +1333,7 @@ peer_stop(pl_node *node, void *state, pl_time_ns now)
   peer_state *st = state;
   for (uint32_t i = 0; i < st->n_slots; i++)
     if (st->slots[i].state == SLOT_REFUSED)
-      slot_reset(&st->slots[i]);
+      slot_reset(st, &st->slots[i]);
     else if (st->slots[i].state != SLOT_FREE)
       drop_slot(node, st, (int)i, now, PL_BYE_NORMAL);
 }
@@ -1303,7 +1342,7 @@ static size_t
 peer_memory(const pl_node *node, const void *state)
 {
   const peer_state *st = state;
-  return sizeof *st + st->n_slots * sizeof(slot) + st->book_alloc * sizeof(book_entry);
+  return sizeof *st + st->n_slots * (sizeof(slot) + sizeof(uint64_t)) + st->book_alloc * sizeof(book_entry);
 }
 
 const pl_layer pl_peer_layer = {
@@ -1324,8 +1363,8 @@ bool
 pl_peer_is_connected(const pl_node *node, pl_peer peer)
 {
   const peer_state *st = state_of(node);
-  int i = find_slot(st, peer);
-  return i >= 0 && st->slots[i].state == SLOT_CONNECTED;
+  int i = find_connected(st, peer);
+  return i >= 0;
 }
 
 uint32_t
@@ -1361,24 +1400,24 @@ int
 pl_peer_minor(const pl_node *node, pl_peer peer)
 {
   const peer_state *st = state_of(node);
-  int i = find_slot(st, peer);
-  return i >= 0 && st->slots[i].state == SLOT_CONNECTED ? st->slots[i].minor : -1;
+  int i = find_connected(st, peer);
+  return i >= 0 ? st->slots[i].minor : -1;
 }
 
 uint32_t
 pl_peer_features(const pl_node *node, pl_peer peer)
 {
   const peer_state *st = state_of(node);
-  int i = find_slot(st, peer);
-  return i >= 0 && st->slots[i].state == SLOT_CONNECTED ? st->slots[i].features : 0;
+  int i = find_connected(st, peer);
+  return i >= 0 ? st->slots[i].features : 0;
 }
 
 uint64_t *
 pl_peer_seq_slot(pl_node *node, pl_peer peer)
 {
   peer_state *st = state_of(node);
-  int i = find_slot(st, peer);
-  return i >= 0 && st->slots[i].state == SLOT_CONNECTED ? &st->slots[i].env_seq : NULL;
+  int i = find_connected(st, peer);
+  return i >= 0 ? &st->slots[i].env_seq : NULL;
 }
 
 void
