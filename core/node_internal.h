@@ -189,6 +189,11 @@ PL_WARN_UNUSED int pl_node_seal(pl_node *node, pl_time_ns now, uint8_t inner_typ
 PL_WARN_UNUSED int pl_node_open_envelope(pl_node *node, pl_time_ns now, pl_peer from,
                                          const pl_msg *msg);
 
+/* Performance hint for hosts: |node| is about to receive a message or a
+ * timer, so start loading its struct and its layers' states into the
+ * cache.  No effect on behaviour. */
+void pl_node_prefetch(const pl_node *node);
+
 /* The state of |layer| in |node| (NULL if the layer is absent). */
 void *pl_node_layer_state(const pl_node *node, pl_layer_id layer);
 

@@ -1072,8 +1072,9 @@ prefetch_next(const sim_world *w)
       __builtin_prefetch((const char *)nx->ptr + off);
   }
   if (nx->node < w->n) {
-    __builtin_prefetch(&w->nodes[nx->node]);
     __builtin_prefetch(&w->busy_ns[nx->node]);
+    if (w->nodes[nx->node] != NULL)
+      pl_node_prefetch(w->nodes[nx->node]);
   }
 }
 
