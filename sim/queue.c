@@ -61,6 +61,7 @@ typedef struct done_page {
 
 #define N_BUCKETS 65        /* bucket 0, and one per bit position of a 64-bit time */
 #define BUCKET_MIN_CAP 64   /* events allocated when a bucket is first used */
+#define BUCKET_KEEP 1024    /* an emptied bucket keeps at most this many events' room */
 #define NO_HINT UINT32_MAX
 
 typedef struct bucket {
@@ -229,6 +230,20 @@ sim_queue_push(sim_queue *q, uint64_t time_ns, uint32_t kind, uint32_t node,
   return id;
 }
 
+/* Bucket |i| was just emptied: give back room beyond BUCKET_KEEP.  Each
+ * bucket would otherwise keep the room of its own peak, and the peaks of
+ * the buckets add up to several times the events ever queued at once. */
+static inline void
+bucket_emptied(sim_queue *q, unsigned i)
+{
+  bucket *bk = &q->b[i];
+  bk->len = 0;
+  if (bk->cap > BUCKET_KEEP) {
+    bk->cap = BUCKET_KEEP;
+    bk->ev = g_renew(sim_event, bk->ev, bk->cap);
+  }
+}
+
 /* Drop cancelled events from the front of bucket 0. */
 static inline void
 skip_front_cancelled(sim_queue *q)
@@ -270,6 +285,7 @@ find_hint(sim_queue *q)
     }
     if (keep == 0) {
       q->nonempty &= ~(UINT64_C(1) << (i - 1));
+      bucket_emptied(q, i);
       continue;
     }
     best = 0;
@@ -294,7 +310,7 @@ refill(sim_queue *q)
   bucket *b0 = &q->b[0];
   if (q->head0 < b0->len)
     return true;
-  b0->len = 0;
+  bucket_emptied(q, 0);
   q->head0 = 0;
   if (!find_hint(q))
     return false;
@@ -304,14 +320,13 @@ refill(sim_queue *q)
   q->base = base;
   q->hint_bucket = NO_HINT;
   q->nonempty &= ~(UINT64_C(1) << (i - 1));
-  size_t n = bk->len;
-  bk->len = 0;
-  for (size_t k = 0; k < n; k++) {
+  for (size_t k = 0; k < bk->len; k++) {
     const sim_event *ev = &bk->ev[k];
     unsigned j = bucket_of(base, ev->time_ns);
     g_assert(j < i);
     bucket_append(q, j, ev);
   }
+  bucket_emptied(q, i);
   return true;
 }
 
