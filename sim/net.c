@@ -193,7 +193,7 @@ set_resize(sim_net *net, nat_set *s, uint32_t cap)
 {
   g_assert(cap >= s->len);
   uint64_t *mem = cap ? g_malloc((size_t)cap * (sizeof(uint64_t) + sizeof(uint32_t))) : NULL;
-  if (s->len > 0) {
+  if (s->len > 0 && mem != NULL) { /* mem != NULL follows from cap >= len > 0 */
     memcpy(mem, s->mem, (size_t)s->len * sizeof(uint64_t));
     memcpy(mem + cap, set_remotes(s), (size_t)s->len * sizeof(uint32_t));
   }

@@ -1074,7 +1074,7 @@ parse_value(vtype t, unsigned flags, const char *text, pval *out, char **expecte
   case V_RUMOR_STOP:
   case V_RUMOR_CONTACT:
   case V_BOOL: {
-    unsigned v;
+    unsigned v = 0;
     ok = kw_lookup(vtype_keywords(t), text, &v, &hint);
     out->u = v;
     break;
