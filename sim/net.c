@@ -48,12 +48,21 @@ typedef struct node_rec {
   uint32_t nat_slot;     /* index into net->nat, NO_SLOT if none yet */
 } node_rec;
 
-/* Open NAT paths of one NAT'd node. */
+/* Open NAT paths of one NAT'd node: an open-addressing table (linear
+ * probing, capacity a power of two, at most three quarters full) from
+ * remote handle to the time of the node's last send to it.  A path is
+ * looked up on every message to or from a NAT'd node, so one probe beats a
+ * binary search over a sorted array (three dependent cache misses deep at
+ * a few hundred paths).  Which paths are open never depends on the slot
+ * order, so the table's layout cannot reach a result. */
 typedef struct nat_set {
-  uint64_t *mem;         /* last_ns[cap] (ns) then uint32 remote[cap], sorted by remote; NULL if cap 0 */
+  uint64_t *mem;         /* last_ns[cap] (ns) then uint32 remote[cap] (PATH_EMPTY: free); NULL if cap 0 */
   uint32_t len;          /* paths held (open or not yet pruned) */
-  uint32_t cap;          /* room for this many paths */
+  uint32_t cap;          /* slots: 0 or a power of two >= 4 */
 } nat_set;
+
+/* A free slot's remote (no node has this handle: asserted on send). */
+#define PATH_EMPTY UINT32_MAX
 
 struct sim_net {
   sim_net_config config;   /* copy of the configuration (region matrix borrowed) */
@@ -161,24 +170,31 @@ set_remotes(const nat_set *s)
   return s->mem != NULL ? (uint32_t *)(s->mem + s->cap) : NULL;
 }
 
-/* Position of |remote| in |s| (found: *found = true) or where it would go. */
+/* Home slot of |remote| in a table of |cap| slots (Fibonacci hashing). */
+static inline uint32_t
+set_home(uint32_t remote, uint32_t cap)
+{
+  return (uint32_t)((remote * UINT64_C(0x9e3779b97f4a7c15)) >> 32) & (cap - 1);
+}
+
+/* Slot of |remote| in |s| (found: *found = true) or the free slot where it
+ * would go (cap must be > len). */
 static uint32_t
 set_find(const nat_set *s, uint32_t remote, bool *found)
 {
   *found = false;
   if (s->len == 0)
-    return 0;
+    return s->cap ? set_home(remote, s->cap) : 0;
   const uint32_t *r = set_remotes(s);
-  uint32_t lo = 0, hi = s->len;
-  while (lo < hi) {
-    uint32_t mid = lo + (hi - lo) / 2;
-    if (r[mid] < remote)
-      lo = mid + 1;
-    else
-      hi = mid;
+  uint32_t i = set_home(remote, s->cap);
+  while (r[i] != PATH_EMPTY) {
+    if (r[i] == remote) {
+      *found = true;
+      return i;
+    }
+    i = (i + 1) & (s->cap - 1);
   }
-  *found = lo < s->len && r[lo] == remote;
-  return lo;
+  return i;
 }
 
 static bool
@@ -187,54 +203,80 @@ path_open(const sim_net *net, uint64_t last_ns, uint64_t now_ns)
   return now_ns < sat_add(last_ns, net->config.nat_timeout_ns);
 }
 
-/* Reallocate |s| to hold |cap| paths, keeping the first len. */
+/* Rebuild |s| with |cap| slots (0 or a power of two above the paths kept),
+ * keeping the paths still open at |now_ns|. */
 static void
-set_resize(sim_net *net, nat_set *s, uint32_t cap)
+set_rebuild(sim_net *net, nat_set *s, uint32_t cap, uint64_t now_ns)
 {
-  g_assert(cap >= s->len);
-  uint64_t *mem = cap ? g_malloc((size_t)cap * (sizeof(uint64_t) + sizeof(uint32_t))) : NULL;
-  if (s->len > 0 && mem != NULL) { /* mem != NULL follows from cap >= len > 0 */
-    memcpy(mem, s->mem, (size_t)s->len * sizeof(uint64_t));
-    memcpy(mem + cap, set_remotes(s), (size_t)s->len * sizeof(uint32_t));
+  uint64_t *old = s->mem;
+  const uint32_t *old_r = set_remotes(s);
+  uint32_t old_cap = s->cap;
+  uint64_t *mem = NULL;
+  uint32_t *r = NULL;
+  if (cap > 0) {
+    mem = g_malloc((size_t)cap * (sizeof(uint64_t) + sizeof(uint32_t)));
+    r = (uint32_t *)(mem + cap);
+    for (uint32_t i = 0; i < cap; i++)
+      r[i] = PATH_EMPTY;
   }
-  g_free(s->mem);
+  uint32_t len = 0;
+  for (uint32_t i = 0; i < old_cap; i++) {
+    if (old_r[i] == PATH_EMPTY || !path_open(net, old[i], now_ns))
+      continue;
+    g_assert(len + 1 < cap);
+    uint32_t j = set_home(old_r[i], cap);
+    while (r[j] != PATH_EMPTY)
+      j = (j + 1) & (cap - 1);
+    r[j] = old_r[i];
+    mem[j] = old[i];
+    len++;
+  }
+  g_free(old);
   net->nat_paths_cap = net->nat_paths_cap - s->cap + cap;
   s->mem = mem;
   s->cap = cap;
+  s->len = len;
 }
 
-/* Drop the paths of |s| that are closed at |now_ns|, keeping order. */
-static void
-set_prune(const sim_net *net, nat_set *s, uint64_t now_ns)
+/* Open paths of |s| at |now_ns|, counted. */
+static uint32_t
+set_count_open(const sim_net *net, const nat_set *s, uint64_t now_ns)
 {
-  if (s->len == 0)
-    return;
-  uint32_t *r = set_remotes(s);
-  uint32_t j = 0;
-  for (uint32_t i = 0; i < s->len; i++) {
-    if (path_open(net, s->mem[i], now_ns)) {
-      s->mem[j] = s->mem[i];
-      r[j] = r[i];
-      j++;
-    }
-  }
-  s->len = j;
+  const uint32_t *r = set_remotes(s);
+  uint32_t n = 0;
+  for (uint32_t i = 0; i < s->cap; i++)
+    n += r[i] != PATH_EMPTY && path_open(net, s->mem[i], now_ns);
+  return n;
 }
 
+/* Remove slot |i| of |s|, shifting back the entries of its probe run that
+ * would no longer be reachable (deletion without tombstones). */
 static void
 set_remove_at(nat_set *s, uint32_t i)
 {
   uint32_t *r = set_remotes(s);
-  memmove(s->mem + i, s->mem + i + 1, (size_t)(s->len - i - 1) * sizeof(uint64_t));
-  memmove(r + i, r + i + 1, (size_t)(s->len - i - 1) * sizeof(uint32_t));
+  uint32_t mask = s->cap - 1;
+  uint32_t hole = i;
+  for (uint32_t j = (i + 1) & mask; r[j] != PATH_EMPTY; j = (j + 1) & mask) {
+    uint32_t home = set_home(r[j], s->cap);
+    /* j may fill the hole unless its home lies cyclically in (hole, j] */
+    bool stays = hole <= j ? (home > hole && home <= j) : (home > hole || home <= j);
+    if (!stays) {
+      r[hole] = r[j];
+      s->mem[hole] = s->mem[j];
+      hole = j;
+    }
+  }
+  r[hole] = PATH_EMPTY;
   s->len--;
 }
 
 static void
 set_clear(sim_net *net, nat_set *s)
 {
-  s->len = 0;
-  set_resize(net, s, 0);
+  g_free(s->mem);
+  net->nat_paths_cap -= s->cap;
+  *s = (nat_set){ NULL, 0, 0 };
 }
 
 /* NAT'd |node| sent to |remote| at |now_ns|: open or refresh the path. */
@@ -253,28 +295,25 @@ nat_open(sim_net *net, uint32_t node, uint32_t remote, uint64_t now_ns)
   }
   nat_set *s = &net->nat[n->nat_slot];
   bool found;
-  uint32_t i = set_find(s, remote, &found);
-  if (found) {
+  uint32_t i = s->cap ? set_find(s, remote, &found) : 0;
+  if (s->cap && found) {
     if (now_ns > s->mem[i])
       s->mem[i] = now_ns;
     return;
   }
-  if (s->len == s->cap) {
-    /* full: drop the expired paths, then size the set to twice what is
-     * left (a power of two, at least 4), shrinking or doubling */
-    set_prune(net, s, now_ns);
+  if ((uint64_t)(s->len + 1) * 4 > (uint64_t)s->cap * 3) {
+    /* would be over three quarters full: drop the closed paths and size
+     * the table to at least twice what is left (a power of two, at least
+     * 4), shrinking or doubling */
+    uint32_t keep = set_count_open(net, s, now_ns) + 1;
     uint32_t want = 4;
-    while (want < 2 * (uint64_t)s->len && want < UINT32_MAX / 2)
+    while (want < 2 * (uint64_t)keep && want < UINT32_MAX / 2)
       want *= 2;
-    if (want < s->cap || s->len == s->cap)
-      set_resize(net, s, want);
+    set_rebuild(net, s, want, now_ns);
     i = set_find(s, remote, &found);
   }
-  uint32_t *r = set_remotes(s);
-  memmove(s->mem + i + 1, s->mem + i, (size_t)(s->len - i) * sizeof(uint64_t));
-  memmove(r + i + 1, r + i, (size_t)(s->len - i) * sizeof(uint32_t));
+  set_remotes(s)[i] = remote;
   s->mem[i] = now_ns;
-  r[i] = remote;
   s->len++;
 }
 
@@ -288,6 +327,8 @@ nat_accepts(sim_net *net, uint32_t node, uint32_t remote, uint64_t now_ns)
     return false;
   nat_set *s = &net->nat[n->nat_slot];
   bool found;
+  if (s->cap == 0)
+    return false;
   uint32_t i = set_find(s, remote, &found);
   if (!found)
     return false;
