@@ -308,6 +308,31 @@ check_contact(pl_node *node, kad_state *st, pl_peer peer, const uint8_t *id, uin
 
 /* ------------------------------------------------------------ wire */
 
+/* True if the 32-byte keys at |a| and |b| are equal.  Compares the first
+ * 8 bytes as one word first: keys are uniformly distributed, so almost
+ * every pair is told apart there (the duplicate checks of a NODES message
+ * compare all 28 pairs of 8 contacts three times per answer). */
+static inline bool
+key_eq(const uint8_t *a, const uint8_t *b)
+{
+  uint64_t x, y;
+  memcpy(&x, a, sizeof x);
+  memcpy(&y, b, sizeof y);
+  return x == y && memcmp(a + 8, b + 8, PL_KEY_BYTES - 8) == 0;
+}
+
+/* True if the |n| contacts at |c| (PL_KAD_CONTACT_BYTES each) have
+ * distinct keys. */
+static bool
+contacts_distinct(const uint8_t *c, unsigned n)
+{
+  for (unsigned i = 0; i < n; i++)
+    for (unsigned j = i + 1; j < n; j++)
+      if (key_eq(c + i * PL_KAD_CONTACT_BYTES, c + j * PL_KAD_CONTACT_BYTES))
+        return false;
+  return true;
+}
+
 int
 pl_kad_decode(uint8_t type, const uint8_t *body, size_t len, pl_kad_msg *out)
 {
@@ -333,11 +358,8 @@ pl_kad_decode(uint8_t type, const uint8_t *body, size_t len, pl_kad_msg *out)
     if (out->count > PL_KAD_CONTACTS_MAX)
       return PL_ERR_OVERLONG;
     PL_TRY(pl_rd_take(&r, (size_t)out->count * PL_KAD_CONTACT_BYTES, &out->contacts));
-    const uint8_t *c = out->contacts;
-    for (unsigned i = 0; i < out->count; i++)
-      for (unsigned j = i + 1; j < out->count; j++)
-        if (memcmp(c + i * PL_KAD_CONTACT_BYTES, c + j * PL_KAD_CONTACT_BYTES, PL_KEY_BYTES) == 0)
-          return PL_ERR_BAD_FIELD;
+    if (!contacts_distinct(out->contacts, out->count))
+      return PL_ERR_BAD_FIELD;
     break;
   }
   case PL_MSG_KAD_VALUES: {
@@ -404,11 +426,8 @@ pl_kad_encode(const pl_kad_msg *m, uint8_t *buf, size_t cap)
   case PL_MSG_KAD_NODES:
     if (m->count > PL_KAD_CONTACTS_MAX || (m->count > 0 && m->contacts == NULL))
       return PL_ERR_INVALID;
-    for (unsigned i = 0; i < m->count; i++)
-      for (unsigned j = i + 1; j < m->count; j++)
-        if (memcmp(m->contacts + i * PL_KAD_CONTACT_BYTES, m->contacts + j * PL_KAD_CONTACT_BYTES,
-                   PL_KEY_BYTES) == 0)
-          return PL_ERR_INVALID;
+    if (!contacts_distinct(m->contacts, m->count))
+      return PL_ERR_INVALID;
     n += 1 + (size_t)m->count * PL_KAD_CONTACT_BYTES;
     break;
   case PL_MSG_KAD_VALUES: {
@@ -1641,7 +1660,7 @@ answer_nodes(pl_node *node, kad_state *st, pl_peer from, uint32_t rpc, const uin
       continue;
     bool dup = false;
     for (unsigned j = 0; j < w && !dup; j++)
-      dup = memcmp(contacts + j * PL_KAD_CONTACT_BYTES, key, PL_KEY_BYTES) == 0;
+      dup = key_eq(contacts + j * PL_KAD_CONTACT_BYTES, key);
     if (dup)
       continue;
     memcpy(contacts + w * PL_KAD_CONTACT_BYTES, key, PL_KEY_BYTES);

@@ -87,7 +87,9 @@ enum {
 
 typedef struct kad_host {
   sim_kad_truth *all;       /* every existing kad node */
-  sim_kad_truth *honest;    /* ... of no attacking population */
+  sim_kad_truth *honest;    /* ... of no attacking population; NULL when that is every
+                               member (no attacker): |all| answers for it, so a lookup's
+                               success is judged with one truth walk, not two */
   sim_kad_truth *colluders; /* ... of eclipse populations */
   sim_eclipse *eclipse;     /* colluders' shared strategy, NULL without colluders */
   uint64_t *nonce;          /* per scenario node: id-puzzle nonce; NULL without puzzles */
@@ -253,7 +255,8 @@ kad_init(sim_world *w)
     if ((k->flags[h] & F_VICTIM) && (k->flags[h] & F_KAD))
       g_array_append_val(victims, h);
   k->all = sim_kad_truth_new((uint32_t *)all->data, all->len, id_of, w);
-  k->honest = sim_kad_truth_new((uint32_t *)honest->data, honest->len, id_of, w);
+  if (honest->len != all->len)
+    k->honest = sim_kad_truth_new((uint32_t *)honest->data, honest->len, id_of, w);
   k->colluders = sim_kad_truth_new((uint32_t *)coll->data, coll->len, id_of, w);
   if (coll->len)
     k->eclipse = sim_eclipse_new(k->colluders, id_of, w);
@@ -404,7 +407,8 @@ kad_node_started(sim_world *w, void *state, uint32_t h)
   if (!(k->flags[h] & F_KAD))
     return;
   sim_kad_truth_set_live(k->all, h, true);
-  sim_kad_truth_set_live(k->honest, h, true);
+  if (k->honest)
+    sim_kad_truth_set_live(k->honest, h, true);
   sim_kad_truth_set_live(k->colluders, h, true);
   pl_node *node = sim_world_node(w, h);
   if (!sim_world_population(w, h)->config.kad.join)
@@ -419,7 +423,8 @@ kad_node_stopped(sim_world *w, void *state, uint32_t h)
   kad_host *k = state;
   (void)w;
   sim_kad_truth_set_live(k->all, h, false);
-  sim_kad_truth_set_live(k->honest, h, false);
+  if (k->honest)
+    sim_kad_truth_set_live(k->honest, h, false);
   sim_kad_truth_set_live(k->colluders, h, false);
 }
 
@@ -458,7 +463,7 @@ kad_observe(sim_world *w, void *state, pl_peer self, const pl_observation *obs)
       if (self != k->victims[0] && sim_kad_truth_is_live(k->all, k->victims[0]))
         sim_world_record(w, k->m_target_success, in_result(obs, k->victims[0]) ? 1 : 0);
     } else {
-      uint32_t ch = sim_kad_truth_closest_except(k->honest, obs->key, self);
+      uint32_t ch = k->honest ? sim_kad_truth_closest_except(k->honest, obs->key, self) : c;
       if (ch != PL_PEER_NONE)
         sim_world_record(w, k->m_success_honest, in_result(obs, ch) ? 1 : 0);
     }

@@ -274,6 +274,8 @@ sim_kad_truth_at(const sim_kad_truth *t, uint32_t pos)
 size_t
 sim_kad_truth_memory(const sim_kad_truth *t)
 {
+  if (!t)
+    return 0;
   return sizeof *t + (size_t)t->n * sizeof(uint32_t) * 3 + sizeof(uint32_t) +
          (size_t)t->n_pos * sizeof(uint32_t);
 }

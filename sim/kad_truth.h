@@ -92,7 +92,7 @@ uint32_t sim_kad_truth_split(const sim_kad_truth *t, uint32_t lo, uint32_t hi, u
 /* Handle of the member at sorted position |pos| (< count). */
 uint32_t sim_kad_truth_at(const sim_kad_truth *t, uint32_t pos);
 
-/* Bytes held by |t|. */
+/* Bytes held by |t| (0 for NULL). */
 size_t sim_kad_truth_memory(const sim_kad_truth *t);
 
 #endif
