@@ -270,15 +270,19 @@ pl_be_put16(uint8_t *p, uint16_t v)
 static inline void
 pl_be_put32(uint8_t *p, uint32_t v)
 {
-  for (int i = 3; i >= 0; i--, v >>= 8)
-    p[i] = (uint8_t)v;
+  /* spelled out, so the compiler merges the stores into one byte-swapped
+   * store (a loop here was 1.6 % of a kad profile's instructions) */
+  p[0] = (uint8_t)(v >> 24);
+  p[1] = (uint8_t)(v >> 16);
+  p[2] = (uint8_t)(v >> 8);
+  p[3] = (uint8_t)v;
 }
 
 static inline void
 pl_be_put64(uint8_t *p, uint64_t v)
 {
-  for (int i = 7; i >= 0; i--, v >>= 8)
-    p[i] = (uint8_t)v;
+  pl_be_put32(p, (uint32_t)(v >> 32));
+  pl_be_put32(p + 4, (uint32_t)v);
 }
 
 /* Read a big-endian integer at |p| (the caller checked the length). */

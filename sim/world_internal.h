@@ -71,6 +71,7 @@ typedef struct identity {
   uint8_t key[PL_KEY_BYTES]; /* Ed25519 public key */
   uint8_t id[PL_ID_BYTES];   /* BLAKE2b-256 of key */
 } identity;
+G_STATIC_ASSERT(sizeof(identity) == 64); /* one cache line (world.c aligns the chunks) */
 
 /* Host metrics registered after the core's. */
 typedef struct host_metrics {
