@@ -419,11 +419,40 @@ flush_peer(pl_node *node, gossip_state *st, gpeer *p)
 void
 gossip_flush(pl_node *node, gossip_state *st)
 {
-  if (!st->dirty)
+  if (st->n_dirty == 0)
     return;
-  for (uint32_t i = 0; i < st->n_peers; i++)
-    flush_peer(node, st, &st->peers[i]);
-  st->dirty = 0;
+  if (st->n_dirty == GOSSIP_DIRTY_ALL) {
+    for (uint32_t i = 0; i < st->n_peers; i++)
+      flush_peer(node, st, &st->peers[i]);
+  } else {
+    /* Connection order, as the walk over every peer would send them. */
+    uint16_t *d = st->dirty;
+    uint32_t n = st->n_dirty;
+    for (uint32_t i = 1; i < n; i++) {
+      uint16_t v = d[i];
+      uint32_t j = i;
+      for (; j > 0 && d[j - 1] > v; j--)
+        d[j] = d[j - 1];
+      d[j] = v;
+    }
+    for (uint32_t i = 0; i < n; i++)
+      if (d[i] < st->n_peers)
+        flush_peer(node, st, &st->peers[d[i]]);
+  }
+  st->n_dirty = 0;
+}
+
+/* Remember that |p| has a pending batch. */
+static void
+mark_dirty(gossip_state *st, const gpeer *p)
+{
+  if (st->n_dirty == GOSSIP_DIRTY_ALL)
+    return;
+  if (st->n_dirty == GOSSIP_DIRTY_MAX) {
+    st->n_dirty = GOSSIP_DIRTY_ALL;
+    return;
+  }
+  st->dirty[st->n_dirty++] = (uint16_t)(p - st->peers);
 }
 
 void
@@ -443,10 +472,10 @@ gossip_queue(pl_node *node, gossip_state *st, gpeer *p, pl_time_ns now,
       p->out = g_malloc(sizeof(gout) + cap);
       p->out->cap = cap;
       pl_gossip_writer_init(&p->out->w, p->out->bytes, cap);
+      mark_dirty(st, p);
     }
     int rc = pl_gossip_writer_add(&p->out->w, item);
     if (rc == PL_OK) {
-      st->dirty = 1;
       if (st->cfg->batch_window_ns > 0 && !st->flush_armed) {
         st->flush_armed = 1;
         pl_node_set_timer(node, PL_LAYER_GOSSIP, now + st->cfg->batch_window_ns,
@@ -898,8 +927,9 @@ gossip_init(pl_node *node)
 }
 
 static void
-free_peer(gpeer *p)
+free_peer(gossip_state *st, gpeer *p)
 {
+  st->n_promised -= p->n_promises;
   g_free(p->topics);
   g_free(p->promises);
   g_free(p->out);
@@ -911,7 +941,7 @@ gossip_clear(pl_node *node, void *state)
   (void)node;
   gossip_state *st = state;
   for (uint32_t i = 0; i < st->n_peers; i++)
-    free_peer(&st->peers[i]);
+    free_peer(st, &st->peers[i]);
   g_free(st->peers);
   g_free(st->handles);
   for (uint32_t i = 0; i < st->n_topics; i++)
@@ -1060,9 +1090,16 @@ gossip_peer_down(pl_node *node, void *state, pl_time_ns now, pl_peer peer)
   gpeer *p = gossip_peer(st, peer);
   if (p == NULL)
     return;
-  free_peer(p);
+  free_peer(st, p);
   /* Keep connection order: shift the rest down. */
   size_t idx = (size_t)(p - st->peers);
+  if (st->n_dirty != GOSSIP_DIRTY_ALL) {
+    uint32_t k = 0;
+    for (uint32_t i = 0; i < st->n_dirty; i++)
+      if (st->dirty[i] != idx)
+        st->dirty[k++] = (uint16_t)(st->dirty[i] > idx ? st->dirty[i] - 1 : st->dirty[i]);
+    st->n_dirty = (uint8_t)k;
+  }
   memmove(p, p + 1, (st->n_peers - idx - 1) * sizeof *p);
   memmove(st->handles + idx, st->handles + idx + 1, (st->n_peers - idx - 1) * sizeof(pl_peer));
   st->n_peers--;
@@ -1163,6 +1200,13 @@ pl_gossip_seen_count(const pl_node *node)
 {
   const gossip_state *st = gossip_of(node);
   return st == NULL ? 0 : st->seen_len;
+}
+
+size_t
+pl_gossip_memory(const pl_node *node)
+{
+  const gossip_state *st = gossip_of(node);
+  return st == NULL ? 0 : gossip_memory(node, st);
 }
 
 uint32_t

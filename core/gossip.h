@@ -134,6 +134,10 @@ bool pl_gossip_seen(const pl_node *node, const uint8_t *id);
 uint32_t pl_gossip_store_count(const pl_node *node);
 uint32_t pl_gossip_seen_count(const pl_node *node);
 
+/* Bytes the gossip layer of |node| holds (its share of pl_node_memory: the
+ * accounted allocations, without allocator overhead); 0 without it. */
+size_t pl_gossip_memory(const pl_node *node);
+
 /* Copy up to |max| mesh peers of |topic| (in mesh order) into |out|;
  * return how many.  0 if not subscribed or not in mesh mode. */
 uint32_t pl_gossip_mesh_peers(const pl_node *node, uint32_t topic, pl_peer *out,

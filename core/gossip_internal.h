@@ -17,6 +17,11 @@ enum {
   GOSSIP_TIMER_ENTROPY = 3,   /* anti-entropy digest exchange */
 };
 
+/* Peers with a pending batch remembered by index (gossip_state.dirty); more
+ * and gossip_flush walks every peer. */
+#define GOSSIP_DIRTY_MAX 8
+#define GOSSIP_DIRTY_ALL 0xff
+
 /* Heartbeats an IWANT promise may stay unanswered before it is broken. */
 #define GOSSIP_PROMISE_HB 3
 /* IWANT promises remembered per peer at most. */
@@ -102,7 +107,12 @@ typedef struct gossip_state {
   uint32_t hb;               /* heartbeats done (rounds) */
   uint8_t running;           /* 1 between start and stop */
   uint8_t flush_armed;       /* a FLUSH timer is pending */
-  uint8_t dirty;             /* some peer has a pending batch */
+  uint8_t n_dirty;           /* entries in |dirty|; GOSSIP_DIRTY_ALL: more peers than
+                              * it holds have pending batches; 0: none has one */
+  uint16_t dirty[GOSSIP_DIRTY_MAX]; /* indices in |peers| of peers with a pending
+                              * batch (unordered, maybe repeated), so a flush
+                              * touches only those */
+  uint32_t n_promised;       /* outstanding IWANT promises, all peers together */
 
   gpeer *peers;              /* connected peers, in connection order (heap, grown on
                               * demand up to max_peers; NULL before the first) */

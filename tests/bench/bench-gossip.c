@@ -43,6 +43,7 @@
 #include <string.h>
 #include <sys/resource.h>
 
+#include "gossip.h"
 #include "scenario.h"
 #include "wallclock.h"
 #include "world.h"
@@ -124,9 +125,10 @@ main(int argc, char **argv)
   printf("# mode %s, %u messages of %u B, %u peers, batch window %s, settle %u s, spread %u s, "
          "drain %u s%s\n", mode, messages, size, peers, batch, settle_s, spread_s, drain_s,
          kad ? ", kad k=20 (oracle tables, N/3600 lookups/s)" : "");
-  printf("%9s %8s %8s %8s %11s %11s %11s %11s %11s %11s %8s %8s %8s %8s %6s %7s %8s\n", "nodes",
+  printf("%9s %8s %8s %8s %11s %11s %11s %11s %11s %11s %8s %8s %8s %8s %8s %6s %7s %8s\n",
+         "nodes",
          "wall_s", "phase_s", "cpu_s", "deliveries", "deliv/s", "phase_dl/s", "deliv/cpu_s",
-         "events", "phase_ev", "host_B/n", "core_B/n", "rss_B/n", "peak_MiB", "ratio", "p99_ms",
+         "events", "phase_ev", "host_B/n", "core_B/n", "goss_B/n", "rss_B/n", "peak_MiB", "ratio", "p99_ms",
          "lookups");
   for (guint i = 0; i < sizes->len; i++) {
     uint32_t n = g_array_index(sizes, uint32_t, i);
@@ -175,11 +177,18 @@ main(int argc, char **argv)
     double wall = sim_world_wall_s(w);
     double phase_s = ph.wall_s >= 0 ? wall - ph.wall_s : wall;
     double deliveries = sim_metrics_stat(m, "gossip.deliveries", SIM_STAT_SUM);
+    size_t gossip_bytes = 0;
+    for (uint32_t h = 0; h < n; h++) {
+      const pl_node *node = sim_world_node(w, h);
+      if (node != NULL)
+        gossip_bytes += pl_gossip_memory(node);
+    }
     printf("%9u %8.2f %8.2f %8.2f %11.0f %11.0f %11.0f %11.0f %11" G_GUINT64_FORMAT
-           " %11" G_GUINT64_FORMAT " %8.0f %8.0f %8.0f %8.1f %6.4f %7.1f %8.0f\n",
+           " %11" G_GUINT64_FORMAT " %8.0f %8.0f %8.0f %8.0f %8.1f %6.4f %7.1f %8.0f\n",
            n, wall, phase_s, cpu, deliveries, deliveries / wall, deliveries / phase_s,
            deliveries / cpu, sim_world_events(w), sim_world_events(w) - ph.events, (double)sim_world_host_memory(w) / n,
-           (double)sim_world_core_memory(w) / n, (double)(rss1 - rss0) / n,
+           (double)sim_world_core_memory(w) / n, (double)gossip_bytes / n,
+           (double)(rss1 - rss0) / n,
            (double)sim_peak_rss_bytes() / (1 << 20),
            sim_metrics_stat(m, "gossip.delivery.ratio", SIM_STAT_MEAN),
            sim_metrics_stat(m, "gossip.delivery.latency_ms", SIM_STAT_P99),
