@@ -204,6 +204,15 @@ seen_expire(gossip_state *st, pl_time_ns now)
 
 /* ------------------------------------------------------------------ store */
 
+/* Free |m|, returning its bytes to the pool if they came from there. */
+static void
+gmsg_free(gossip_state *st, gmsg *m)
+{
+  if (m->pooled)
+    st->pool->release(m->id, m->data, st->pool->user_data);
+  g_free(m);
+}
+
 uint32_t
 gossip_store_len(const gossip_state *st)
 {
@@ -280,7 +289,7 @@ store_pop(gossip_state *st)
 {
   uint32_t slot = (uint32_t)(st->store_first & (st->store_cap - 1));
   store_index_del(st, slot);
-  g_free(st->store[slot]);
+  gmsg_free(st, st->store[slot]);
   st->store_first++;
 }
 
@@ -295,7 +304,7 @@ store_add(gossip_state *st, gmsg *m)
     uint32_t cap = st->store_cap == 0 ? STORE_MIN_CAP : st->store_cap * 2;
     if (!store_resize(st, cap)) {
       if (gossip_store_len(st) == 0) {
-        g_free(m);
+        gmsg_free(st, m);
         return false;
       }
       store_pop(st);
@@ -371,13 +380,56 @@ gossip_topic(gossip_state *st, uint32_t topic)
   return NULL;
 }
 
+uint32_t *
+gossip_peer_topics(gpeer *p)
+{
+  return p->topics_cap <= GOSSIP_PEER_TOPICS_INLINE ? p->topics.in : p->topics.heap;
+}
+
+gtopic *
+gossip_topic_add(gossip_state *st, uint32_t topic)
+{
+  g_assert(st->n_topics < st->cfg->max_topics);
+  if (st->n_topics == st->topics_alloc) {
+    /* Most nodes hold one or two topics: grow from 1, not max_topics. */
+    uint32_t cap = MIN(MAX(st->topics_alloc * 2, 1u), (uint32_t)st->cfg->max_topics);
+    st->topics = g_renew(gtopic, st->topics, cap);
+    st->topics_alloc = cap;
+  }
+  gtopic *t = &st->topics[st->n_topics++];
+  memset(t, 0, sizeof *t);
+  t->topic = topic;
+  return t;
+}
+
 bool
 gossip_peer_has_topic(const gpeer *p, uint32_t topic)
 {
+  const uint32_t *t = gossip_peer_topics((gpeer *)p);
   for (uint32_t i = 0; i < p->n_topics; i++)
-    if (p->topics[i] == topic)
+    if (t[i] == topic)
       return true;
   return false;
+}
+
+void
+gossip_peer_add_topic(gossip_state *st, gpeer *p, uint32_t topic)
+{
+  if (gossip_peer_has_topic(p, topic) || p->n_topics >= st->cfg->max_topics)
+    return;
+  if (p->n_topics == p->topics_cap) {
+    uint8_t cap = (uint8_t)MIN(MAX(p->topics_cap * 2, GOSSIP_PEER_TOPICS_INLINE),
+                               st->cfg->max_topics);
+    if (cap > GOSSIP_PEER_TOPICS_INLINE) {
+      uint32_t *heap = g_new(uint32_t, cap);
+      memcpy(heap, gossip_peer_topics(p), p->n_topics * sizeof *heap);
+      if (p->topics_cap > GOSSIP_PEER_TOPICS_INLINE)
+        g_free(p->topics.heap);
+      p->topics.heap = heap;
+    }
+    p->topics_cap = cap;
+  }
+  gossip_peer_topics(p)[p->n_topics++] = topic;
 }
 
 uint32_t
@@ -507,7 +559,7 @@ gossip_queue_data(pl_node *node, gossip_state *st, gpeer *p, pl_time_ns now, con
                        .hops = MAX(hops, 1),
                        .round = round,
                        .id = m->id,
-                       .data = m->bytes,
+                       .data = m->data,
                        .len = m->len};
   uint32_t copies = 1;
   const pl_strategy *sg = node->strategy;
@@ -539,10 +591,14 @@ relay_allowed(pl_node *node, pl_time_ns now, const uint8_t *id, uint32_t topic, 
 }
 
 static gmsg *
-gmsg_new(const uint8_t *id, const uint8_t *bytes, uint16_t len, pl_time_ns published_ns,
-         uint32_t topic)
+gmsg_new(gossip_state *st, const uint8_t *id, const uint8_t *bytes, uint16_t len,
+         pl_time_ns published_ns, uint32_t topic)
 {
-  gmsg *m = g_malloc(sizeof *m + len);
+  /* Pooled only if it may be stored (not for flooding's transient copies). */
+  const uint8_t *held = NULL;
+  if (st->pool != NULL && (st->cfg->mode != PL_GOSSIP_FLOOD || st->cfg->anti_entropy_ns > 0))
+    held = st->pool->hold(id, bytes, len, st->pool->user_data);
+  gmsg *m = g_malloc(sizeof *m + (held != NULL ? 0 : len));
   memcpy(m->id, id, PL_ID_BYTES);
   m->published_ns = published_ns;
   m->topic = topic;
@@ -552,7 +608,13 @@ gmsg_new(const uint8_t *id, const uint8_t *bytes, uint16_t len, pl_time_ns publi
   m->hops = 0;
   m->hot = 0;
   m->contacts = 0;
-  memcpy(m->bytes, bytes, len);
+  m->pooled = held != NULL;
+  if (held != NULL) {
+    m->data = held;
+  } else {
+    memcpy(m->bytes, bytes, len);
+    m->data = m->bytes;
+  }
   return m;
 }
 
@@ -581,7 +643,7 @@ accept_new(pl_node *node, gossip_state *st, pl_time_ns now, gmsg *m, uint64_t sh
   if (relay && keeps_messages(st))
     (void)store_add(st, m);
   else
-    g_free(m);
+    gmsg_free(st, m);
 }
 
 /* True if |data| (|len| bytes) hashes to |id|. */
@@ -688,7 +750,7 @@ on_data(pl_node *node, gossip_state *st, gpeer *p, pl_time_ns now, const pl_goss
 
   uint32_t topic = pl_be_get32(msg.u.envelope.payload);
   const uint8_t *id = it->id; /* checked: the hash of the bytes */
-  gmsg *m = gmsg_new(id, it->data, it->len, msg.u.envelope.timestamp_ns, topic);
+  gmsg *m = gmsg_new(st, id, it->data, it->len, msg.u.envelope.timestamp_ns, topic);
   m->hops = it->hops;
   m->round = it->round;
   st->stats.received_new++;
@@ -744,23 +806,18 @@ gossip_receive(pl_node *node, void *state, pl_time_ns now, pl_peer from, const p
       r = on_data(node, st, p, now, it, items, i);
       break;
     case PL_GOSSIP_ITEM_SUB:
-      if (!gossip_peer_has_topic(p, it->topic) && p->n_topics < st->cfg->max_topics) {
-        if (p->n_topics == p->topics_cap) {
-          uint8_t cap = (uint8_t)MIN(MAX(p->topics_cap * 2, 2), st->cfg->max_topics);
-          p->topics = g_realloc_n(p->topics, cap, sizeof *p->topics);
-          p->topics_cap = cap;
-        }
-        p->topics[p->n_topics++] = it->topic;
-      }
+      gossip_peer_add_topic(st, p, it->topic);
       break;
-    case PL_GOSSIP_ITEM_UNSUB:
+    case PL_GOSSIP_ITEM_UNSUB: {
+      uint32_t *pt = gossip_peer_topics(p);
       for (uint32_t k = 0; k < p->n_topics; k++)
-        if (p->topics[k] == it->topic) {
-          p->topics[k] = p->topics[--p->n_topics];
+        if (pt[k] == it->topic) {
+          pt[k] = pt[--p->n_topics];
           break;
         }
       gossip_mesh_drop(st, it->topic, p->peer);
       break;
+    }
     case PL_GOSSIP_ITEM_IHAVE:
       gossip_on_ihave(node, st, p, now, it);
       break;
@@ -814,7 +871,7 @@ publish(pl_node *node, gossip_state *st, pl_time_ns now, uint32_t topic, const u
     buf[n - 1] ^= 0x01; /* spam: a signature that does not verify */
   uint8_t id[PL_ID_BYTES];
   pl_hash(buf, (size_t)n, id);
-  gmsg *m = gmsg_new(id, buf, (uint16_t)n, now, topic);
+  gmsg *m = gmsg_new(st, id, buf, (uint16_t)n, now, topic);
   st->stats.published++;
   pl_node_metric(node, PL_METRIC_GOSSIP_PUBLISHED, 1);
   pl_observation obs = {.kind = PL_OBS_GOSSIP_PUBLISHED, .key = id, .a = topic, .b = now,
@@ -833,11 +890,7 @@ subscribe(pl_node *node, gossip_state *st, pl_time_ns now, uint32_t topic)
   if (t == NULL) {
     if (st->n_topics >= st->cfg->max_topics)
       return PL_ERR_NOMEM;
-    if (st->topics == NULL)
-      st->topics = g_new0(gtopic, st->cfg->max_topics);
-    t = &st->topics[st->n_topics++];
-    memset(t, 0, sizeof *t);
-    t->topic = topic;
+    t = gossip_topic_add(st, topic);
   }
   t->subscribed = 1;
   pl_observation obs = {.kind = PL_OBS_GOSSIP_SUBSCRIBED, .a = topic};
@@ -930,7 +983,8 @@ static void
 free_peer(gossip_state *st, gpeer *p)
 {
   st->n_promised -= p->n_promises;
-  g_free(p->topics);
+  if (p->topics_cap > GOSSIP_PEER_TOPICS_INLINE)
+    g_free(p->topics.heap);
   g_free(p->promises);
   g_free(p->out);
 }
@@ -1115,22 +1169,24 @@ gossip_memory(const pl_node *node, const void *state)
   size_t bytes = sizeof *st + st->peers_alloc * (sizeof(gpeer) + sizeof(pl_peer));
   for (uint32_t i = 0; i < st->n_peers; i++) {
     const gpeer *p = &st->peers[i];
-    bytes += p->topics_cap * sizeof(uint32_t);
+    if (p->topics_cap > GOSSIP_PEER_TOPICS_INLINE)
+      bytes += p->topics_cap * sizeof(uint32_t);
     if (p->out != NULL)
       bytes += sizeof(gout) + p->out->cap;
     if (p->promises != NULL)
       bytes += GOSSIP_PROMISES_MAX * sizeof(promise);
   }
-  if (st->topics != NULL)
-    bytes += st->cfg->max_topics * sizeof(gtopic);
+  bytes += st->topics_alloc * sizeof(gtopic);
   for (uint32_t i = 0; i < st->n_topics; i++)
     if (st->topics[i].mesh != NULL)
       bytes += st->peers_cap * sizeof(pl_peer);
   bytes += st->backoffs_cap * sizeof(backoff);
   bytes += st->seen_cap * (sizeof(seen_entry) + 2 * sizeof(uint64_t));
   bytes += st->store_cap * (sizeof(gmsg *) + 2 * sizeof(uint32_t));
-  for (uint32_t i = 0; i < gossip_store_len(st); i++)
-    bytes += sizeof(gmsg) + gossip_store_at(st, i)->len;
+  for (uint32_t i = 0; i < gossip_store_len(st); i++) {
+    const gmsg *m = gossip_store_at(st, i);
+    bytes += sizeof(gmsg) + (m->pooled ? 0 : m->len); /* pooled: the host's */
+  }
   return bytes;
 }
 
@@ -1159,6 +1215,16 @@ pl_gossip_set_score_hook(pl_node *node, pl_gossip_score_fn fn, void *user_data)
     return;
   st->score_fn = fn;
   st->score_user_data = user_data;
+}
+
+void
+pl_gossip_set_pool(pl_node *node, const pl_gossip_pool *pool)
+{
+  gossip_state *st = gossip_of(node);
+  if (st == NULL)
+    return;
+  g_assert(gossip_store_len(st) == 0 || pool == st->pool); /* before anything is stored */
+  st->pool = pool;
 }
 
 void

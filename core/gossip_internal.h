@@ -42,7 +42,9 @@ typedef struct gmsg {
   uint8_t hops;              /* hops at receipt (0: own publication) */
   uint8_t hot;               /* RUMOR: still infective */
   uint8_t contacts;          /* RUMOR: unnecessary contacts counted */
-  uint8_t bytes[];           /* the SIGNED envelope */
+  uint8_t pooled;            /* 1: |data| is held in the pool (gossip_state.pool) */
+  const uint8_t *data;       /* the SIGNED envelope, |len| bytes: |bytes| or the pool's */
+  uint8_t bytes[];           /* the envelope when not pooled */
 } gmsg;
 
 /* An IWANT promise: a short id asked of a peer, due by a heartbeat. */
@@ -58,6 +60,9 @@ typedef struct gout {
   uint8_t bytes[];           /* the batch being written */
 } gout;
 
+/* Topics a gpeer holds without an allocation. */
+#define GOSSIP_PEER_TOPICS_INLINE 2
+
 /* One connected peer as the gossip layer sees it (kept small: a node has
  * up to max_peers of these for its whole life). */
 typedef struct gpeer {
@@ -72,7 +77,11 @@ typedef struct gpeer {
   uint32_t violations;       /* protocol violations, milli-events (decaying) */
   uint32_t await_until_hb;   /* DATA from it until this heartbeat answers our digest
                               * (counted as recovered); 0 = none */
-  uint32_t *topics;          /* topics it announced (heap, NULL if none) */
+  union {
+    uint32_t in[GOSSIP_PEER_TOPICS_INLINE]; /* topics_cap <= GOSSIP_PEER_TOPICS_INLINE */
+    uint32_t *heap;          /* topics_cap > GOSSIP_PEER_TOPICS_INLINE (heap) */
+  } topics;                  /* topics it announced (gossip_peer_topics): inline while
+                              * few, saving an allocation per connected peer */
   promise *promises;         /* outstanding IWANT promises (heap, NULL if none) */
   gout *out;                 /* pending batch (heap, NULL if none) */
 } gpeer;
@@ -103,6 +112,7 @@ typedef struct gossip_state {
   const pl_gossip_config *cfg; /* the node's gossip config (shared) */
   pl_gossip_stats stats;     /* per-node counters */
   pl_gossip_score_fn score_fn; /* external score hook, NULL = none */
+  const pl_gossip_pool *pool; /* shared message bytes (borrowed), NULL = own copies */
   void *score_user_data;     /* handed to |score_fn| */
   uint32_t hb;               /* heartbeats done (rounds) */
   uint8_t running;           /* 1 between start and stop */
@@ -121,8 +131,10 @@ typedef struct gossip_state {
   uint32_t peers_alloc;      /* entries allocated in |peers| and |handles| */
   uint32_t peers_cap;        /* = config max_peers */
 
-  gtopic *topics;            /* subscribed and fanout topics (heap, max_topics) */
+  gtopic *topics;            /* subscribed and fanout topics (heap, grown by doubling
+                              * up to max_topics; NULL before the first) */
   uint32_t n_topics;         /* entries used */
+  uint32_t topics_alloc;     /* entries allocated in |topics| */
   backoff *backoffs;         /* mesh backoffs (heap, grown) */
   uint32_t n_backoffs, backoffs_cap;
 
@@ -150,8 +162,14 @@ gossip_state *gossip_of(const pl_node *node);
 gpeer *gossip_peer(gossip_state *st, pl_peer peer);
 /* Topic entry of |topic|, NULL if neither subscribed nor fanout. */
 gtopic *gossip_topic(gossip_state *st, uint32_t topic);
+/* A new zeroed topic entry for |topic| (n_topics < max_topics). */
+gtopic *gossip_topic_add(gossip_state *st, uint32_t topic);
 /* True if |p| announced |topic|. */
 bool gossip_peer_has_topic(const gpeer *p, uint32_t topic);
+/* The topics |p| announced (p->n_topics entries). */
+uint32_t *gossip_peer_topics(gpeer *p);
+/* Note that |p| announced |topic| (no-op if known or max_topics are held). */
+void gossip_peer_add_topic(gossip_state *st, gpeer *p, uint32_t topic);
 /* Stored message whose short id is |short_id| (and full id |id| if not
  * NULL), NULL if not held (store index lookup). */
 gmsg *gossip_lookup(gossip_state *st, uint64_t short_id, const uint8_t *id);

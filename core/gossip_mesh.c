@@ -389,13 +389,8 @@ gossip_mesh_publish(pl_node *node, gossip_state *st, pl_time_ns now, const gmsg 
 {
   const pl_gossip_config *cfg = st->cfg;
   gtopic *t = gossip_topic(st, m->topic);
-  if (t == NULL && st->n_topics < cfg->max_topics) {
-    if (st->topics == NULL)
-      st->topics = g_new0(gtopic, cfg->max_topics);
-    t = &st->topics[st->n_topics++];
-    memset(t, 0, sizeof *t);
-    t->topic = m->topic;
-  }
+  if (t == NULL && st->n_topics < cfg->max_topics)
+    t = gossip_topic_add(st, m->topic);
   gpeer *targets[PL_PEER_SLOTS_MAX];
   uint32_t n = 0;
   if (t != NULL) {
@@ -474,14 +469,7 @@ gossip_on_graft(pl_node *node, gossip_state *st, gpeer *p, pl_time_ns now, uint3
     return;
   }
   /* A GRAFT says the peer subscribes. */
-  if (!gossip_peer_has_topic(p, topic) && p->n_topics < st->cfg->max_topics) {
-    if (p->n_topics == p->topics_cap) {
-      uint8_t cap = (uint8_t)MIN(MAX(p->topics_cap * 2, 2), st->cfg->max_topics);
-      p->topics = g_realloc_n(p->topics, cap, sizeof *p->topics);
-      p->topics_cap = cap;
-    }
-    p->topics[p->n_topics++] = topic;
-  }
+  gossip_peer_add_topic(st, p, topic);
   t->mesh[t->n_mesh++] = p->peer;
 }
 

@@ -1181,6 +1181,130 @@ test_memory_bounded(void)
   host_free(h);
 }
 
+/* ------------------------------------------------------------------- pool */
+
+/* A test pool: one refcounted copy per id; |refuse| makes hold say no. */
+typedef struct tpool {
+  pl_gossip_pool hooks;
+  GHashTable *by_id;  /* id (in the entry) -> pool_entry */
+  guint refs;         /* references held, all ids together */
+  guint holds;        /* hold calls */
+  gboolean refuse;    /* hold returns NULL */
+} tpool;
+
+typedef struct pool_entry {
+  uint8_t id[32];
+  guint refs;
+  size_t len;
+  uint8_t bytes[];
+} pool_entry;
+
+static const uint8_t *
+tp_hold(const uint8_t *id, const uint8_t *bytes, size_t len, void *ud)
+{
+  tpool *tp = ud;
+  tp->holds++;
+  if (tp->refuse)
+    return NULL;
+  pool_entry *e = g_hash_table_lookup(tp->by_id, id);
+  if (e == NULL) {
+    e = g_malloc(sizeof *e + len);
+    memcpy(e->id, id, 32);
+    e->refs = 0;
+    e->len = len;
+    memcpy(e->bytes, bytes, len);
+    g_hash_table_insert(tp->by_id, e->id, e);
+  }
+  g_assert_cmpuint(e->len, ==, len);
+  g_assert_true(memcmp(e->bytes, bytes, len) == 0);
+  e->refs++;
+  tp->refs++;
+  return e->bytes;
+}
+
+static void
+tp_release(const uint8_t *id, const uint8_t *held, void *ud)
+{
+  tpool *tp = ud;
+  pool_entry *e = g_hash_table_lookup(tp->by_id, id);
+  g_assert_nonnull(e);
+  g_assert_true(e->bytes == held);
+  g_assert_cmpuint(e->refs, >, 0);
+  tp->refs--;
+  if (--e->refs == 0)
+    g_hash_table_remove(tp->by_id, id);
+}
+
+static guint
+id32_hash(gconstpointer k)
+{
+  guint x;
+  memcpy(&x, k, sizeof x);
+  return x;
+}
+
+static gboolean
+id32_equal(gconstpointer a, gconstpointer b)
+{
+  return memcmp(a, b, 32) == 0;
+}
+
+/* Run a workload of |mode| with no pool (0), the test pool (1) or a pool
+ * that refuses (2); return the digest of every message sent. */
+static char *
+pool_run(pl_gossip_mode mode, int variant, tpool *tp)
+{
+  host *h = host_new(12, mode);
+  h->cfg.gossip.mesh_d_lazy = 4;
+  host_start(h);
+  tp->refuse = variant == 2;
+  for (guint i = 0; i < h->n && variant > 0; i++)
+    pl_gossip_set_pool(h->nodes[i], &tp->hooks);
+  subscribe_all(h, 3);
+  host_run(h, h->now + 2 * S);
+  for (int i = 0; i < 8; i++) {
+    g_assert_cmpint(publish(h, (guint)i % h->n, 3, 64 + 16 * (size_t)i), ==, PL_OK);
+    host_run(h, h->now + 300 * PL_NS_PER_MS);
+    /* Every stored message of every node is one reference. */
+    guint stored = 0;
+    for (guint k = 0; k < h->n; k++)
+      stored += pl_gossip_store_count(h->nodes[k]);
+    g_assert_cmpuint(stored, >, 0);
+    g_assert_cmpuint(tp->refs, ==, variant == 1 ? stored : 0);
+  }
+  host_run(h, h->now + 5 * S);
+  char *d = g_strdup(g_checksum_get_string(h->digest));
+  host_free(h); /* releases whatever is still stored */
+  g_assert_cmpuint(tp->refs, ==, 0);
+  g_assert_cmpuint(g_hash_table_size(tp->by_id), ==, 0);
+  return d;
+}
+
+static void
+test_pool(void)
+{
+  static const pl_gossip_mode modes[] = {PL_GOSSIP_MESH, PL_GOSSIP_PUSH_PULL, PL_GOSSIP_RUMOR};
+  for (guint m = 0; m < G_N_ELEMENTS(modes); m++) {
+    tpool tp = {.hooks = {.hold = tp_hold, .release = tp_release}};
+    tp.hooks.user_data = &tp;
+    tp.by_id = g_hash_table_new_full(id32_hash, id32_equal, NULL, g_free);
+    char *own = pool_run(modes[m], 0, &tp);
+    g_assert_cmpuint(tp.holds, ==, 0);
+    char *pooled = pool_run(modes[m], 1, &tp);
+    g_assert_cmpuint(tp.holds, >, 0);
+    guint holds = tp.holds;
+    char *refused = pool_run(modes[m], 2, &tp);
+    g_assert_cmpuint(tp.holds, >, holds);
+    /* The same messages leave either way. */
+    g_assert_cmpstr(own, ==, pooled);
+    g_assert_cmpstr(own, ==, refused);
+    g_free(own);
+    g_free(pooled);
+    g_free(refused);
+    g_hash_table_destroy(tp.by_id);
+  }
+}
+
 /* ------------------------------------------------------------- determinism */
 
 static void
@@ -1230,6 +1354,7 @@ main(int argc, char **argv)
   g_test_add_func("/gossip/codec/drop-data", test_codec_drop_data);
   g_test_add_func("/gossip/off-by-default", test_off_by_default);
   g_test_add_func("/gossip/commands-invalid", test_commands_invalid);
+  g_test_add_func("/gossip/pool", test_pool);
   g_test_add_func("/gossip/flood-ttl", test_flood_ttl);
   g_test_add_func("/gossip/epidemics", test_epidemics);
   g_test_add_func("/gossip/rumor-stops", test_rumor_stops);
