@@ -8,7 +8,7 @@
  *
  *   bench-gossip [--messages 200] [--mode mesh] [--size 256] [--peers 10]
  *                [--batch-window 0ms] [--join S] [--settle S] [--spread S]
- *                [--drain S] [--kad] N...            (default N: 10000 100000)
+ *                [--drain S] [--kad] [--idle] N...   (default N: 10000 100000)
  *
  * Workload: N honest nodes join through 32 bootstrap peers over a window
  * of --join seconds (default: 10 s plus 1 s per 20,000 nodes), keep
@@ -20,6 +20,13 @@
  * once per distinct signature).  A delivery is the first receipt of a
  * message by a subscriber (gossip.deliveries, ground truth of the host).
  * Latency lognormal(40ms, 0.5), no loss, unlimited bandwidth.
+ *
+ * --idle runs the same scenario without the publications: what remains
+ * (joins, peer-layer upkeep, heartbeats, and kad with --kad) is the
+ * background, and phase_s / phase_ev of an idle run are the share of the
+ * dissemination phase's wall time and events that the messages did not
+ * cause.  Dissemination alone = the normal run's figures minus the idle
+ * run's (docs/gossip.md "Scale").
  *
  * --kad adds discovery alongside (the issue-5 memory goal: 1M nodes with
  * kad and gossip together): [protocol.kad] mode kademlia, k = bucket_size =
@@ -80,7 +87,7 @@ main(int argc, char **argv)
   unsigned messages = 200, size = 256, peers = 10;
   const char *mode = "mesh", *batch = "0ms";
   unsigned join_opt = 0, settle_s = 10, spread_s = 20, drain_s = 15;
-  bool kad = false;
+  bool kad = false, idle = false;
   GArray *sizes = g_array_new(FALSE, FALSE, sizeof(uint32_t));
   for (int i = 1; i < argc; i++) {
     if (!strcmp(argv[i], "--messages") && i + 1 < argc) {
@@ -103,12 +110,14 @@ main(int argc, char **argv)
       drain_s = (unsigned)strtoul(argv[++i], NULL, 10);
     } else if (!strcmp(argv[i], "--kad")) {
       kad = true;
+    } else if (!strcmp(argv[i], "--idle")) {
+      idle = true;
     } else {
       uint32_t n = (uint32_t)strtoul(argv[i], NULL, 10);
       if (!n) {
         fprintf(stderr, "usage: bench-gossip [--messages M] [--mode MODE] [--size BYTES] "
                         "[--peers P] [--batch-window D] [--join S] [--settle S] [--spread S] "
-                        "[--drain S] [--kad] N...\n");
+                        "[--drain S] [--kad] [--idle] N...\n");
         return 2;
       }
       g_array_append_val(sizes, n);
@@ -123,8 +132,9 @@ main(int argc, char **argv)
     g_array_append_vals(sizes, d, G_N_ELEMENTS(d));
   }
   printf("# mode %s, %u messages of %u B, %u peers, batch window %s, settle %u s, spread %u s, "
-         "drain %u s%s\n", mode, messages, size, peers, batch, settle_s, spread_s, drain_s,
-         kad ? ", kad k=20 (oracle tables, N/3600 lookups/s)" : "");
+         "drain %u s%s%s\n", mode, messages, size, peers, batch, settle_s, spread_s, drain_s,
+         kad ? ", kad k=20 (oracle tables, N/3600 lookups/s)" : "",
+         idle ? ", IDLE: nothing published (the background alone)" : "");
   printf("%9s %8s %8s %8s %11s %11s %11s %11s %11s %11s %8s %8s %8s %8s %8s %6s %7s %8s\n",
          "nodes",
          "wall_s", "phase_s", "cpu_s", "deliveries", "deliv/s", "phase_dl/s", "deliv/cpu_s",
@@ -143,6 +153,11 @@ main(int argc, char **argv)
                               "count = %u\nevery = 1s\n",
                               MAX(n / 3600, 1u))
             : g_strdup("");
+    char *pub_text =
+        idle ? g_strdup("")
+             : g_strdup_printf("[event.publish]\nat = %us\naction = command\ncommand = publish\n"
+                               "topic = 0\nsize = %uB\ncount = 1\nevery = %ums\nuntil = %ums\n",
+                               pub_s, size, every_ms, pub_s * 1000 + every_ms * messages);
     char *text = g_strdup_printf(
         "[run]\nname = bench-gossip\nseed = 1\nduration = %us\nsample_interval = 10s\n"
         "[network]\nlatency = lognormal(40ms, 0.5)\n"
@@ -150,12 +165,11 @@ main(int argc, char **argv)
         "max_inbound = %u\nmax_outbound = %u\n"
         "[protocol.gossip]\nmode = %s\nheartbeat = 1s\nseen_ttl = 60s\nstore_ttl = 30s\n"
         "batch_window = %s\nsubscribe = 0\n"
-        "[population.subscribers]\ncount = %u\njoin_at = uniform(0s, %us)\n"
-        "[event.publish]\nat = %us\naction = command\ncommand = publish\ntopic = 0\n"
-        "size = %uB\ncount = 1\nevery = %ums\nuntil = %ums\n%s",
-        end_s, peers, 2 * peers, peers + peers / 2, peers, mode, batch, n, join_s, pub_s, size,
-        every_ms, pub_s * 1000 + every_ms * messages, kad_text);
+        "[population.subscribers]\ncount = %u\njoin_at = uniform(0s, %us)\n%s%s",
+        end_s, peers, 2 * peers, peers + peers / 2, peers, mode, batch, n, join_s, pub_text,
+        kad_text);
     g_free(kad_text);
+    g_free(pub_text);
     GError *error = NULL;
     sim_scenario *sc = sim_scenario_load_data(text, "bench-gossip", NULL, NULL, &error);
     if (!sc) {
