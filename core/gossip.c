@@ -41,6 +41,8 @@
  * Store.  A ring of message pointers in receipt order, absolute sequence
  * numbers, at most store_max; a message leaves when store_ttl_ns after
  * its publication has passed (checked at each heartbeat) or to make room.
+ * With a pool (pl_gossip_set_pool) a stored message references the pool's
+ * copy of its signed bytes instead of holding its own.
  *
  * Batching.  Items for a peer are appended to that peer's pending batch
  * (allocated when needed, freed when sent).  With batch_window_ns = 0 the
@@ -48,7 +50,10 @@
  * one received batch causes for a peer shares one message); otherwise a
  * FLUSH timer sends them batch_window_ns after the first item was queued.
  * A full batch (PL_GOSSIP_BATCH_ITEMS_MAX items or
- * PL_GOSSIP_BATCH_MAX_BYTES) leaves at once.
+ * PL_GOSSIP_BATCH_MAX_BYTES) leaves at once.  A flush visits only the
+ * peers noted as having a pending batch (up to GOSSIP_DIRTY_MAX of them,
+ * in connection order; more and it walks every peer), and a first receipt
+ * walks the peers for IWANT promises only while some are outstanding.
  */
 #include "gossip_internal.h"
 #include "wire.h"
@@ -971,11 +976,16 @@ gossip_init(pl_node *node)
   g_assert(cfg->max_topics >= 1 && cfg->max_topics <= PL_GOSSIP_TOPICS_MAX);
   g_assert(cfg->mesh_d_low <= cfg->mesh_d && cfg->mesh_d <= cfg->mesh_d_high);
   g_assert(cfg->mcache_gossip <= cfg->mcache_len);
-  gossip_state *st = g_try_new0(gossip_state, 1);
+  uint32_t max_peers = node->config->max_peers;
+  bool inline_handles = max_peers <= GOSSIP_HANDLES_INLINE;
+  gossip_state *st =
+      g_try_malloc0(sizeof *st + (inline_handles ? max_peers * sizeof(pl_peer) : 0));
   if (st == NULL)
     return NULL;
   st->cfg = cfg;
-  st->peers_cap = node->config->max_peers;
+  st->peers_cap = max_peers;
+  if (inline_handles)
+    st->handles = st->handles_inline;
   return st;
 }
 
@@ -997,7 +1007,8 @@ gossip_clear(pl_node *node, void *state)
   for (uint32_t i = 0; i < st->n_peers; i++)
     free_peer(st, &st->peers[i]);
   g_free(st->peers);
-  g_free(st->handles);
+  if (st->handles != st->handles_inline)
+    g_free(st->handles);
   for (uint32_t i = 0; i < st->n_topics; i++)
     g_free(st->topics[i].mesh);
   g_free(st->topics);
@@ -1115,10 +1126,12 @@ gossip_peer_up(pl_node *node, void *state, pl_time_ns now, pl_peer peer)
     if (peers == NULL)
       return;
     st->peers = peers;
-    pl_peer *handles = g_try_renew(pl_peer, st->handles, cap);
-    if (handles == NULL)
-      return;
-    st->handles = handles;
+    if (st->handles != st->handles_inline) {
+      pl_peer *handles = g_try_renew(pl_peer, st->handles, cap);
+      if (handles == NULL)
+        return;
+      st->handles = handles;
+    }
     st->peers_alloc = cap;
   }
   st->handles[st->n_peers] = peer;
@@ -1166,7 +1179,9 @@ gossip_memory(const pl_node *node, const void *state)
 {
   (void)node;
   const gossip_state *st = state;
-  size_t bytes = sizeof *st + st->peers_alloc * (sizeof(gpeer) + sizeof(pl_peer));
+  size_t bytes = sizeof *st + st->peers_alloc * sizeof(gpeer) +
+                 (st->handles == st->handles_inline ? st->peers_cap : st->peers_alloc) *
+                     sizeof(pl_peer);
   for (uint32_t i = 0; i < st->n_peers; i++) {
     const gpeer *p = &st->peers[i];
     if (p->topics_cap > GOSSIP_PEER_TOPICS_INLINE)

@@ -108,43 +108,26 @@ typedef struct seen_entry {
   pl_time_ns expire_ns;      /* forget after this time, ns */
 } seen_entry;
 
+/* Handles kept inside gossip_state (max_peers at most this: one allocation
+ * less, and the lookup reads the lines the receive path reads anyway). */
+#define GOSSIP_HANDLES_INLINE 32
+
+/* A node's gossip state.  The fields every received message reads come
+ * last, next to the inline handles, so that a receipt touches few cache
+ * lines of it (the simulator is bound by memory latency: a node's state is
+ * cold when its next message arrives). */
 typedef struct gossip_state {
-  const pl_gossip_config *cfg; /* the node's gossip config (shared) */
   pl_gossip_stats stats;     /* per-node counters */
   pl_gossip_score_fn score_fn; /* external score hook, NULL = none */
-  const pl_gossip_pool *pool; /* shared message bytes (borrowed), NULL = own copies */
   void *score_user_data;     /* handed to |score_fn| */
-  uint32_t hb;               /* heartbeats done (rounds) */
+  const pl_gossip_pool *pool; /* shared message bytes (borrowed), NULL = own copies */
   uint8_t running;           /* 1 between start and stop */
   uint8_t flush_armed;       /* a FLUSH timer is pending */
-  uint8_t n_dirty;           /* entries in |dirty|; GOSSIP_DIRTY_ALL: more peers than
-                              * it holds have pending batches; 0: none has one */
-  uint16_t dirty[GOSSIP_DIRTY_MAX]; /* indices in |peers| of peers with a pending
-                              * batch (unordered, maybe repeated), so a flush
-                              * touches only those */
-  uint32_t n_promised;       /* outstanding IWANT promises, all peers together */
-
-  gpeer *peers;              /* connected peers, in connection order (heap, grown on
-                              * demand up to max_peers; NULL before the first) */
-  pl_peer *handles;          /* handles[i] = peers[i].peer (a compact copy for lookups) */
-  uint32_t n_peers;          /* entries used */
-  uint32_t peers_alloc;      /* entries allocated in |peers| and |handles| */
+  uint32_t peers_alloc;      /* entries allocated in |peers| (and |handles| on the heap) */
   uint32_t peers_cap;        /* = config max_peers */
-
-  gtopic *topics;            /* subscribed and fanout topics (heap, grown by doubling
-                              * up to max_topics; NULL before the first) */
-  uint32_t n_topics;         /* entries used */
   uint32_t topics_alloc;     /* entries allocated in |topics| */
   backoff *backoffs;         /* mesh backoffs (heap, grown) */
   uint32_t n_backoffs, backoffs_cap;
-
-  /* seen cache: ring of |seen_cap| entries from |seen_head|, |seen_len|
-   * used (expiry order); open-addressing set of |seen_mask + 1| slots
-   * holding the short ids themselves (0 = empty; a short id of 0 is kept
-   * as 1), so a lookup reads one slot run and nothing else */
-  seen_entry *seen;
-  uint64_t *seen_keys;
-  uint32_t seen_cap, seen_head, seen_len, seen_mask;
 
   /* store: ring of |store_cap| message pointers, absolute sequence numbers
    * [store_first, store_next); open-addressing index of 2 * store_cap
@@ -153,6 +136,35 @@ typedef struct gossip_state {
   uint32_t *store_index;
   uint32_t store_cap;
   uint64_t store_first, store_next;
+
+  /* seen cache: ring of |seen_cap| entries from |seen_head|, |seen_len|
+   * used (expiry order); open-addressing set of |seen_mask + 1| slots
+   * holding the short ids themselves (0 = empty; a short id of 0 is kept
+   * as 1), so a lookup reads one slot run and nothing else */
+  seen_entry *seen;
+  uint32_t seen_cap, seen_head;
+
+  /* ---- read by every received message ---- */
+  const pl_gossip_config *cfg; /* the node's gossip config (shared) */
+  uint64_t *seen_keys;       /* the seen set (above) */
+  uint32_t seen_len, seen_mask;
+  uint32_t hb;               /* heartbeats done (rounds) */
+  uint32_t n_promised;       /* outstanding IWANT promises, all peers together */
+  gtopic *topics;            /* subscribed and fanout topics (heap, grown by doubling
+                              * up to max_topics; NULL before the first) */
+  uint32_t n_topics;         /* entries used */
+  uint8_t n_dirty;           /* entries in |dirty|; GOSSIP_DIRTY_ALL: more peers than
+                              * it holds have pending batches; 0: none has one */
+  uint16_t dirty[GOSSIP_DIRTY_MAX]; /* indices in |peers| of peers with a pending
+                              * batch (unordered, maybe repeated), so a flush
+                              * touches only those */
+  gpeer *peers;              /* connected peers, in connection order (heap, grown on
+                              * demand up to max_peers; NULL before the first) */
+  uint32_t n_peers;          /* entries used */
+  pl_peer *handles;          /* handles[i] = peers[i].peer (a compact copy for lookups):
+                              * |handles_inline| if max_peers <= GOSSIP_HANDLES_INLINE,
+                              * else heap, grown with |peers| */
+  pl_peer handles_inline[];  /* max_peers entries when used, none otherwise */
 } gossip_state;
 
 /* ---------------------------------------------------------- gossip.c */

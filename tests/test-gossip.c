@@ -1305,6 +1305,35 @@ test_pool(void)
   }
 }
 
+/* More than GOSSIP_HANDLES_INLINE (32) peers allowed: the peer handles
+ * live on the heap instead of inside the state; delivery is the same. */
+static void
+test_many_peers(void)
+{
+  char *d[2];
+  for (int r = 0; r < 2; r++) {
+    host *h = host_new(40, PL_GOSSIP_MESH);
+    h->cfg.max_peers = r == 0 ? 16 : 48;
+    h->cfg.max_inbound = 12;
+    h->cfg.max_outbound = 12;
+    host_start(h);
+    subscribe_all(h, 4);
+    host_run(h, h->now + 2 * S);
+    g_assert_cmpint(publish(h, 7, 4, 100), ==, PL_OK);
+    uint8_t id[32];
+    memcpy(id, last_published(h), 32);
+    host_run(h, h->now + 3 * S);
+    g_assert_cmpuint(delivered_count(h, id), ==, 39);
+    g_assert_cmpfloat(total(h, PL_METRIC_GOSSIP_DUPLICATE), >, 0); /* meshes overlap */
+    d[r] = g_strdup(g_checksum_get_string(h->digest));
+    host_free(h);
+  }
+  /* max_peers is only a bound here (12 + 12 connections): same run. */
+  g_assert_cmpstr(d[0], ==, d[1]);
+  g_free(d[0]);
+  g_free(d[1]);
+}
+
 /* ------------------------------------------------------------- determinism */
 
 static void
@@ -1355,6 +1384,7 @@ main(int argc, char **argv)
   g_test_add_func("/gossip/off-by-default", test_off_by_default);
   g_test_add_func("/gossip/commands-invalid", test_commands_invalid);
   g_test_add_func("/gossip/pool", test_pool);
+  g_test_add_func("/gossip/many-peers", test_many_peers);
   g_test_add_func("/gossip/flood-ttl", test_flood_ttl);
   g_test_add_func("/gossip/epidemics", test_epidemics);
   g_test_add_func("/gossip/rumor-stops", test_rumor_stops);
