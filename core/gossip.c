@@ -66,7 +66,7 @@
 #include "sigcache.h"
 
 #define SEEN_MIN_CAP 16u
-#define STORE_MIN_CAP 16u
+#define STORE_MIN_CAP 4u
 #define OUT_MIN_CAP 512u
 
 gossip_state *
@@ -203,8 +203,16 @@ seen_expire(gossip_state *st, pl_time_ns now)
 {
   while (st->seen_len > 0 && st->seen[st->seen_head].expire_ns <= now)
     seen_pop(st);
-  if (st->seen_cap > SEEN_MIN_CAP && st->seen_len < st->seen_cap / 4)
+  if (st->seen_len == 0 && st->seen_cap > 0) {
+    /* Idle: hold nothing (seen_insert starts again from SEEN_MIN_CAP). */
+    g_free(st->seen);
+    g_free(st->seen_keys);
+    st->seen = NULL;
+    st->seen_keys = NULL;
+    st->seen_cap = st->seen_head = st->seen_mask = 0;
+  } else if (st->seen_cap > SEEN_MIN_CAP && st->seen_len < st->seen_cap / 4) {
     (void)seen_resize(st, st->seen_cap / 2);
+  }
 }
 
 /* ------------------------------------------------------------------ store */
@@ -338,8 +346,16 @@ store_expire(gossip_state *st, pl_time_ns now)
       break;
     store_pop(st);
   }
-  if (st->store_cap > STORE_MIN_CAP && gossip_store_len(st) < st->store_cap / 4)
+  if (gossip_store_len(st) == 0 && st->store_cap > 0) {
+    /* Idle: hold nothing (store_add starts again from STORE_MIN_CAP). */
+    g_free(st->store);
+    g_free(st->store_index);
+    st->store = NULL;
+    st->store_index = NULL;
+    st->store_cap = 0;
+  } else if (st->store_cap > STORE_MIN_CAP && gossip_store_len(st) < st->store_cap / 4) {
     (void)store_resize(st, st->store_cap / 2);
+  }
 }
 
 gmsg *

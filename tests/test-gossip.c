@@ -1165,6 +1165,8 @@ test_memory_bounded(void)
   size_t idle = pl_node_memory(h->nodes[0]);
   g_assert_cmpuint(idle, <, 4096);
   subscribe_all(h, 1);
+  host_run(h, h->now + 2 * S);
+  size_t before = pl_gossip_memory(h->nodes[0]);
   for (int i = 0; i < 200; i++) {
     g_assert_cmpint(publish(h, 0, 1, 100), ==, PL_OK);
     host_run(h, h->now + 10 * PL_NS_PER_MS);
@@ -1177,6 +1179,8 @@ test_memory_bounded(void)
   g_assert_cmpuint(pl_gossip_seen_count(h->nodes[0]), ==, 0);
   g_assert_cmpuint(pl_gossip_store_count(h->nodes[0]), ==, 0);
   g_assert_cmpuint(pl_node_memory(h->nodes[0]), <, idle + 1024);
+  /* An idle node holds no seen ring, set, store ring or index. */
+  g_assert_cmpuint(pl_gossip_memory(h->nodes[0]), ==, before);
   g_print("# idle gossip node: %zu bytes (pl_node_memory)\n", idle);
   host_free(h);
 }
