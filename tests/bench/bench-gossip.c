@@ -2,9 +2,10 @@
  * bench-gossip.c — gossip at scale: N subscribers, M messages.  Prints,
  * per population size: wall time (whole run, and the dissemination phase
  * alone), deliveries, deliveries per wall second (whole run and phase),
- * events, the host's and the cores' bytes per node (accounted), resident
- * bytes per node (measured), peak RSS, and the delivery ratio and latency
- * as a check that the work was done.
+ * events (whole run and phase), the host's, the cores' and the gossip
+ * layer's bytes per node (accounted), resident bytes per node (measured),
+ * peak RSS, the delivery ratio and latency as a check that the work was
+ * done, and the kad lookups finished (--kad).
  *
  *   bench-gossip [--messages 200] [--mode mesh] [--size 256] [--peers 10]
  *                [--batch-window 0ms] [--join S] [--settle S] [--spread S]
