@@ -41,6 +41,8 @@
  * Store.  A ring of message pointers in receipt order, absolute sequence
  * numbers, at most store_max; a message leaves when store_ttl_ns after
  * its publication has passed (checked at each heartbeat) or to make room.
+ * With a pool (pl_gossip_set_pool) a stored message references the pool's
+ * copy of its signed bytes instead of holding its own.
  *
  * Batching.  Items for a peer are appended to that peer's pending batch
  * (allocated when needed, freed when sent).  With batch_window_ns = 0 the
@@ -48,7 +50,10 @@
  * one received batch causes for a peer shares one message); otherwise a
  * FLUSH timer sends them batch_window_ns after the first item was queued.
  * A full batch (PL_GOSSIP_BATCH_ITEMS_MAX items or
- * PL_GOSSIP_BATCH_MAX_BYTES) leaves at once.
+ * PL_GOSSIP_BATCH_MAX_BYTES) leaves at once.  A flush visits only the
+ * peers noted as having a pending batch (up to GOSSIP_DIRTY_MAX of them,
+ * in connection order; more and it walks every peer), and a first receipt
+ * walks the peers for IWANT promises only while some are outstanding.
  */
 #include "gossip_internal.h"
 #include "wire.h"
@@ -61,7 +66,7 @@
 #include "sigcache.h"
 
 #define SEEN_MIN_CAP 16u
-#define STORE_MIN_CAP 16u
+#define STORE_MIN_CAP 4u
 #define OUT_MIN_CAP 512u
 
 gossip_state *
@@ -198,11 +203,28 @@ seen_expire(gossip_state *st, pl_time_ns now)
 {
   while (st->seen_len > 0 && st->seen[st->seen_head].expire_ns <= now)
     seen_pop(st);
-  if (st->seen_cap > SEEN_MIN_CAP && st->seen_len < st->seen_cap / 4)
+  if (st->seen_len == 0 && st->seen_cap > 0) {
+    /* Idle: hold nothing (seen_insert starts again from SEEN_MIN_CAP). */
+    g_free(st->seen);
+    g_free(st->seen_keys);
+    st->seen = NULL;
+    st->seen_keys = NULL;
+    st->seen_cap = st->seen_head = st->seen_mask = 0;
+  } else if (st->seen_cap > SEEN_MIN_CAP && st->seen_len < st->seen_cap / 4) {
     (void)seen_resize(st, st->seen_cap / 2);
+  }
 }
 
 /* ------------------------------------------------------------------ store */
+
+/* Free |m|, returning its bytes to the pool if they came from there. */
+static void
+gmsg_free(gossip_state *st, gmsg *m)
+{
+  if (m->pooled)
+    st->pool->release(m->id, m->data, st->pool->user_data);
+  g_free(m);
+}
 
 uint32_t
 gossip_store_len(const gossip_state *st)
@@ -280,7 +302,7 @@ store_pop(gossip_state *st)
 {
   uint32_t slot = (uint32_t)(st->store_first & (st->store_cap - 1));
   store_index_del(st, slot);
-  g_free(st->store[slot]);
+  gmsg_free(st, st->store[slot]);
   st->store_first++;
 }
 
@@ -295,7 +317,7 @@ store_add(gossip_state *st, gmsg *m)
     uint32_t cap = st->store_cap == 0 ? STORE_MIN_CAP : st->store_cap * 2;
     if (!store_resize(st, cap)) {
       if (gossip_store_len(st) == 0) {
-        g_free(m);
+        gmsg_free(st, m);
         return false;
       }
       store_pop(st);
@@ -324,8 +346,16 @@ store_expire(gossip_state *st, pl_time_ns now)
       break;
     store_pop(st);
   }
-  if (st->store_cap > STORE_MIN_CAP && gossip_store_len(st) < st->store_cap / 4)
+  if (gossip_store_len(st) == 0 && st->store_cap > 0) {
+    /* Idle: hold nothing (store_add starts again from STORE_MIN_CAP). */
+    g_free(st->store);
+    g_free(st->store_index);
+    st->store = NULL;
+    st->store_index = NULL;
+    st->store_cap = 0;
+  } else if (st->store_cap > STORE_MIN_CAP && gossip_store_len(st) < st->store_cap / 4) {
     (void)store_resize(st, st->store_cap / 2);
+  }
 }
 
 gmsg *
@@ -371,13 +401,56 @@ gossip_topic(gossip_state *st, uint32_t topic)
   return NULL;
 }
 
+uint32_t *
+gossip_peer_topics(gpeer *p)
+{
+  return p->topics_cap <= GOSSIP_PEER_TOPICS_INLINE ? p->topics.in : p->topics.heap;
+}
+
+gtopic *
+gossip_topic_add(gossip_state *st, uint32_t topic)
+{
+  g_assert(st->n_topics < st->cfg->max_topics);
+  if (st->n_topics == st->topics_alloc) {
+    /* Most nodes hold one or two topics: grow from 1, not max_topics. */
+    uint32_t cap = MIN(MAX(st->topics_alloc * 2, 1u), (uint32_t)st->cfg->max_topics);
+    st->topics = g_renew(gtopic, st->topics, cap);
+    st->topics_alloc = cap;
+  }
+  gtopic *t = &st->topics[st->n_topics++];
+  memset(t, 0, sizeof *t);
+  t->topic = topic;
+  return t;
+}
+
 bool
 gossip_peer_has_topic(const gpeer *p, uint32_t topic)
 {
+  const uint32_t *t = gossip_peer_topics((gpeer *)p);
   for (uint32_t i = 0; i < p->n_topics; i++)
-    if (p->topics[i] == topic)
+    if (t[i] == topic)
       return true;
   return false;
+}
+
+void
+gossip_peer_add_topic(gossip_state *st, gpeer *p, uint32_t topic)
+{
+  if (gossip_peer_has_topic(p, topic) || p->n_topics >= st->cfg->max_topics)
+    return;
+  if (p->n_topics == p->topics_cap) {
+    uint8_t cap = (uint8_t)MIN(MAX(p->topics_cap * 2, GOSSIP_PEER_TOPICS_INLINE),
+                               st->cfg->max_topics);
+    if (cap > GOSSIP_PEER_TOPICS_INLINE) {
+      uint32_t *heap = g_new(uint32_t, cap);
+      memcpy(heap, gossip_peer_topics(p), p->n_topics * sizeof *heap);
+      if (p->topics_cap > GOSSIP_PEER_TOPICS_INLINE)
+        g_free(p->topics.heap);
+      p->topics.heap = heap;
+    }
+    p->topics_cap = cap;
+  }
+  gossip_peer_topics(p)[p->n_topics++] = topic;
 }
 
 uint32_t
@@ -419,11 +492,40 @@ flush_peer(pl_node *node, gossip_state *st, gpeer *p)
 void
 gossip_flush(pl_node *node, gossip_state *st)
 {
-  if (!st->dirty)
+  if (st->n_dirty == 0)
     return;
-  for (uint32_t i = 0; i < st->n_peers; i++)
-    flush_peer(node, st, &st->peers[i]);
-  st->dirty = 0;
+  if (st->n_dirty == GOSSIP_DIRTY_ALL) {
+    for (uint32_t i = 0; i < st->n_peers; i++)
+      flush_peer(node, st, &st->peers[i]);
+  } else {
+    /* Connection order, as the walk over every peer would send them. */
+    uint16_t *d = st->dirty;
+    uint32_t n = st->n_dirty;
+    for (uint32_t i = 1; i < n; i++) {
+      uint16_t v = d[i];
+      uint32_t j = i;
+      for (; j > 0 && d[j - 1] > v; j--)
+        d[j] = d[j - 1];
+      d[j] = v;
+    }
+    for (uint32_t i = 0; i < n; i++)
+      if (d[i] < st->n_peers)
+        flush_peer(node, st, &st->peers[d[i]]);
+  }
+  st->n_dirty = 0;
+}
+
+/* Remember that |p| has a pending batch. */
+static void
+mark_dirty(gossip_state *st, const gpeer *p)
+{
+  if (st->n_dirty == GOSSIP_DIRTY_ALL)
+    return;
+  if (st->n_dirty == GOSSIP_DIRTY_MAX) {
+    st->n_dirty = GOSSIP_DIRTY_ALL;
+    return;
+  }
+  st->dirty[st->n_dirty++] = (uint16_t)(p - st->peers);
 }
 
 void
@@ -443,10 +545,10 @@ gossip_queue(pl_node *node, gossip_state *st, gpeer *p, pl_time_ns now,
       p->out = g_malloc(sizeof(gout) + cap);
       p->out->cap = cap;
       pl_gossip_writer_init(&p->out->w, p->out->bytes, cap);
+      mark_dirty(st, p);
     }
     int rc = pl_gossip_writer_add(&p->out->w, item);
     if (rc == PL_OK) {
-      st->dirty = 1;
       if (st->cfg->batch_window_ns > 0 && !st->flush_armed) {
         st->flush_armed = 1;
         pl_node_set_timer(node, PL_LAYER_GOSSIP, now + st->cfg->batch_window_ns,
@@ -478,7 +580,7 @@ gossip_queue_data(pl_node *node, gossip_state *st, gpeer *p, pl_time_ns now, con
                        .hops = MAX(hops, 1),
                        .round = round,
                        .id = m->id,
-                       .data = m->bytes,
+                       .data = m->data,
                        .len = m->len};
   uint32_t copies = 1;
   const pl_strategy *sg = node->strategy;
@@ -510,10 +612,14 @@ relay_allowed(pl_node *node, pl_time_ns now, const uint8_t *id, uint32_t topic, 
 }
 
 static gmsg *
-gmsg_new(const uint8_t *id, const uint8_t *bytes, uint16_t len, pl_time_ns published_ns,
-         uint32_t topic)
+gmsg_new(gossip_state *st, const uint8_t *id, const uint8_t *bytes, uint16_t len,
+         pl_time_ns published_ns, uint32_t topic)
 {
-  gmsg *m = g_malloc(sizeof *m + len);
+  /* Pooled only if it may be stored (not for flooding's transient copies). */
+  const uint8_t *held = NULL;
+  if (st->pool != NULL && (st->cfg->mode != PL_GOSSIP_FLOOD || st->cfg->anti_entropy_ns > 0))
+    held = st->pool->hold(id, bytes, len, st->pool->user_data);
+  gmsg *m = g_malloc(sizeof *m + (held != NULL ? 0 : len));
   memcpy(m->id, id, PL_ID_BYTES);
   m->published_ns = published_ns;
   m->topic = topic;
@@ -523,7 +629,13 @@ gmsg_new(const uint8_t *id, const uint8_t *bytes, uint16_t len, pl_time_ns publi
   m->hops = 0;
   m->hot = 0;
   m->contacts = 0;
-  memcpy(m->bytes, bytes, len);
+  m->pooled = held != NULL;
+  if (held != NULL) {
+    m->data = held;
+  } else {
+    memcpy(m->bytes, bytes, len);
+    m->data = m->bytes;
+  }
   return m;
 }
 
@@ -552,7 +664,7 @@ accept_new(pl_node *node, gossip_state *st, pl_time_ns now, gmsg *m, uint64_t sh
   if (relay && keeps_messages(st))
     (void)store_add(st, m);
   else
-    g_free(m);
+    gmsg_free(st, m);
 }
 
 /* True if |data| (|len| bytes) hashes to |id|. */
@@ -659,7 +771,7 @@ on_data(pl_node *node, gossip_state *st, gpeer *p, pl_time_ns now, const pl_goss
 
   uint32_t topic = pl_be_get32(msg.u.envelope.payload);
   const uint8_t *id = it->id; /* checked: the hash of the bytes */
-  gmsg *m = gmsg_new(id, it->data, it->len, msg.u.envelope.timestamp_ns, topic);
+  gmsg *m = gmsg_new(st, id, it->data, it->len, msg.u.envelope.timestamp_ns, topic);
   m->hops = it->hops;
   m->round = it->round;
   st->stats.received_new++;
@@ -715,23 +827,18 @@ gossip_receive(pl_node *node, void *state, pl_time_ns now, pl_peer from, const p
       r = on_data(node, st, p, now, it, items, i);
       break;
     case PL_GOSSIP_ITEM_SUB:
-      if (!gossip_peer_has_topic(p, it->topic) && p->n_topics < st->cfg->max_topics) {
-        if (p->n_topics == p->topics_cap) {
-          uint8_t cap = (uint8_t)MIN(MAX(p->topics_cap * 2, 2), st->cfg->max_topics);
-          p->topics = g_realloc_n(p->topics, cap, sizeof *p->topics);
-          p->topics_cap = cap;
-        }
-        p->topics[p->n_topics++] = it->topic;
-      }
+      gossip_peer_add_topic(st, p, it->topic);
       break;
-    case PL_GOSSIP_ITEM_UNSUB:
+    case PL_GOSSIP_ITEM_UNSUB: {
+      uint32_t *pt = gossip_peer_topics(p);
       for (uint32_t k = 0; k < p->n_topics; k++)
-        if (p->topics[k] == it->topic) {
-          p->topics[k] = p->topics[--p->n_topics];
+        if (pt[k] == it->topic) {
+          pt[k] = pt[--p->n_topics];
           break;
         }
       gossip_mesh_drop(st, it->topic, p->peer);
       break;
+    }
     case PL_GOSSIP_ITEM_IHAVE:
       gossip_on_ihave(node, st, p, now, it);
       break;
@@ -785,7 +892,7 @@ publish(pl_node *node, gossip_state *st, pl_time_ns now, uint32_t topic, const u
     buf[n - 1] ^= 0x01; /* spam: a signature that does not verify */
   uint8_t id[PL_ID_BYTES];
   pl_hash(buf, (size_t)n, id);
-  gmsg *m = gmsg_new(id, buf, (uint16_t)n, now, topic);
+  gmsg *m = gmsg_new(st, id, buf, (uint16_t)n, now, topic);
   st->stats.published++;
   pl_node_metric(node, PL_METRIC_GOSSIP_PUBLISHED, 1);
   pl_observation obs = {.kind = PL_OBS_GOSSIP_PUBLISHED, .key = id, .a = topic, .b = now,
@@ -804,11 +911,7 @@ subscribe(pl_node *node, gossip_state *st, pl_time_ns now, uint32_t topic)
   if (t == NULL) {
     if (st->n_topics >= st->cfg->max_topics)
       return PL_ERR_NOMEM;
-    if (st->topics == NULL)
-      st->topics = g_new0(gtopic, st->cfg->max_topics);
-    t = &st->topics[st->n_topics++];
-    memset(t, 0, sizeof *t);
-    t->topic = topic;
+    t = gossip_topic_add(st, topic);
   }
   t->subscribed = 1;
   pl_observation obs = {.kind = PL_OBS_GOSSIP_SUBSCRIBED, .a = topic};
@@ -889,18 +992,25 @@ gossip_init(pl_node *node)
   g_assert(cfg->max_topics >= 1 && cfg->max_topics <= PL_GOSSIP_TOPICS_MAX);
   g_assert(cfg->mesh_d_low <= cfg->mesh_d && cfg->mesh_d <= cfg->mesh_d_high);
   g_assert(cfg->mcache_gossip <= cfg->mcache_len);
-  gossip_state *st = g_try_new0(gossip_state, 1);
+  uint32_t max_peers = node->config->max_peers;
+  bool inline_handles = max_peers <= GOSSIP_HANDLES_INLINE;
+  gossip_state *st =
+      g_try_malloc0(sizeof *st + (inline_handles ? max_peers * sizeof(pl_peer) : 0));
   if (st == NULL)
     return NULL;
   st->cfg = cfg;
-  st->peers_cap = node->config->max_peers;
+  st->peers_cap = max_peers;
+  if (inline_handles)
+    st->handles = st->handles_inline;
   return st;
 }
 
 static void
-free_peer(gpeer *p)
+free_peer(gossip_state *st, gpeer *p)
 {
-  g_free(p->topics);
+  st->n_promised -= p->n_promises;
+  if (p->topics_cap > GOSSIP_PEER_TOPICS_INLINE)
+    g_free(p->topics.heap);
   g_free(p->promises);
   g_free(p->out);
 }
@@ -911,9 +1021,10 @@ gossip_clear(pl_node *node, void *state)
   (void)node;
   gossip_state *st = state;
   for (uint32_t i = 0; i < st->n_peers; i++)
-    free_peer(&st->peers[i]);
+    free_peer(st, &st->peers[i]);
   g_free(st->peers);
-  g_free(st->handles);
+  if (st->handles != st->handles_inline)
+    g_free(st->handles);
   for (uint32_t i = 0; i < st->n_topics; i++)
     g_free(st->topics[i].mesh);
   g_free(st->topics);
@@ -1031,10 +1142,12 @@ gossip_peer_up(pl_node *node, void *state, pl_time_ns now, pl_peer peer)
     if (peers == NULL)
       return;
     st->peers = peers;
-    pl_peer *handles = g_try_renew(pl_peer, st->handles, cap);
-    if (handles == NULL)
-      return;
-    st->handles = handles;
+    if (st->handles != st->handles_inline) {
+      pl_peer *handles = g_try_renew(pl_peer, st->handles, cap);
+      if (handles == NULL)
+        return;
+      st->handles = handles;
+    }
     st->peers_alloc = cap;
   }
   st->handles[st->n_peers] = peer;
@@ -1060,9 +1173,16 @@ gossip_peer_down(pl_node *node, void *state, pl_time_ns now, pl_peer peer)
   gpeer *p = gossip_peer(st, peer);
   if (p == NULL)
     return;
-  free_peer(p);
+  free_peer(st, p);
   /* Keep connection order: shift the rest down. */
   size_t idx = (size_t)(p - st->peers);
+  if (st->n_dirty != GOSSIP_DIRTY_ALL) {
+    uint32_t k = 0;
+    for (uint32_t i = 0; i < st->n_dirty; i++)
+      if (st->dirty[i] != idx)
+        st->dirty[k++] = (uint16_t)(st->dirty[i] > idx ? st->dirty[i] - 1 : st->dirty[i]);
+    st->n_dirty = (uint8_t)k;
+  }
   memmove(p, p + 1, (st->n_peers - idx - 1) * sizeof *p);
   memmove(st->handles + idx, st->handles + idx + 1, (st->n_peers - idx - 1) * sizeof(pl_peer));
   st->n_peers--;
@@ -1075,25 +1195,29 @@ gossip_memory(const pl_node *node, const void *state)
 {
   (void)node;
   const gossip_state *st = state;
-  size_t bytes = sizeof *st + st->peers_alloc * (sizeof(gpeer) + sizeof(pl_peer));
+  size_t bytes = sizeof *st + st->peers_alloc * sizeof(gpeer) +
+                 (st->handles == st->handles_inline ? st->peers_cap : st->peers_alloc) *
+                     sizeof(pl_peer);
   for (uint32_t i = 0; i < st->n_peers; i++) {
     const gpeer *p = &st->peers[i];
-    bytes += p->topics_cap * sizeof(uint32_t);
+    if (p->topics_cap > GOSSIP_PEER_TOPICS_INLINE)
+      bytes += p->topics_cap * sizeof(uint32_t);
     if (p->out != NULL)
       bytes += sizeof(gout) + p->out->cap;
     if (p->promises != NULL)
       bytes += GOSSIP_PROMISES_MAX * sizeof(promise);
   }
-  if (st->topics != NULL)
-    bytes += st->cfg->max_topics * sizeof(gtopic);
+  bytes += st->topics_alloc * sizeof(gtopic);
   for (uint32_t i = 0; i < st->n_topics; i++)
     if (st->topics[i].mesh != NULL)
       bytes += st->peers_cap * sizeof(pl_peer);
   bytes += st->backoffs_cap * sizeof(backoff);
   bytes += st->seen_cap * (sizeof(seen_entry) + 2 * sizeof(uint64_t));
   bytes += st->store_cap * (sizeof(gmsg *) + 2 * sizeof(uint32_t));
-  for (uint32_t i = 0; i < gossip_store_len(st); i++)
-    bytes += sizeof(gmsg) + gossip_store_at(st, i)->len;
+  for (uint32_t i = 0; i < gossip_store_len(st); i++) {
+    const gmsg *m = gossip_store_at(st, i);
+    bytes += sizeof(gmsg) + (m->pooled ? 0 : m->len); /* pooled: the host's */
+  }
   return bytes;
 }
 
@@ -1122,6 +1246,16 @@ pl_gossip_set_score_hook(pl_node *node, pl_gossip_score_fn fn, void *user_data)
     return;
   st->score_fn = fn;
   st->score_user_data = user_data;
+}
+
+void
+pl_gossip_set_pool(pl_node *node, const pl_gossip_pool *pool)
+{
+  gossip_state *st = gossip_of(node);
+  if (st == NULL)
+    return;
+  g_assert(gossip_store_len(st) == 0 || pool == st->pool); /* before anything is stored */
+  st->pool = pool;
 }
 
 void
@@ -1163,6 +1297,13 @@ pl_gossip_seen_count(const pl_node *node)
 {
   const gossip_state *st = gossip_of(node);
   return st == NULL ? 0 : st->seen_len;
+}
+
+size_t
+pl_gossip_memory(const pl_node *node)
+{
+  const gossip_state *st = gossip_of(node);
+  return st == NULL ? 0 : gossip_memory(node, st);
 }
 
 uint32_t

@@ -105,6 +105,28 @@ typedef int32_t (*pl_gossip_score_fn)(pl_node *node, pl_peer peer, void *user_da
  * |user_data| is handed back to it.  No effect without the gossip layer. */
 void pl_gossip_set_score_hook(pl_node *node, pl_gossip_score_fn fn, void *user_data);
 
+/*
+ * A pool of message bytes shared by nodes (a host's memory saving, like the
+ * verification memo: off unless installed).  A node holds every message it
+ * stores for IWANT answers, rounds and digests; in a simulator those are
+ * the same signed bytes at every node, so instead of its own copy a node's
+ * store may reference the pool's single copy.  hold: the pool's copy of
+ * |len| bytes |bytes| whose id (their hash, checked by the caller) is |id|,
+ * with one more reference, or NULL (the node keeps its own copy); release:
+ * drop one reference to what hold returned for |id|.  Nothing else changes:
+ * the bytes a node sends are the same either way.
+ */
+typedef struct pl_gossip_pool {
+  const uint8_t *(*hold)(const uint8_t *id, const uint8_t *bytes, size_t len, void *user_data);
+  void (*release)(const uint8_t *id, const uint8_t *held, void *user_data);
+  void *user_data;           /* handed to both */
+} pl_gossip_pool;
+
+/* Make |node| keep stored message bytes in |pool| (borrowed: it must
+ * outlive the node's gossip state; NULL: own copies).  Set it before the
+ * node stores anything (at start); no effect without the gossip layer. */
+void pl_gossip_set_pool(pl_node *node, const pl_gossip_pool *pool);
+
 /* ------------------------------------------------------------- queries */
 
 /* Per-node counters (monotonic over the node's life). */
@@ -133,6 +155,10 @@ bool pl_gossip_seen(const pl_node *node, const uint8_t *id);
 /* Messages held in the store, and entries in the seen cache. */
 uint32_t pl_gossip_store_count(const pl_node *node);
 uint32_t pl_gossip_seen_count(const pl_node *node);
+
+/* Bytes the gossip layer of |node| holds (its share of pl_node_memory: the
+ * accounted allocations, without allocator overhead); 0 without it. */
+size_t pl_gossip_memory(const pl_node *node);
 
 /* Copy up to |max| mesh peers of |topic| (in mesh order) into |out|;
  * return how many.  0 if not subscribed or not in mesh mode. */

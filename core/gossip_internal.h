@@ -17,6 +17,11 @@ enum {
   GOSSIP_TIMER_ENTROPY = 3,   /* anti-entropy digest exchange */
 };
 
+/* Peers with a pending batch remembered by index (gossip_state.dirty); more
+ * and gossip_flush walks every peer. */
+#define GOSSIP_DIRTY_MAX 8
+#define GOSSIP_DIRTY_ALL 0xff
+
 /* Heartbeats an IWANT promise may stay unanswered before it is broken. */
 #define GOSSIP_PROMISE_HB 3
 /* IWANT promises remembered per peer at most. */
@@ -37,7 +42,9 @@ typedef struct gmsg {
   uint8_t hops;              /* hops at receipt (0: own publication) */
   uint8_t hot;               /* RUMOR: still infective */
   uint8_t contacts;          /* RUMOR: unnecessary contacts counted */
-  uint8_t bytes[];           /* the SIGNED envelope */
+  uint8_t pooled;            /* 1: |data| is held in the pool (gossip_state.pool) */
+  const uint8_t *data;       /* the SIGNED envelope, |len| bytes: |bytes| or the pool's */
+  uint8_t bytes[];           /* the envelope when not pooled */
 } gmsg;
 
 /* An IWANT promise: a short id asked of a peer, due by a heartbeat. */
@@ -53,6 +60,9 @@ typedef struct gout {
   uint8_t bytes[];           /* the batch being written */
 } gout;
 
+/* Topics a gpeer holds without an allocation. */
+#define GOSSIP_PEER_TOPICS_INLINE 2
+
 /* One connected peer as the gossip layer sees it (kept small: a node has
  * up to max_peers of these for its whole life). */
 typedef struct gpeer {
@@ -67,7 +77,11 @@ typedef struct gpeer {
   uint32_t violations;       /* protocol violations, milli-events (decaying) */
   uint32_t await_until_hb;   /* DATA from it until this heartbeat answers our digest
                               * (counted as recovered); 0 = none */
-  uint32_t *topics;          /* topics it announced (heap, NULL if none) */
+  union {
+    uint32_t in[GOSSIP_PEER_TOPICS_INLINE]; /* topics_cap <= GOSSIP_PEER_TOPICS_INLINE */
+    uint32_t *heap;          /* topics_cap > GOSSIP_PEER_TOPICS_INLINE (heap) */
+  } topics;                  /* topics it announced (gossip_peer_topics): inline while
+                              * few, saving an allocation per connected peer */
   promise *promises;         /* outstanding IWANT promises (heap, NULL if none) */
   gout *out;                 /* pending batch (heap, NULL if none) */
 } gpeer;
@@ -94,35 +108,26 @@ typedef struct seen_entry {
   pl_time_ns expire_ns;      /* forget after this time, ns */
 } seen_entry;
 
+/* Handles kept inside gossip_state (max_peers at most this: one allocation
+ * less, and the lookup reads the lines the receive path reads anyway). */
+#define GOSSIP_HANDLES_INLINE 32
+
+/* A node's gossip state.  The fields every received message reads come
+ * last, next to the inline handles, so that a receipt touches few cache
+ * lines of it (the simulator is bound by memory latency: a node's state is
+ * cold when its next message arrives). */
 typedef struct gossip_state {
-  const pl_gossip_config *cfg; /* the node's gossip config (shared) */
   pl_gossip_stats stats;     /* per-node counters */
   pl_gossip_score_fn score_fn; /* external score hook, NULL = none */
   void *score_user_data;     /* handed to |score_fn| */
-  uint32_t hb;               /* heartbeats done (rounds) */
+  const pl_gossip_pool *pool; /* shared message bytes (borrowed), NULL = own copies */
   uint8_t running;           /* 1 between start and stop */
   uint8_t flush_armed;       /* a FLUSH timer is pending */
-  uint8_t dirty;             /* some peer has a pending batch */
-
-  gpeer *peers;              /* connected peers, in connection order (heap, grown on
-                              * demand up to max_peers; NULL before the first) */
-  pl_peer *handles;          /* handles[i] = peers[i].peer (a compact copy for lookups) */
-  uint32_t n_peers;          /* entries used */
-  uint32_t peers_alloc;      /* entries allocated in |peers| and |handles| */
+  uint32_t peers_alloc;      /* entries allocated in |peers| (and |handles| on the heap) */
   uint32_t peers_cap;        /* = config max_peers */
-
-  gtopic *topics;            /* subscribed and fanout topics (heap, max_topics) */
-  uint32_t n_topics;         /* entries used */
+  uint32_t topics_alloc;     /* entries allocated in |topics| */
   backoff *backoffs;         /* mesh backoffs (heap, grown) */
   uint32_t n_backoffs, backoffs_cap;
-
-  /* seen cache: ring of |seen_cap| entries from |seen_head|, |seen_len|
-   * used (expiry order); open-addressing set of |seen_mask + 1| slots
-   * holding the short ids themselves (0 = empty; a short id of 0 is kept
-   * as 1), so a lookup reads one slot run and nothing else */
-  seen_entry *seen;
-  uint64_t *seen_keys;
-  uint32_t seen_cap, seen_head, seen_len, seen_mask;
 
   /* store: ring of |store_cap| message pointers, absolute sequence numbers
    * [store_first, store_next); open-addressing index of 2 * store_cap
@@ -131,6 +136,35 @@ typedef struct gossip_state {
   uint32_t *store_index;
   uint32_t store_cap;
   uint64_t store_first, store_next;
+
+  /* seen cache: ring of |seen_cap| entries from |seen_head|, |seen_len|
+   * used (expiry order); open-addressing set of |seen_mask + 1| slots
+   * holding the short ids themselves (0 = empty; a short id of 0 is kept
+   * as 1), so a lookup reads one slot run and nothing else */
+  seen_entry *seen;
+  uint32_t seen_cap, seen_head;
+
+  /* ---- read by every received message ---- */
+  const pl_gossip_config *cfg; /* the node's gossip config (shared) */
+  uint64_t *seen_keys;       /* the seen set (above) */
+  uint32_t seen_len, seen_mask;
+  uint32_t hb;               /* heartbeats done (rounds) */
+  uint32_t n_promised;       /* outstanding IWANT promises, all peers together */
+  gtopic *topics;            /* subscribed and fanout topics (heap, grown by doubling
+                              * up to max_topics; NULL before the first) */
+  uint32_t n_topics;         /* entries used */
+  uint8_t n_dirty;           /* entries in |dirty|; GOSSIP_DIRTY_ALL: more peers than
+                              * it holds have pending batches; 0: none has one */
+  uint16_t dirty[GOSSIP_DIRTY_MAX]; /* indices in |peers| of peers with a pending
+                              * batch (unordered, maybe repeated), so a flush
+                              * touches only those */
+  gpeer *peers;              /* connected peers, in connection order (heap, grown on
+                              * demand up to max_peers; NULL before the first) */
+  uint32_t n_peers;          /* entries used */
+  pl_peer *handles;          /* handles[i] = peers[i].peer (a compact copy for lookups):
+                              * |handles_inline| if max_peers <= GOSSIP_HANDLES_INLINE,
+                              * else heap, grown with |peers| */
+  pl_peer handles_inline[];  /* max_peers entries when used, none otherwise */
 } gossip_state;
 
 /* ---------------------------------------------------------- gossip.c */
@@ -140,8 +174,14 @@ gossip_state *gossip_of(const pl_node *node);
 gpeer *gossip_peer(gossip_state *st, pl_peer peer);
 /* Topic entry of |topic|, NULL if neither subscribed nor fanout. */
 gtopic *gossip_topic(gossip_state *st, uint32_t topic);
+/* A new zeroed topic entry for |topic| (n_topics < max_topics). */
+gtopic *gossip_topic_add(gossip_state *st, uint32_t topic);
 /* True if |p| announced |topic|. */
 bool gossip_peer_has_topic(const gpeer *p, uint32_t topic);
+/* The topics |p| announced (p->n_topics entries). */
+uint32_t *gossip_peer_topics(gpeer *p);
+/* Note that |p| announced |topic| (no-op if known or max_topics are held). */
+void gossip_peer_add_topic(gossip_state *st, gpeer *p, uint32_t topic);
 /* Stored message whose short id is |short_id| (and full id |id| if not
  * NULL), NULL if not held (store index lookup). */
 gmsg *gossip_lookup(gossip_state *st, uint64_t short_id, const uint8_t *id);

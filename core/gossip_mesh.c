@@ -276,12 +276,15 @@ send_ihave(pl_node *node, gossip_state *st, pl_time_ns now, const gtopic *t)
 static void
 check_promises(pl_node *node, gossip_state *st)
 {
+  if (st->n_promised == 0)
+    return; /* gossip_promise_kept freed every emptied list */
   for (uint32_t i = 0; i < st->n_peers; i++) {
     gpeer *p = &st->peers[i];
     uint32_t k = 0;
     for (uint32_t j = 0; j < p->n_promises; j++) {
       if (p->promises[j].due_hb <= st->hb) {
         gossip_bump(&p->broken);
+        st->n_promised--;
         pl_node_metric(node, PL_METRIC_GOSSIP_BROKEN_PROMISE, 1);
       } else {
         p->promises[k++] = p->promises[j];
@@ -386,13 +389,8 @@ gossip_mesh_publish(pl_node *node, gossip_state *st, pl_time_ns now, const gmsg 
 {
   const pl_gossip_config *cfg = st->cfg;
   gtopic *t = gossip_topic(st, m->topic);
-  if (t == NULL && st->n_topics < cfg->max_topics) {
-    if (st->topics == NULL)
-      st->topics = g_new0(gtopic, cfg->max_topics);
-    t = &st->topics[st->n_topics++];
-    memset(t, 0, sizeof *t);
-    t->topic = m->topic;
-  }
+  if (t == NULL && st->n_topics < cfg->max_topics)
+    t = gossip_topic_add(st, m->topic);
   gpeer *targets[PL_PEER_SLOTS_MAX];
   uint32_t n = 0;
   if (t != NULL) {
@@ -471,14 +469,7 @@ gossip_on_graft(pl_node *node, gossip_state *st, gpeer *p, pl_time_ns now, uint3
     return;
   }
   /* A GRAFT says the peer subscribes. */
-  if (!gossip_peer_has_topic(p, topic) && p->n_topics < st->cfg->max_topics) {
-    if (p->n_topics == p->topics_cap) {
-      uint8_t cap = (uint8_t)MIN(MAX(p->topics_cap * 2, 2), st->cfg->max_topics);
-      p->topics = g_realloc_n(p->topics, cap, sizeof *p->topics);
-      p->topics_cap = cap;
-    }
-    p->topics[p->n_topics++] = topic;
-  }
+  gossip_peer_add_topic(st, p, topic);
   t->mesh[t->n_mesh++] = p->peer;
 }
 
@@ -521,6 +512,7 @@ gossip_on_ihave(pl_node *node, gossip_state *st, gpeer *p, pl_time_ns now,
     p->promises[p->n_promises].short_id = sid;
     p->promises[p->n_promises].due_hb = st->hb + GOSSIP_PROMISE_HB;
     p->n_promises++;
+    st->n_promised++;
     memcpy(want + PL_ID_BYTES * n++, id, PL_ID_BYTES);
   }
   if (n == 0)
@@ -552,18 +544,23 @@ gossip_promise_kept(gossip_state *st, uint64_t short_id)
 {
   /* Only mesh mode makes promises (gossip_on_ihave): the other modes skip
    * the walk over every peer that each first receipt would cost. */
-  if (st->cfg->mode != PL_GOSSIP_MESH)
-    return false;
+  if (st->cfg->mode != PL_GOSSIP_MESH || st->n_promised == 0)
+    return false; /* and no walk over every peer (a first receipt's cost) */
   bool kept = false;
   for (uint32_t i = 0; i < st->n_peers; i++) {
     gpeer *p = &st->peers[i];
     for (uint32_t j = 0; j < p->n_promises;) {
       if (p->promises[j].short_id == short_id) {
         p->promises[j] = p->promises[--p->n_promises];
+        st->n_promised--;
         kept = true;
       } else {
         j++;
       }
+    }
+    if (p->n_promises == 0 && p->promises != NULL) {
+      g_free(p->promises);
+      p->promises = NULL;
     }
   }
   return kept;

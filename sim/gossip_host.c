@@ -58,6 +58,14 @@ typedef struct gmsg {
   uint64_t *bits;          /* per scenario node: counted already */
 } gmsg;
 
+/* One message's signed bytes in the shared pool (pl_gossip_pool). */
+typedef struct pooled {
+  uint8_t id[PL_ID_BYTES]; /* message id (the hash of |bytes|), the table key */
+  uint32_t refs;           /* nodes' stores holding it */
+  uint32_t len;            /* bytes in |bytes| */
+  uint8_t bytes[];         /* the SIGNED envelope */
+} pooled;
+
 typedef struct gossip_host {
   uint32_t n;              /* scenario nodes */
   uint32_t n_pop;          /* populations */
@@ -70,6 +78,9 @@ typedef struct gossip_host {
   GQueue open;             /* open records, in publication order */
   uint64_t open_bytes;     /* bytes held by open records */
   sim_gossip_attack *attacks; /* per population (used where the behaviour is an attack) */
+  GHashTable *pool_by_id;  /* id -> pooled*, the nodes' shared message bytes (lookup only) */
+  pl_gossip_pool pool;     /* hooks handed to every gossip node (pl_gossip_set_pool) */
+  uint64_t pool_bytes;     /* bytes held by |pool_by_id| entries */
   pl_peer *scratch;        /* room for any node's peers */
   uint32_t scratch_len;
 
@@ -137,6 +148,44 @@ sim_gossip_attack_init(sim_gossip_attack *a, const sim_scenario *sc, const sim_p
 }
 
 /* ------------------------------------------------------------ helpers */
+
+static guint id_hash(gconstpointer key);
+static gboolean id_equal(gconstpointer a, gconstpointer b);
+
+/* pl_gossip_pool.hold: one more reference to the pool's copy of |bytes|. */
+static const uint8_t *
+pool_hold(const uint8_t *id, const uint8_t *bytes, size_t len, void *user_data)
+{
+  gossip_host *g = user_data;
+  pooled *e = g_hash_table_lookup(g->pool_by_id, id);
+  if (e != NULL) {
+    if (e->len != len || memcmp(e->bytes, bytes, len) != 0)
+      return NULL; /* not the bytes of this id: the node keeps its own copy */
+    e->refs++;
+    return e->bytes;
+  }
+  e = g_malloc(sizeof *e + len);
+  memcpy(e->id, id, PL_ID_BYTES);
+  e->refs = 1;
+  e->len = (uint32_t)len;
+  memcpy(e->bytes, bytes, len);
+  g_hash_table_insert(g->pool_by_id, e->id, e);
+  g->pool_bytes += sizeof *e + len;
+  return e->bytes;
+}
+
+/* pl_gossip_pool.release: drop a reference; the last one frees the copy. */
+static void
+pool_release(const uint8_t *id, const uint8_t *held, void *user_data)
+{
+  gossip_host *g = user_data;
+  pooled *e = g_hash_table_lookup(g->pool_by_id, id);
+  g_assert(e != NULL && e->bytes == held && e->refs > 0);
+  if (--e->refs > 0)
+    return;
+  g->pool_bytes -= sizeof *e + e->len;
+  g_hash_table_remove(g->pool_by_id, e->id); /* frees |e| */
+}
 
 static guint
 id_hash(gconstpointer key)
@@ -231,6 +280,8 @@ gossip_init(sim_world *w)
   g->honest = g_new0(bool, g->n_pop);
   g->attacks = g_new0(sim_gossip_attack, g->n_pop);
   g->by_id = g_hash_table_new(id_hash, id_equal);
+  g->pool_by_id = g_hash_table_new_full(id_hash, id_equal, NULL, g_free);
+  g->pool = (pl_gossip_pool){.hold = pool_hold, .release = pool_release, .user_data = g};
   g_queue_init(&g->open);
   uint32_t max_peers = 1;
   for (uint32_t p = 0; p < g->n_pop; p++) {
@@ -310,6 +361,7 @@ gossip_node_started(sim_world *w, void *state, uint32_t h)
     pl_node_set_strategy(node, &g->attacks[p].strategy);
   if (w->configs[p].gossip.mode == PL_GOSSIP_OFF)
     return;
+  pl_gossip_set_pool(node, &g->pool);
   for (uint32_t i = 0; i < pop->n_topics; i++) {
     pl_command cmd = {.kind = PL_CMD_GOSSIP_SUBSCRIBE, .peer = PL_PEER_NONE,
                       .arg = pop->topics[i]};
@@ -484,7 +536,8 @@ gossip_memory(const sim_world *w, const void *state)
   size_t per_topic = sizeof(topic_subs) + sizeof(uint64_t) * g->n + sizeof(uint32_t) * g->n_pop;
   return sizeof *g + g->n_pop * (sizeof(bool) + sizeof(sim_gossip_attack) + 2 * sizeof(uint32_t)) +
          g->scratch_len * sizeof(pl_peer) + g->n_topics * per_topic + g->open_bytes +
-         g_hash_table_size(g->by_id) * 4 * sizeof(void *);
+         g_hash_table_size(g->by_id) * 4 * sizeof(void *) + g->pool_bytes +
+         g_hash_table_size(g->pool_by_id) * 4 * sizeof(void *);
 }
 
 static void
@@ -501,6 +554,7 @@ gossip_free(void *state)
     g_free(m);
   }
   g_hash_table_destroy(g->by_id);
+  g_hash_table_destroy(g->pool_by_id); /* empty: the nodes, freed first, released all */
   for (uint32_t i = 0; i < g->n_topics; i++) {
     g_free(g->topics[i].since);
     g_free(g->topics[i].pop_live);

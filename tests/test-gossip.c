@@ -1165,6 +1165,8 @@ test_memory_bounded(void)
   size_t idle = pl_node_memory(h->nodes[0]);
   g_assert_cmpuint(idle, <, 4096);
   subscribe_all(h, 1);
+  host_run(h, h->now + 2 * S);
+  size_t before = pl_gossip_memory(h->nodes[0]);
   for (int i = 0; i < 200; i++) {
     g_assert_cmpint(publish(h, 0, 1, 100), ==, PL_OK);
     host_run(h, h->now + 10 * PL_NS_PER_MS);
@@ -1177,8 +1179,163 @@ test_memory_bounded(void)
   g_assert_cmpuint(pl_gossip_seen_count(h->nodes[0]), ==, 0);
   g_assert_cmpuint(pl_gossip_store_count(h->nodes[0]), ==, 0);
   g_assert_cmpuint(pl_node_memory(h->nodes[0]), <, idle + 1024);
+  /* An idle node holds no seen ring, set, store ring or index. */
+  g_assert_cmpuint(pl_gossip_memory(h->nodes[0]), ==, before);
   g_print("# idle gossip node: %zu bytes (pl_node_memory)\n", idle);
   host_free(h);
+}
+
+/* ------------------------------------------------------------------- pool */
+
+/* A test pool: one refcounted copy per id; |refuse| makes hold say no. */
+typedef struct tpool {
+  pl_gossip_pool hooks;
+  GHashTable *by_id;  /* id (in the entry) -> pool_entry */
+  guint refs;         /* references held, all ids together */
+  guint holds;        /* hold calls */
+  gboolean refuse;    /* hold returns NULL */
+} tpool;
+
+typedef struct pool_entry {
+  uint8_t id[32];
+  guint refs;
+  size_t len;
+  uint8_t bytes[];
+} pool_entry;
+
+static const uint8_t *
+tp_hold(const uint8_t *id, const uint8_t *bytes, size_t len, void *ud)
+{
+  tpool *tp = ud;
+  tp->holds++;
+  if (tp->refuse)
+    return NULL;
+  pool_entry *e = g_hash_table_lookup(tp->by_id, id);
+  if (e == NULL) {
+    e = g_malloc(sizeof *e + len);
+    memcpy(e->id, id, 32);
+    e->refs = 0;
+    e->len = len;
+    memcpy(e->bytes, bytes, len);
+    g_hash_table_insert(tp->by_id, e->id, e);
+  }
+  g_assert_cmpuint(e->len, ==, len);
+  g_assert_true(memcmp(e->bytes, bytes, len) == 0);
+  e->refs++;
+  tp->refs++;
+  return e->bytes;
+}
+
+static void
+tp_release(const uint8_t *id, const uint8_t *held, void *ud)
+{
+  tpool *tp = ud;
+  pool_entry *e = g_hash_table_lookup(tp->by_id, id);
+  g_assert_nonnull(e);
+  g_assert_true(e->bytes == held);
+  g_assert_cmpuint(e->refs, >, 0);
+  tp->refs--;
+  if (--e->refs == 0)
+    g_hash_table_remove(tp->by_id, id);
+}
+
+static guint
+id32_hash(gconstpointer k)
+{
+  guint x;
+  memcpy(&x, k, sizeof x);
+  return x;
+}
+
+static gboolean
+id32_equal(gconstpointer a, gconstpointer b)
+{
+  return memcmp(a, b, 32) == 0;
+}
+
+/* Run a workload of |mode| with no pool (0), the test pool (1) or a pool
+ * that refuses (2); return the digest of every message sent. */
+static char *
+pool_run(pl_gossip_mode mode, int variant, tpool *tp)
+{
+  host *h = host_new(12, mode);
+  h->cfg.gossip.mesh_d_lazy = 4;
+  host_start(h);
+  tp->refuse = variant == 2;
+  for (guint i = 0; i < h->n && variant > 0; i++)
+    pl_gossip_set_pool(h->nodes[i], &tp->hooks);
+  subscribe_all(h, 3);
+  host_run(h, h->now + 2 * S);
+  for (int i = 0; i < 8; i++) {
+    g_assert_cmpint(publish(h, (guint)i % h->n, 3, 64 + 16 * (size_t)i), ==, PL_OK);
+    host_run(h, h->now + 300 * PL_NS_PER_MS);
+    /* Every stored message of every node is one reference. */
+    guint stored = 0;
+    for (guint k = 0; k < h->n; k++)
+      stored += pl_gossip_store_count(h->nodes[k]);
+    g_assert_cmpuint(stored, >, 0);
+    g_assert_cmpuint(tp->refs, ==, variant == 1 ? stored : 0);
+  }
+  host_run(h, h->now + 5 * S);
+  char *d = g_strdup(g_checksum_get_string(h->digest));
+  host_free(h); /* releases whatever is still stored */
+  g_assert_cmpuint(tp->refs, ==, 0);
+  g_assert_cmpuint(g_hash_table_size(tp->by_id), ==, 0);
+  return d;
+}
+
+static void
+test_pool(void)
+{
+  static const pl_gossip_mode modes[] = {PL_GOSSIP_MESH, PL_GOSSIP_PUSH_PULL, PL_GOSSIP_RUMOR};
+  for (guint m = 0; m < G_N_ELEMENTS(modes); m++) {
+    tpool tp = {.hooks = {.hold = tp_hold, .release = tp_release}};
+    tp.hooks.user_data = &tp;
+    tp.by_id = g_hash_table_new_full(id32_hash, id32_equal, NULL, g_free);
+    char *own = pool_run(modes[m], 0, &tp);
+    g_assert_cmpuint(tp.holds, ==, 0);
+    char *pooled = pool_run(modes[m], 1, &tp);
+    g_assert_cmpuint(tp.holds, >, 0);
+    guint holds = tp.holds;
+    char *refused = pool_run(modes[m], 2, &tp);
+    g_assert_cmpuint(tp.holds, >, holds);
+    /* The same messages leave either way. */
+    g_assert_cmpstr(own, ==, pooled);
+    g_assert_cmpstr(own, ==, refused);
+    g_free(own);
+    g_free(pooled);
+    g_free(refused);
+    g_hash_table_destroy(tp.by_id);
+  }
+}
+
+/* More than GOSSIP_HANDLES_INLINE (32) peers allowed: the peer handles
+ * live on the heap instead of inside the state; delivery is the same. */
+static void
+test_many_peers(void)
+{
+  char *d[2];
+  for (int r = 0; r < 2; r++) {
+    host *h = host_new(40, PL_GOSSIP_MESH);
+    h->cfg.max_peers = r == 0 ? 16 : 48;
+    h->cfg.max_inbound = 12;
+    h->cfg.max_outbound = 12;
+    host_start(h);
+    subscribe_all(h, 4);
+    host_run(h, h->now + 2 * S);
+    g_assert_cmpint(publish(h, 7, 4, 100), ==, PL_OK);
+    uint8_t id[32];
+    memcpy(id, last_published(h), 32);
+    host_run(h, h->now + 3 * S);
+    g_assert_cmpuint(delivered_count(h, id), ==, 39);
+    g_assert_cmpfloat(total(h, PL_METRIC_GOSSIP_DUPLICATE), >, 0); /* meshes overlap */
+    d[r] = g_strdup(g_checksum_get_string(h->digest));
+    host_free(h);
+  }
+  /* max_peers is only a bound here (12 + 12 connections): same run. */
+  g_assert_cmpstr(d[0], ==, d[1]);
+  g_free(d[0]);
+  g_free(d[1]);
 }
 
 /* ------------------------------------------------------------- determinism */
@@ -1230,6 +1387,8 @@ main(int argc, char **argv)
   g_test_add_func("/gossip/codec/drop-data", test_codec_drop_data);
   g_test_add_func("/gossip/off-by-default", test_off_by_default);
   g_test_add_func("/gossip/commands-invalid", test_commands_invalid);
+  g_test_add_func("/gossip/pool", test_pool);
+  g_test_add_func("/gossip/many-peers", test_many_peers);
   g_test_add_func("/gossip/flood-ttl", test_flood_ttl);
   g_test_add_func("/gossip/epidemics", test_epidemics);
   g_test_add_func("/gossip/rumor-stops", test_rumor_stops);
