@@ -9,6 +9,7 @@ cd "$(dirname "$0")"
 packages="meson ninja-build pkg-config gcc libglib2.0-dev libsodium-dev libsqlite3-dev sqlite3 python3"
 packages="$packages parallel"  # GNU parallel: tests/test-sweep.sh runs `peerlab sweep --emit-jobs` output
 packages="$packages gnuplot-nox"  # peerlab plot and report draw with gnuplot
+packages="$packages procps"  # pgrep: tests/test-sweep.sh waits for a killed sweep's orphaned run to stop
 missing=""
 for p in $packages; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"

@@ -116,13 +116,22 @@ sed -e 's/^count = 30$/count = 1500/' -e 's/^duration = 20s/duration = 60s/' \
     tiny.ini > big.ini
 "$peerlab" sweep big.ini --out C --jobs 1 --quiet > /dev/null 2>&1 &
 pid=$!
-for _ in $(seq 1 600); do   # until run 3 has started: runs 1 and 2 are complete
-  [ -f C/runs/3.db ] && break
+for _ in $(seq 1 2400); do  # until run 3 has started: runs 1 and 2 are complete
+  [ -f C/runs/3.db ] && break  # (up to 120 s: a loaded machine under the sanitizers is slow)
   sleep 0.05
 done
 kill -KILL $pid 2>/dev/null
 wait $pid 2>/dev/null
-sleep 0.5                    # the orphaned child gets SIGTERM (PR_SET_PDEATHSIG) and stops
+# The orphaned child gets SIGTERM (PR_SET_PDEATHSIG) and stops; wait until
+# no child of this directory's sweep is left, so the resume does not race it.
+for _ in $(seq 1 600); do
+  left=0
+  for p in $(pgrep -f -- '--out C/runs/' 2>/dev/null); do
+    [ "$(readlink /proc/$p/cwd 2>/dev/null)" = "$PWD" ] && left=1
+  done
+  [ $left -eq 0 ] && break
+  sleep 0.05
+done
 started=$(ls C/runs/*.db 2>/dev/null | wc -l)
 "$peerlab" sweep big.ini --out C --jobs 2 --quiet > C.out 2>&1
 rc=$?
@@ -139,7 +148,7 @@ check "SIGKILL halfway: merged database equals the uninterrupted sweep's" same_d
 # --- 4. SIGINT stops the sweep with exit 3, keeping finished runs --------
 "$peerlab" sweep big.ini --out E --jobs 1 --quiet > E.out 2> E.err &
 pid=$!
-for _ in $(seq 1 600); do
+for _ in $(seq 1 2400); do
   [ -f E/runs/2.db ] && break
   sleep 0.05
 done
