@@ -27,21 +27,13 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "interrupt.h"
 #include "units.h"
 #include "world.h"
 
 enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2, EXIT_RUNTIME = 3 };
 
 #define CI_SUFFIX " (at CI scale, from [check] set)"
-
-static volatile sig_atomic_t stop_requested;
-
-static void
-on_signal(int sig)
-{
-  (void)sig;
-  stop_requested = 1;
-}
 
 sim_scenario *
 sim_check_load(const char *path, bool ci, const char *const *sets,
@@ -196,7 +188,7 @@ run_job(job *j, bool digests_mode, bool print_digests, unsigned *next, bool *int
     return false;
   }
   GError *error = NULL;
-  sim_world_options opt = { .results_path = NULL, .stop_flag = &stop_requested };
+  sim_world_options opt = { .results_path = NULL, .stop_flag = &sim_interrupt_requested };
   sim_world *w = sim_world_new(j->sc, &opt, &error);
   sim_run_status status = SIM_RUN_FAILED;
   if (w)
@@ -348,13 +340,8 @@ sim_check_main(int argc, char **argv)
     plan += job_points(j, digests != NULL);
   }
 
-  struct sigaction sa, old_int, old_term;
-  memset(&sa, 0, sizeof sa);
-  sa.sa_handler = on_signal;
-  sigemptyset(&sa.sa_mask);
-  sigaction(SIGINT, &sa, &old_int);
-  sigaction(SIGTERM, &sa, &old_term);
-  stop_requested = 0;
+  sim_interrupt_saved saved;
+  sim_interrupt_install(&saved);
 
   if (!print_digests)
     printf("1..%u\n", plan);
@@ -371,8 +358,7 @@ sim_check_main(int argc, char **argv)
       all_ok = false;
   }
   fflush(stdout);
-  sigaction(SIGINT, &old_int, NULL);
-  sigaction(SIGTERM, &old_term, NULL);
+  sim_interrupt_restore(&saved);
   rc = interrupted ? EXIT_RUNTIME : all_ok ? EXIT_OK : EXIT_FAIL;
 
 out:

@@ -35,30 +35,11 @@
 #include "scenario.h"
 #include "sweep.h"
 #include "units.h"
+#include "interrupt.h"
 #include "world.h"
 #include "peerlab-config.h"
 
 enum { EXIT_OK = 0, EXIT_EXPECT = 1, EXIT_USAGE = 2, EXIT_RUNTIME = 3 };
-
-static volatile sig_atomic_t stop_requested;
-
-static void
-on_signal(int sig)
-{
-  (void)sig;
-  stop_requested = 1;
-}
-
-static void
-install_signals(void)
-{
-  struct sigaction sa;
-  memset(&sa, 0, sizeof sa);
-  sa.sa_handler = on_signal;
-  sigemptyset(&sa.sa_mask);
-  sigaction(SIGINT, &sa, NULL);
-  sigaction(SIGTERM, &sa, NULL);
-}
 
 static const char usage_text[] =
     "Usage: peerlab COMMAND [OPTIONS]\n"
@@ -288,12 +269,12 @@ cmd_run(int argc, char **argv)
   path = out_path ? g_strdup(out_path)
                   : g_strdup_printf("results/%s-seed%" G_GUINT64_FORMAT ".db", sc->name, sc->seed);
   bool show_progress = !quiet && !json && isatty(STDERR_FILENO);
-  install_signals();
+  sim_interrupt_install(NULL);
   sim_world_options opt = {
       .results_path = path,
       .run_id = (int64_t)run_id,
       .run_params = (const char *const *)sets,
-      .stop_flag = &stop_requested,
+      .stop_flag = &sim_interrupt_requested,
       .progress_cb = show_progress ? progress_cb : NULL,
   };
   w = sim_world_new(sc, &opt, &error);

@@ -26,6 +26,7 @@
 #endif
 
 #include "export.h"
+#include "interrupt.h"
 #include "merge.h"
 #include "results.h"
 #include "units.h"
@@ -157,26 +158,6 @@ sim_sweep_run_done(const char *db_path, int64_t id, uint64_t seed, const char *t
 
 /* ------------------------------------------------------------- helpers */
 
-static volatile sig_atomic_t stop_requested;
-
-static void
-on_signal(int sig)
-{
-  (void)sig;
-  stop_requested = 1;
-}
-
-static void
-install_signals(void)
-{
-  struct sigaction sa;
-  memset(&sa, 0, sizeof sa);
-  sa.sa_handler = on_signal;
-  sigemptyset(&sa.sa_mask);
-  sigaction(SIGINT, &sa, NULL);
-  sigaction(SIGTERM, &sa, NULL);
-}
-
 static double
 now_s(void)
 {
@@ -243,19 +224,27 @@ write_text(const char *dir, const char *name, const char *text, int mode, GError
   return ok;
 }
 
+/* Create DIR/runs (and DIR); false, with a message, if it cannot be. */
+static gboolean
+make_runs_dir(const char *dir)
+{
+  char *runs = g_build_filename(dir, "runs", NULL);
+  gboolean ok = g_mkdir_with_parents(runs, 0777) == 0;
+  if (!ok) {
+    int e = errno;
+    fprintf(stderr, "peerlab sweep: %s: %s\n", runs, g_strerror(e));
+  }
+  g_free(runs);
+  return ok;
+}
+
 static int
 emit_jobs(const char *file, const char *dir, const sim_scenario *sc, const sim_sweep_grid *g,
           const sim_merge_plan *plan)
 {
   GError *error = NULL;
-  char *runs = g_build_filename(dir, "runs", NULL);
-  if (g_mkdir_with_parents(runs, 0777) != 0) {
-    int e = errno;
-    fprintf(stderr, "peerlab sweep: %s: %s\n", runs, g_strerror(e));
-    g_free(runs);
+  if (!make_runs_dir(dir))
     return EXIT_RUNTIME;
-  }
-  g_free(runs);
   char *exe = self_exe();
   char *cwd = g_get_current_dir();
   char *qcwd = g_shell_quote(cwd);
@@ -414,14 +403,8 @@ static int
 run_sweep(const char *file, const char *dir, const sim_sweep_grid *g, char **texts,
           unsigned jobs, gboolean quiet, const sim_merge_plan *plan)
 {
-  char *runs = g_build_filename(dir, "runs", NULL);
-  if (g_mkdir_with_parents(runs, 0777) != 0) {
-    int e = errno;
-    fprintf(stderr, "peerlab sweep: %s: %s\n", runs, g_strerror(e));
-    g_free(runs);
+  if (!make_runs_dir(dir))
     return EXIT_RUNTIME;
-  }
-  g_free(runs);
   GError *error = NULL;
   if (!sim_merge_plan_save(plan, dir, &error)) {
     fprintf(stderr, "peerlab sweep: %s\n", error->message);
@@ -447,14 +430,14 @@ run_sweep(const char *file, const char *dir, const sim_sweep_grid *g, char **tex
   if (pr.skipped && !quiet)
     fprintf(stderr, "sweep: %zu of %zu runs already complete in %s/runs, skipped\n",
             pr.skipped, g->n, dir);
-  install_signals();
+  sim_interrupt_install(NULL);
   child *kids = g_new0(child, MAX(jobs, 1));
   size_t next = 0;
   gboolean stopping = FALSE, need_show = TRUE;   /* the first line once runs started */
   double last_show = 0;
   GPtrArray *failures = g_ptr_array_new_with_free_func(g_free);
   while (next < todo->len || pr.running > 0) {
-    if (stop_requested && !stopping) {
+    if (sim_interrupt_requested && !stopping) {
       stopping = TRUE;
       for (size_t k = 0; k < jobs; k++)
         if (kids[k].pid > 0)
@@ -473,7 +456,7 @@ run_sweep(const char *file, const char *dir, const sim_sweep_grid *g, char **tex
       if (pid < 0) {
         int e = errno;
         fprintf(stderr, "\npeerlab sweep: fork: %s\n", g_strerror(e));
-        stop_requested = 1;
+        sim_interrupt_requested = 1;
         break;
       }
       kids[slot].pid = pid;
@@ -528,7 +511,7 @@ run_sweep(const char *file, const char *dir, const sim_sweep_grid *g, char **tex
   for (guint i = 0; i < failures->len; i++)
     fprintf(stderr, "peerlab sweep: %s\n", (const char *)g_ptr_array_index(failures, i));
   int rc = EXIT_OK;
-  if (stopping || stop_requested) {
+  if (stopping || sim_interrupt_requested) {
     fprintf(stderr, "peerlab sweep: interrupted; %zu of %zu runs complete in %s/runs. "
                     "Run the same command again to resume.\n", pr.done, g->n, dir);
     rc = EXIT_RUNTIME;
