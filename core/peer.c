@@ -144,42 +144,39 @@ state_of(const pl_node *node)
 /* A slot's key: its peer handle and its SLOT_* state in one word. */
 #define KEY(peer, state) ((uint64_t)(uint32_t)(peer) | (uint64_t)(state) << 32)
 
-/* The slot of connecting or connected |peer| (lingering SLOT_REFUSED
- * slots are not looked at), -1 if none.  It runs on every received
- * session message (pl_peer_is_connected), so it scans the packed keys. */
+/* The first slot whose key is |a| or |b|, -1 if none.  Slot lookups run
+ * on every received session message (pl_peer_is_connected), so they scan
+ * the packed keys, never the slots. */
 static int
-find_slot(const peer_state *st, pl_peer peer)
+find_key(const peer_state *st, uint64_t a, uint64_t b)
 {
   const uint64_t *k = st->keys;
-  const uint64_t a = KEY(peer, SLOT_HELLO_SENT), b = KEY(peer, SLOT_CONNECTED);
   for (uint32_t i = 0; i < st->n_slots; i++)
     if (k[i] == a || k[i] == b)
       return (int)i;
   return -1;
 }
 
+/* The slot of connecting or connected |peer| (lingering SLOT_REFUSED
+ * slots are not looked at), -1 if none. */
+static int
+find_slot(const peer_state *st, pl_peer peer)
+{
+  return find_key(st, KEY(peer, SLOT_HELLO_SENT), KEY(peer, SLOT_CONNECTED));
+}
+
 /* The slot of connected |peer|, -1 if none. */
 static int
 find_connected(const peer_state *st, pl_peer peer)
 {
-  const uint64_t *k = st->keys;
-  const uint64_t a = KEY(peer, SLOT_CONNECTED);
-  for (uint32_t i = 0; i < st->n_slots; i++)
-    if (k[i] == a)
-      return (int)i;
-  return -1;
+  return find_key(st, KEY(peer, SLOT_CONNECTED), KEY(peer, SLOT_CONNECTED));
 }
 
 /* The lingering SLOT_REFUSED slot of |peer|, -1 if none. */
 static int
 find_refused(const peer_state *st, pl_peer peer)
 {
-  const uint64_t *k = st->keys;
-  const uint64_t a = KEY(peer, SLOT_REFUSED);
-  for (uint32_t i = 0; i < st->n_slots; i++)
-    if (k[i] == a)
-      return (int)i;
-  return -1;
+  return find_key(st, KEY(peer, SLOT_REFUSED), KEY(peer, SLOT_REFUSED));
 }
 
 /* Bring slot |s|'s key up to date: after every change of its peer or
