@@ -178,7 +178,8 @@ set_home(uint32_t remote, uint32_t cap)
 }
 
 /* Slot of |remote| in |s| (found: *found = true) or the free slot where it
- * would go (cap must be > len). */
+ * would go (when cap > len; an empty table, even of no slots, finds
+ * nothing). */
 static uint32_t
 set_find(const nat_set *s, uint32_t remote, bool *found)
 {
@@ -295,8 +296,8 @@ nat_open(sim_net *net, uint32_t node, uint32_t remote, uint64_t now_ns)
   }
   nat_set *s = &net->nat[n->nat_slot];
   bool found;
-  uint32_t i = s->cap ? set_find(s, remote, &found) : 0;
-  if (s->cap && found) {
+  uint32_t i = set_find(s, remote, &found);
+  if (found) {
     if (now_ns > s->mem[i])
       s->mem[i] = now_ns;
     return;
@@ -327,8 +328,6 @@ nat_accepts(sim_net *net, uint32_t node, uint32_t remote, uint64_t now_ns)
     return false;
   nat_set *s = &net->nat[n->nat_slot];
   bool found;
-  if (s->cap == 0)
-    return false;
   uint32_t i = set_find(s, remote, &found);
   if (!found)
     return false;
