@@ -1135,9 +1135,10 @@ gossip_peer_up(pl_node *node, void *state, pl_time_ns now, pl_peer peer)
   if (gossip_peer(st, peer) != NULL || st->n_peers >= st->peers_cap)
     return;
   if (st->n_peers == st->peers_alloc) {
-    /* Grow by doubling (from 4) up to max_peers: no gpeer pointer is held
-     * across peer_up. */
-    uint32_t cap = MIN(MAX(st->peers_alloc * 2, 4u), st->peers_cap);
+    /* Grow 4 at a time up to max_peers (a node holds room for the peers
+     * it has had at once, within 4): no gpeer pointer is held across
+     * peer_up. */
+    uint32_t cap = MIN(st->peers_alloc + 4u, st->peers_cap);
     gpeer *peers = g_try_renew(gpeer, st->peers, cap);
     if (peers == NULL)
       return;

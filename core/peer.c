@@ -121,7 +121,7 @@ typedef struct peer_state {
                               allocation after the slots: find_slot scans 8 bytes per slot
                               and never touches the 56-byte slots */
   book_entry *book;        /* book_alloc entries (heap), book_len used */
-  uint32_t n_slots;        /* 0, then config->max_peers once allocated */
+  uint32_t n_slots;        /* slots allocated: 0, growing to config->max_peers (ensure_slots) */
   uint32_t book_cap;       /* entries the book may grow to */
   uint32_t book_alloc;     /* entries allocated in |book| (doubling up to book_cap) */
   uint32_t book_len;       /* entries used */
@@ -189,23 +189,42 @@ slot_sync(peer_state *st, const slot *s)
 
 static void slot_reset(peer_state *st, slot *s);
 
-/* Allocate the slots on first need; false on out-of-memory. */
+/* Steps in which the slot table grows (see ensure_slots). */
+#define SLOTS_STEP 4u
+
+/* Make sure a FREE slot exists if the table may still grow: the slots are
+ * allocated on first need and grown SLOTS_STEP at a time up to max_peers,
+ * so a node holds slots for the connections it has had at once, not for
+ * max_peers (most nodes of a large overlay stay well below it).  A slot
+ * keeps its index for life, and a new slot is the lowest FREE index, as
+ * if all max_peers had been there from the start (free_slot takes the
+ * first FREE slot, and reuses a SLOT_REFUSED one only when all max_peers
+ * exist and none is FREE).  Callers hold no slot pointer across it.
+ * False on out-of-memory. */
 static bool
 ensure_slots(const pl_node *node, peer_state *st)
 {
-  if (st->slots != NULL)
-    return true;
-  uint32_t n = node->config->max_peers;
+  uint32_t max = node->config->max_peers;
+  for (uint32_t i = 0; i < st->n_slots; i++)
+    if (st->slots[i].state == SLOT_FREE)
+      return true;
+  if (st->n_slots >= max)
+    return st->slots != NULL;
+  uint32_t old = st->n_slots, n = MIN(old + SLOTS_STEP, max);
   G_STATIC_ASSERT(sizeof(slot) % sizeof(uint64_t) == 0);
-  st->slots = g_try_malloc0((size_t)n * (sizeof(slot) + sizeof(uint64_t)));
-  if (st->slots == NULL)
+  slot *slots = g_try_realloc(st->slots, (size_t)n * (sizeof(slot) + sizeof(uint64_t)));
+  if (slots == NULL)
     return false;
-  st->keys = (uint64_t *)(st->slots + n);
-  for (uint32_t i = 0; i < n; i++) {
+  /* the keys follow the slots in the block: move them past the new slots */
+  memmove(slots + n, slots + old, (size_t)old * sizeof(uint64_t));
+  memset(slots + old, 0, (size_t)(n - old) * sizeof(slot));
+  st->slots = slots;
+  st->keys = (uint64_t *)(slots + n);
+  st->n_slots = n;
+  for (uint32_t i = old; i < n; i++) {
     st->slots[i].peer = PL_PEER_NONE;
     slot_sync(st, &st->slots[i]);
   }
-  st->n_slots = n;
   return true;
 }
 

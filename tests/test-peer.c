@@ -1276,12 +1276,44 @@ test_memory(void)
   g_test_message("pl_node_memory, default config: %zu bytes idle, %zu connected", idle, m0);
   g_assert_cmpuint(m0, >, idle);
   g_assert_cmpuint(m0, <=, 2048); /* default config: compact */
-  g_assert_cmpuint(m1, >, m0);
-  g_assert_cmpuint(m1 - m0, <=, 16 * 128); /* per extra slot, book and nonce entries */
+  /* Slots follow the connections a node has had at once, not max_peers:
+   * node 1 (max_peers 32) holds what node 0 (the default) holds. */
+  g_assert_cmpuint(m1, ==, m0);
   /* Once connected, memory does not grow with traffic. */
   world_run(w, S(60));
   g_assert_cmpuint(pl_node_memory(w->nodes[0]), ==, m0);
   g_assert_cmpuint(pl_node_memory(w->nodes[1]), ==, m1);
+  world_free(w);
+}
+
+/* The slot table grows with the connections held at once (4 slots at a
+ * time), up to max_peers, and every dialler gets a slot on the way. */
+static void
+test_slots_grow(void)
+{
+  world *w = world_new(MAXN, 0);
+  w->cfg[0].max_peers = 16;
+  w->cfg[0].max_inbound = 16;
+  for (guint i = 1; i < MAXN; i++)
+    world_boot(w, i, 1, 0);
+  world_start(w, 0);
+  world_run(w, S(1));
+  size_t alone = pl_node_memory(w->nodes[0]);
+  size_t prev = alone;
+  for (guint i = 1; i < MAXN; i++) {
+    world_start(w, i);
+    world_run(w, S(1 + i));
+    g_assert_true(connected(w, 0, i));
+    g_assert_true(connected(w, i, 0));
+    size_t m = pl_node_memory(w->nodes[0]);
+    g_assert_cmpuint(m, >=, prev);
+    if (i == 1) /* one peer: 4 slots of 64 bytes and a book block of 8 entries of 24, not 16 slots */
+      g_assert_cmpuint(m - alone, <=, 4 * 64 + 8 * 24);
+    prev = m;
+  }
+  /* seven peers: two steps of four slots (and book entries) */
+  g_assert_cmpuint(prev, >, alone);
+  g_assert_cmpuint(pl_peer_connected_count(w->nodes[0]), ==, MAXN - 1);
   world_free(w);
 }
 
@@ -1858,6 +1890,7 @@ main(int argc, char **argv)
   g_test_add_func("/peer/referral-needs-peer-exchange", test_referral_needs_peer_exchange);
   g_test_add_func("/peer/referral-only-from-dialled", test_referral_only_from_dialled);
   g_test_add_func("/peer/memory", test_memory);
+  g_test_add_func("/peer/slots-grow", test_slots_grow);
   g_test_add_func("/peer/timers-disabled", test_timers_disabled);
   g_test_add_func("/peer/idle-node-sleeps", test_idle_node_sleeps);
   g_test_add_func("/peer/record-owed-at-start", test_record_owed_at_start);
