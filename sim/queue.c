@@ -70,6 +70,8 @@ typedef struct bucket {
   size_t cap;              /* allocated events */
 } bucket;
 
+G_STATIC_ASSERT(sizeof(sim_event) == 32);
+
 struct sim_queue {
   bucket b[N_BUCKETS];     /* b[i]: events whose time XOR base has bit length i */
   size_t head0;            /* events at the front of b[0] already popped or skipped */
@@ -205,19 +207,17 @@ rebase(sim_queue *q, uint64_t t)
   g_free(all);
 }
 
-uint64_t
-sim_queue_push(sim_queue *q, uint64_t time_ns, uint32_t kind, uint32_t node,
-               uint64_t arg, void *ptr)
+static uint64_t
+push(sim_queue *q, sim_event *ev)
 {
   g_assert(q != NULL);
-  g_assert(q->next_seq < UINT64_MAX);
+  g_assert(q->next_seq < SIM_EVENT_IDS);
   uint64_t id = q->next_seq++;
   issue_page(q, id);
-
+  ev->seq = id;
+  uint64_t time_ns = ev->time_ns;
   if (G_UNLIKELY(time_ns < q->base))
     rebase(q, time_ns);
-  sim_event ev = { .time_ns = time_ns, .seq = id, .kind = kind, .node = node,
-                   .arg = arg, .ptr = ptr };
   unsigned i = bucket_of(q->base, time_ns);
   if (q->hint_bucket != NO_HINT && i <= q->hint_bucket) {
     if (i < q->hint_bucket)
@@ -225,9 +225,26 @@ sim_queue_push(sim_queue *q, uint64_t time_ns, uint32_t kind, uint32_t node,
     else if (time_ns < q->b[i].ev[q->hint_index].time_ns)
       q->hint_index = q->b[i].len; /* equal time: the hinted one, pushed first, stays */
   }
-  bucket_append(q, i, &ev);
+  bucket_append(q, i, ev);
   q->len++;
   return id;
+}
+
+uint64_t
+sim_queue_push(sim_queue *q, uint64_t time_ns, uint32_t kind, uint32_t node, uint64_t arg)
+{
+  g_assert(kind < SIM_EVENT_KINDS);
+  sim_event ev = {.time_ns = time_ns, .kind = kind, .node = node, .size = 0, .arg = arg};
+  return push(q, &ev);
+}
+
+uint64_t
+sim_queue_push_ptr(sim_queue *q, uint64_t time_ns, uint32_t kind, uint32_t node, void *ptr,
+                   uint32_t size)
+{
+  g_assert(kind < SIM_EVENT_KINDS);
+  sim_event ev = {.time_ns = time_ns, .kind = kind, .node = node, .size = size, .ptr = ptr};
+  return push(q, &ev);
 }
 
 /* Bucket |i| was just emptied: give back room beyond BUCKET_KEEP.  Each

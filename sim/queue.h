@@ -18,14 +18,22 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+/* 32 bytes, two to a cache line: the queue moves events by value, and at
+ * a million nodes it holds tens of millions of them. */
 typedef struct sim_event {
-  uint64_t time_ns;  /* virtual time at which it fires, ns */
-  uint64_t seq;      /* scheduling order, from 1; unique; also the event's id */
-  uint32_t kind;     /* what it is (owner-defined) */
-  uint32_t node;     /* node handle it concerns, or UINT32_MAX */
-  uint64_t arg;      /* owner-defined integer (timer id, event index) */
-  void *ptr;         /* owner-defined pointer (a message), owned by the owner */
+  uint64_t time_ns;      /* virtual time at which it fires, ns */
+  uint64_t seq : 48;     /* scheduling order, from 1; unique; also the event's id */
+  uint64_t kind : 16;    /* what it is (owner-defined, < SIM_EVENT_KINDS) */
+  uint32_t node;         /* node handle it concerns, or UINT32_MAX */
+  uint32_t size;         /* owner-defined, with |ptr| (sim_queue_push_ptr), else 0 */
+  union {
+    uint64_t arg;        /* owner-defined integer (sim_queue_push: timer id, event index) */
+    void *ptr;           /* owner-defined pointer (sim_queue_push_ptr: a message) */
+  };
 } sim_event;
+
+#define SIM_EVENT_KINDS 65536u          /* kinds fit in 16 bits */
+#define SIM_EVENT_IDS (UINT64_C(1) << 48) /* ids (seq) stay below */
 
 typedef struct sim_queue sim_queue;
 
@@ -38,13 +46,19 @@ sim_queue *sim_queue_new(void);
  * memory, and free what cancelled events own when cancelling them. */
 void sim_queue_free(sim_queue *q);
 
-/* Schedule an event at |time_ns| carrying |kind|, |node|, |arg| and |ptr|
- * (stored as is, never dereferenced).  Returns its id: its sequence
- * number, 1 for the first push, then 2, 3, ... in push order.  Any time is
- * accepted, including one earlier than events already popped (the caller
- * keeps time monotone). */
+/* Schedule an event at |time_ns| carrying |kind|, |node| and the integer
+ * |arg| (size 0).  Returns its id: its sequence number, 1 for the first
+ * push, then 2, 3, ... in push order (at most SIM_EVENT_IDS - 1 pushes per
+ * queue).  Any time is accepted, including one earlier than events
+ * already popped (the caller keeps time monotone). */
 uint64_t sim_queue_push(sim_queue *q, uint64_t time_ns, uint32_t kind,
-                        uint32_t node, uint64_t arg, void *ptr);
+                        uint32_t node, uint64_t arg);
+
+/* The same, carrying the pointer |ptr| (stored as is, never dereferenced)
+ * and |size| instead of an integer; which of the two an event carries is
+ * the owner's to know from its kind. */
+uint64_t sim_queue_push_ptr(sim_queue *q, uint64_t time_ns, uint32_t kind,
+                            uint32_t node, void *ptr, uint32_t size);
 
 /* Cancel event |id| if it is still pending.  Returns true if it was
  * pending (it will never pop and no longer counts in sim_queue_size);

@@ -310,7 +310,7 @@ env_send(pl_peer self, pl_peer to, const uint8_t *bytes, size_t len, void *user_
   m->len = (uint32_t)len;
   memcpy(m->data, bytes, len);
   uint32_t kind = sim_net_has_download_stage(w->net) ? EV_ARRIVE : EV_DELIVER;
-  sim_queue_push(w->queue, arrive, kind, to, m->len, m);
+  sim_queue_push_ptr(w->queue, arrive, kind, to, m, m->len);
 }
 
 static void
@@ -319,7 +319,7 @@ env_timer(pl_peer self, pl_time_ns at_ns, uint32_t timer_id, void *user_data)
   sim_world *w = user_data;
   uint64_t at = at_ns > w->now_ns ? at_ns : w->now_ns;
   uint64_t arg = (uint64_t)w->epoch[self] << 32 | timer_id;
-  sim_queue_push(w->queue, at, EV_TIMER, self, arg, NULL);
+  sim_queue_push(w->queue, at, EV_TIMER, self, arg);
 }
 
 static uint64_t
@@ -432,7 +432,7 @@ churn_schedule_leave(sim_world *w, uint32_t h, const sim_event_spec *ev, uint32_
   uint64_t until = ev->until_ns ? ev->until_ns : w->sc->duration_ns;
   if (at >= until)
     return;
-  sim_queue_push(w->queue, at, EV_LEAVE, h, (uint64_t)w->epoch[h] << 32 | ev_index, NULL);
+  sim_queue_push(w->queue, at, EV_LEAVE, h, (uint64_t)w->epoch[h] << 32 | ev_index);
 }
 
 /* --------------------------------------------------------- target nodes */
@@ -596,7 +596,7 @@ do_script(sim_world *w, uint32_t index)
     if (ev->every_ns) {
       uint64_t until = ev->until_ns ? ev->until_ns : w->sc->duration_ns;
       if (w->now_ns + ev->every_ns < until)
-        sim_queue_push(w->queue, w->now_ns + ev->every_ns, EV_REPEAT, UINT32_MAX, index, NULL);
+        sim_queue_push(w->queue, w->now_ns + ev->every_ns, EV_REPEAT, UINT32_MAX, index);
     }
     break;
   }
@@ -620,7 +620,7 @@ deliver(sim_world *w, message *m)
   }
   if (w->busy_ns[h] > w->now_ns) {
     /* The receiver's CPU is busy: the message waits its turn. */
-    sim_queue_push(w->queue, w->busy_ns[h], EV_DELIVER, h, m->len, m);
+    sim_queue_push_ptr(w->queue, w->busy_ns[h], EV_DELIVER, h, m, m->len);
     return;
   }
   record(w, w->hm.net_delivered, 1);
@@ -756,7 +756,7 @@ dispatch(sim_world *w, const sim_event *e)
   case EV_ARRIVE: {
     message *m = e->ptr;
     uint64_t at = sim_net_arrive(w->net, w->now_ns, m->dst, m->len);
-    sim_queue_push(w->queue, at, EV_DELIVER, m->dst, m->len, m);
+    sim_queue_push_ptr(w->queue, at, EV_DELIVER, m->dst, m, m->len);
     break;
   }
   case EV_DELIVER:
@@ -770,7 +770,7 @@ dispatch(sim_world *w, const sim_event *e)
     do_command(w, ev);
     uint64_t until = ev->until_ns ? ev->until_ns : w->sc->duration_ns;
     if (w->now_ns + ev->every_ns < until)
-      sim_queue_push(w->queue, w->now_ns + ev->every_ns, EV_REPEAT, UINT32_MAX, e->arg, NULL);
+      sim_queue_push(w->queue, w->now_ns + ev->every_ns, EV_REPEAT, UINT32_MAX, e->arg);
     break;
   }
   case EV_LEAVE: {
@@ -783,9 +783,9 @@ dispatch(sim_world *w, const sim_event *e)
     uint64_t back = w->now_ns + (down ? down : 1);
     uint64_t until = ev->until_ns ? ev->until_ns : w->sc->duration_ns;
     /* After |until| churn stops: the node comes back and stays. */
-    sim_queue_push(w->queue, back, EV_JOIN, h, 0, NULL);
+    sim_queue_push(w->queue, back, EV_JOIN, h, 0);
     if (back < until)
-      sim_queue_push(w->queue, back, EV_REARM, h, (uint64_t)w->epoch[h] << 32 | (uint32_t)e->arg, NULL);
+      sim_queue_push(w->queue, back, EV_REARM, h, (uint64_t)w->epoch[h] << 32 | (uint32_t)e->arg);
     break;
   }
   case EV_REARM: {
@@ -928,7 +928,7 @@ build_nodes(sim_world *w)
       sim_net_set_node(w->net, h, &attrs);
       uint64_t at = (uint64_t)sim_dist_sample(&pop->join_at, &join);
       if (at < sc->duration_ns && exists)
-        sim_queue_push(w->queue, at, EV_JOIN, h, 0, NULL);
+        sim_queue_push(w->queue, at, EV_JOIN, h, 0);
     }
   }
 }
@@ -1003,10 +1003,10 @@ sim_world_new(const sim_scenario *sc, const sim_world_options *options, GError *
   build_record_mask(w);
   for (uint32_t i = 0; i < sc->n_events; i++)
     if (sc->events[i].at_ns < sc->duration_ns)
-      sim_queue_push(w->queue, sc->events[i].at_ns, EV_SCRIPT, UINT32_MAX, i, NULL);
+      sim_queue_push(w->queue, sc->events[i].at_ns, EV_SCRIPT, UINT32_MAX, i);
   if (sc->sample_interval_ns)
     sim_queue_push(w->queue, MIN(sc->sample_interval_ns, sc->duration_ns), EV_SAMPLE,
-                   UINT32_MAX, 0, NULL);
+                   UINT32_MAX, 0);
 
   if (w->opt.results_path) {
     char started[32];
@@ -1068,8 +1068,8 @@ prefetch_next(const sim_world *w)
   if (nx == NULL)
     return;
   if (nx->ptr != NULL && (nx->kind == EV_DELIVER || nx->kind == EV_ARRIVE)) {
-    /* the whole message (arg = payload bytes), up to PREFETCH_MAX */
-    size_t bytes = MIN(sizeof(message) + (size_t)nx->arg, (size_t)PREFETCH_MAX);
+    /* the whole message (size = payload bytes), up to PREFETCH_MAX */
+    size_t bytes = MIN(sizeof(message) + (size_t)nx->size, (size_t)PREFETCH_MAX);
     for (size_t off = 0; off < bytes; off += 64)
       __builtin_prefetch((const char *)nx->ptr + off);
   }
@@ -1112,7 +1112,7 @@ sim_world_run(sim_world *w, GError **error)
       }
       if (w->now_ns < end) {
         uint64_t next = w->now_ns + w->sc->sample_interval_ns;
-        sim_queue_push(w->queue, MIN(next, end), EV_SAMPLE, UINT32_MAX, 0, NULL);
+        sim_queue_push(w->queue, MIN(next, end), EV_SAMPLE, UINT32_MAX, 0);
       }
       continue;
     }

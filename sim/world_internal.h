@@ -30,7 +30,7 @@
 #include "world.h"
 
 /* Event kinds (sim_event.kind).  EV_ARRIVE and EV_DELIVER carry the
- * message in ptr and its payload bytes in arg (read to prefetch it); the
+ * message in ptr and its payload bytes in size (read to prefetch it); the
  * node's timers (EV_TIMER), EV_LEAVE and EV_REARM carry the node's epoch
  * in the top 32 bits of arg. */
 enum {

@@ -16,7 +16,7 @@ test_order_by_time(void)
   sim_queue *q = sim_queue_new();
   static const uint64_t times[] = { 50, 10, 40, 30, 20, 0, 60, 5 };
   for (size_t i = 0; i < G_N_ELEMENTS(times); i++)
-    g_assert_cmpuint(sim_queue_push(q, times[i], 7, (uint32_t)i, 100 + i, NULL), ==, i + 1);
+    g_assert_cmpuint(sim_queue_push(q, times[i], 7, (uint32_t)i, 100 + i), ==, i + 1);
   g_assert_cmpuint(sim_queue_size(q), ==, 8);
   g_assert_cmpuint(sim_queue_peek_time(q), ==, 0);
 
@@ -47,7 +47,7 @@ test_ties_in_push_order(void)
   enum { N = 3000 };
   for (uint32_t i = 0; i < N; i++) {
     uint64_t t = ((i * 7919u) % 3u) * 1000u; /* 0, 1000, 2000 scrambled */
-    sim_queue_push(q, t, 0, i, t, NULL);
+    sim_queue_push(q, t, 0, i, t);
   }
   uint64_t last_time = 0, last_seq = 0;
   uint32_t count = 0;
@@ -67,9 +67,9 @@ test_ties_in_push_order(void)
 
   /* All at one time, pushed after the queue already holds later events. */
   for (uint32_t i = 0; i < 100; i++)
-    sim_queue_push(q, 5000 + i % 2, 0, i, 0, NULL);
+    sim_queue_push(q, 5000 + i % 2, 0, i, 0);
   for (uint32_t i = 0; i < 100; i++)
-    sim_queue_push(q, 10, 0, 1000 + i, 0, NULL);
+    sim_queue_push(q, 10, 0, 1000 + i, 0);
   for (uint32_t i = 0; i < 100; i++) {
     g_assert_true(sim_queue_pop(q, &ev));
     g_assert_cmpuint(ev.time_ns, ==, 10);
@@ -82,10 +82,10 @@ static void
 test_cancel(void)
 {
   sim_queue *q = sim_queue_new();
-  uint64_t a = sim_queue_push(q, 10, 0, 0, 0, NULL);
-  uint64_t b = sim_queue_push(q, 20, 0, 1, 0, NULL);
-  uint64_t c = sim_queue_push(q, 30, 0, 2, 0, NULL);
-  uint64_t d = sim_queue_push(q, 5, 0, 3, 0, NULL);
+  uint64_t a = sim_queue_push(q, 10, 0, 0, 0);
+  uint64_t b = sim_queue_push(q, 20, 0, 1, 0);
+  uint64_t c = sim_queue_push(q, 30, 0, 2, 0);
+  uint64_t d = sim_queue_push(q, 5, 0, 3, 0);
   g_assert_cmpuint(sim_queue_size(q), ==, 4);
 
   g_assert_false(sim_queue_cancel(q, 0));     /* never issued */
@@ -115,7 +115,7 @@ test_cancel(void)
   g_assert_cmpuint(sim_queue_size(q), ==, 0);
 
   /* cancel everything pending: empty */
-  uint64_t e = sim_queue_push(q, 1, 0, 0, 0, NULL);
+  uint64_t e = sim_queue_push(q, 1, 0, 0, 0);
   g_assert_cmpuint(e, ==, d + 1);
   g_assert_true(sim_queue_cancel(q, e));
   g_assert_cmpuint(sim_queue_size(q), ==, 0);
@@ -133,7 +133,7 @@ test_cancel_many_pages(void)
   sim_queue *q = sim_queue_new();
   enum { N = 200000 };
   for (uint32_t i = 0; i < N; i++)
-    sim_queue_push(q, (uint64_t)(N - i) / 4, 0, i, 0, NULL);
+    sim_queue_push(q, (uint64_t)(N - i) / 4, 0, i, 0);
   size_t cancelled = 0;
   for (uint64_t id = 1; id <= N; id += 3) {
     g_assert_true(sim_queue_cancel(q, id));
@@ -200,7 +200,7 @@ test_random_against_model(void)
       else if (kind < 22)
         t = now - MIN(now, sim_rng_below(&rng, 1000));
       n_early += t < now;
-      uint64_t id = sim_queue_push(q, t, 1, 0, t, NULL);
+      uint64_t id = sim_queue_push(q, t, 1, 0, t);
       g_assert_cmpuint(id, ==, m.time->len);
       uint8_t pending = 0;
       g_array_append_val(m.time, t);
@@ -302,12 +302,43 @@ test_memory(void)
   size_t empty = sim_queue_memory(q);
   g_assert_cmpuint(empty, >, 0);
   for (int i = 0; i < 5000; i++)
-    sim_queue_push(q, (uint64_t)i, 0, 0, 0, NULL);
+    sim_queue_push(q, (uint64_t)i, 0, 0, 0);
   /* at least the events themselves */
   g_assert_cmpuint(sim_queue_memory(q), >=, 5000 * sizeof(sim_event));
   g_assert_cmpuint(sim_queue_memory(q), <, 5000 * sizeof(sim_event) * 3);
   sim_queue_free(q);
   sim_queue_free(NULL);
+}
+
+/* An event carries an integer (sim_queue_push) or a pointer and a size
+ * (sim_queue_push_ptr), and a 16-bit kind, in 32 bytes. */
+static void
+test_payloads(void)
+{
+  g_assert_cmpuint(sizeof(sim_event), ==, 32);
+  sim_queue *q = sim_queue_new();
+  static int cell[3];
+  for (uint32_t i = 0; i < 3; i++) {
+    sim_queue_push_ptr(q, 100 - i, SIM_EVENT_KINDS - 1, i, &cell[i], 1000000u + i);
+    sim_queue_push(q, 100 - i, 2, i, UINT64_MAX - i);
+  }
+  for (uint32_t k = 0; k < 6; k++) {
+    sim_event ev;
+    g_assert_true(sim_queue_pop(q, &ev));
+    uint32_t i = 2 - k / 2;
+    g_assert_cmpuint(ev.node, ==, i);
+    g_assert_cmpuint(ev.time_ns, ==, 100 - i);
+    if (k % 2 == 0) { /* the pointer event was pushed first at each time */
+      g_assert_cmpuint(ev.kind, ==, SIM_EVENT_KINDS - 1);
+      g_assert_true(ev.ptr == &cell[i]);
+      g_assert_cmpuint(ev.size, ==, 1000000u + i);
+    } else {
+      g_assert_cmpuint(ev.kind, ==, 2);
+      g_assert_cmpuint(ev.arg, ==, UINT64_MAX - i);
+      g_assert_cmpuint(ev.size, ==, 0);
+    }
+  }
+  sim_queue_free(q);
 }
 
 int
@@ -321,5 +352,6 @@ main(int argc, char **argv)
   g_test_add_func("/queue/cancel-many-pages", test_cancel_many_pages);
   g_test_add_func("/queue/random-against-model", test_random_against_model);
   g_test_add_func("/queue/memory", test_memory);
+  g_test_add_func("/queue/payloads", test_payloads);
   return g_test_run();
 }
