@@ -144,26 +144,57 @@ seen_set_del(gossip_state *st, uint64_t key)
   st->seen_keys[hole] = 0;
 }
 
-/* Re-lay the ring into |cap| entries (a power of two >= seen_len). */
+/* Slots of the seen set for a ring of |cap| entries: the smallest power
+ * of two with |cap| <= 3/4 of it, so the set is never more than 3/4 full
+ * (linear probing stays short: a miss reads a few 8-byte slots, about
+ * one cache line). */
+static uint32_t
+seen_slots(uint32_t cap)
+{
+  uint32_t n = 4;
+  while (n / 4 * 3 < cap)
+    n *= 2;
+  return n;
+}
+
+/* The ring's next capacity up from |cap| (half as much again, in steps
+ * of 8, from SEEN_MIN_CAP) or down (half, not below SEEN_MIN_CAP).  Not
+ * a power of two: 20 messages need 24 entries, not 32. */
+static uint32_t
+seen_grown(uint32_t cap)
+{
+  return cap == 0 ? SEEN_MIN_CAP : (cap + cap / 2 + 7) / 8 * 8;
+}
+
+static uint32_t
+seen_shrunk(uint32_t cap)
+{
+  return MAX(SEEN_MIN_CAP, (cap / 2 + 7) / 8 * 8);
+}
+
+/* Re-lay the ring into |cap| entries (>= seen_len), ring and set in one
+ * block. */
 static bool
 seen_resize(gossip_state *st, uint32_t cap)
 {
-  seen_entry *ring = g_try_new(seen_entry, cap);
-  uint64_t *keys = g_try_new0(uint64_t, (gsize)cap * 2);
-  if (ring == NULL || keys == NULL) {
-    g_free(ring);
-    g_free(keys);
+  uint32_t slots = seen_slots(cap);
+  G_STATIC_ASSERT(sizeof(seen_entry) % sizeof(uint64_t) == 0);
+  seen_entry *ring = g_try_malloc((gsize)cap * sizeof(seen_entry) + (gsize)slots * sizeof(uint64_t));
+  if (ring == NULL)
     return false;
+  uint64_t *keys = (uint64_t *)(ring + cap);
+  memset(keys, 0, (gsize)slots * sizeof(uint64_t));
+  for (uint32_t i = 0, pos = st->seen_head; i < st->seen_len; i++) {
+    ring[i] = st->seen[pos];
+    if (++pos == st->seen_cap)
+      pos = 0;
   }
-  for (uint32_t i = 0; i < st->seen_len; i++)
-    ring[i] = st->seen[(st->seen_head + i) & (st->seen_cap - 1)];
-  g_free(st->seen);
-  g_free(st->seen_keys);
+  g_free(st->seen); /* the old ring and set */
   st->seen = ring;
   st->seen_keys = keys;
   st->seen_cap = cap;
   st->seen_head = 0;
-  st->seen_mask = cap * 2 - 1;
+  st->seen_mask = slots - 1;
   for (uint32_t i = 0; i < st->seen_len; i++)
     seen_set_put(st, seen_key(st->seen[i].short_id));
   return true;
@@ -173,7 +204,8 @@ static void
 seen_pop(gossip_state *st)
 {
   seen_set_del(st, seen_key(st->seen[st->seen_head].short_id));
-  st->seen_head = (st->seen_head + 1) & (st->seen_cap - 1);
+  if (++st->seen_head == st->seen_cap)
+    st->seen_head = 0;
   st->seen_len--;
 }
 
@@ -184,14 +216,15 @@ seen_insert(gossip_state *st, uint64_t short_id, pl_time_ns expire_ns)
   if (st->seen_len >= max)
     seen_pop(st); /* full: forget the oldest */
   if (st->seen_len == st->seen_cap) {
-    uint32_t cap = st->seen_cap == 0 ? SEEN_MIN_CAP : st->seen_cap * 2;
-    if (!seen_resize(st, cap)) {
+    if (!seen_resize(st, seen_grown(st->seen_cap))) {
       if (st->seen_len == 0)
         return; /* no memory: the message may be seen twice */
       seen_pop(st);
     }
   }
-  uint32_t pos = (st->seen_head + st->seen_len) & (st->seen_cap - 1);
+  uint32_t pos = st->seen_head + st->seen_len;
+  if (pos >= st->seen_cap)
+    pos -= st->seen_cap;
   st->seen[pos].short_id = short_id;
   st->seen[pos].expire_ns = expire_ns;
   st->seen_len++;
@@ -205,13 +238,12 @@ seen_expire(gossip_state *st, pl_time_ns now)
     seen_pop(st);
   if (st->seen_len == 0 && st->seen_cap > 0) {
     /* Idle: hold nothing (seen_insert starts again from SEEN_MIN_CAP). */
-    g_free(st->seen);
-    g_free(st->seen_keys);
+    g_free(st->seen); /* ring and set */
     st->seen = NULL;
     st->seen_keys = NULL;
     st->seen_cap = st->seen_head = st->seen_mask = 0;
   } else if (st->seen_cap > SEEN_MIN_CAP && st->seen_len < st->seen_cap / 4) {
-    (void)seen_resize(st, st->seen_cap / 2);
+    (void)seen_resize(st, seen_shrunk(st->seen_cap));
   }
 }
 
@@ -1033,8 +1065,7 @@ gossip_clear(pl_node *node, void *state)
     store_pop(st);
   g_free(st->store);
   g_free(st->store_index);
-  g_free(st->seen);
-  g_free(st->seen_keys);
+  g_free(st->seen); /* ring and set */
   g_free(st);
 }
 
@@ -1213,7 +1244,8 @@ gossip_memory(const pl_node *node, const void *state)
     if (st->topics[i].mesh != NULL)
       bytes += st->peers_cap * sizeof(pl_peer);
   bytes += st->backoffs_cap * sizeof(backoff);
-  bytes += st->seen_cap * (sizeof(seen_entry) + 2 * sizeof(uint64_t));
+  if (st->seen_cap > 0)
+    bytes += st->seen_cap * sizeof(seen_entry) + (st->seen_mask + 1u) * sizeof(uint64_t);
   bytes += st->store_cap * (sizeof(gmsg *) + 2 * sizeof(uint32_t));
   for (uint32_t i = 0; i < gossip_store_len(st); i++) {
     const gmsg *m = gossip_store_at(st, i);

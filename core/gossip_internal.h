@@ -137,10 +137,12 @@ typedef struct gossip_state {
   uint32_t store_cap;
   uint64_t store_first, store_next;
 
-  /* seen cache: ring of |seen_cap| entries from |seen_head|, |seen_len|
-   * used (expiry order); open-addressing set of |seen_mask + 1| slots
-   * holding the short ids themselves (0 = empty; a short id of 0 is kept
-   * as 1), so a lookup reads one slot run and nothing else */
+  /* seen cache: ring of |seen_cap| entries (any multiple of 8) from
+   * |seen_head|, |seen_len| used (expiry order); open-addressing set of
+   * |seen_mask + 1| slots (a power of two, at most 3/4 full) holding the
+   * short ids themselves (0 = empty; a short id of 0 is kept as 1), so a
+   * lookup reads one slot run and nothing else.  Ring and set are one
+   * allocation: |seen_keys| points past the ring's end. */
   seen_entry *seen;
   uint32_t seen_cap, seen_head;
 

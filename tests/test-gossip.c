@@ -1185,6 +1185,58 @@ test_memory_bounded(void)
   host_free(h);
 }
 
+/* The seen cache against a model through growth, wrap-around and
+ * shrinking of its ring (capacities 16, 24, 40, ... are not powers of
+ * two): bursts of publications of varying size, each remembered for
+ * seen_ttl and forgotten at the first heartbeat after. */
+static void
+test_seen_ring(void)
+{
+  host *h = host_new(2, PL_GOSSIP_PUSH);
+  h->cfg.gossip.seen_ttl_ns = 2 * S;
+  h->cfg.gossip.store_ttl_ns = 2 * S;
+  h->cfg.gossip.heartbeat_ns = 200 * PL_NS_PER_MS;
+  pl_time_ns hb = h->cfg.gossip.heartbeat_ns;
+  host_start(h);
+  subscribe_all(h, 1);
+  host_run(h, h->now + 2 * S);
+  GArray *ids = g_array_new(FALSE, FALSE, 32);
+  GArray *at = g_array_new(FALSE, FALSE, sizeof(pl_time_ns));
+  size_t peak = 0;
+  for (guint round = 0; round < 40; round++) {
+    guint burst = (round * 7) % 23 + (round % 9 == 0 ? 40 : 1); /* 1..23, sometimes 41+ */
+    for (guint k = 0; k < burst; k++) {
+      g_assert_cmpint(publish(h, 0, 1, 40), ==, PL_OK);
+      g_array_append_vals(ids, last_published(h), 1);
+      g_array_append_val(at, h->now);
+      host_run(h, h->now + PL_NS_PER_MS);
+    }
+    host_run(h, h->now + (round % 4 + 1) * 300 * PL_NS_PER_MS);
+    peak = MAX(peak, pl_gossip_memory(h->nodes[0]));
+    guint live = 0, sure_live = 0;
+    for (guint i = 0; i < ids->len; i++) {
+      pl_time_ns t = g_array_index(at, pl_time_ns, i) + 2 * S;
+      bool seen = pl_gossip_seen(h->nodes[0], (const uint8_t *)ids->data + 32 * i);
+      if (t > h->now) /* not expired yet: still there */
+        g_assert_true(seen);
+      if (t + hb < h->now) /* a heartbeat has passed since it expired */
+        g_assert_false(seen);
+      live += seen;
+      sure_live += t > h->now;
+    }
+    g_assert_cmpuint(pl_gossip_seen_count(h->nodes[0]), ==, live);
+    g_assert_cmpuint(live, >=, sure_live);
+  }
+  host_run(h, h->now + 4 * S);
+  g_assert_cmpuint(pl_gossip_seen_count(h->nodes[0]), ==, 0);
+  for (guint i = 0; i < ids->len; i++)
+    g_assert_false(pl_gossip_seen(h->nodes[0], (const uint8_t *)ids->data + 32 * i));
+  g_test_message("%u messages, peak gossip memory %zu bytes", ids->len, peak);
+  g_array_free(ids, TRUE);
+  g_array_free(at, TRUE);
+  host_free(h);
+}
+
 /* ------------------------------------------------------------------- pool */
 
 /* A test pool: one refcounted copy per id; |refuse| makes hold say no. */
@@ -1406,6 +1458,7 @@ main(int argc, char **argv)
   g_test_add_func("/gossip/batching", test_batching);
   g_test_add_func("/gossip/cancel-pending-copy", test_cancel_pending_copy);
   g_test_add_func("/gossip/memory", test_memory_bounded);
+  g_test_add_func("/gossip/seen-ring", test_seen_ring);
   g_test_add_func("/gossip/deterministic", test_deterministic);
   return g_test_run();
 }
