@@ -9,7 +9,8 @@
  *
  *   bench-gossip [--messages 200] [--mode mesh] [--size 256] [--peers 10]
  *                [--batch-window 0ms] [--join S] [--settle S] [--spread S]
- *                [--drain S] [--kad] [--idle] N...   (default N: 10000 100000)
+ *                [--drain S] [--kad] [--idle] [--progress] N...
+ *                (default N: 10000 100000)
  *
  * Workload: N honest nodes join through 32 bootstrap peers over a window
  * of --join seconds (default: 10 s plus 1 s per 20,000 nodes), keep
@@ -39,6 +40,10 @@
  * at least 1), from t = 1 s to the end.  The figures then include both
  * layers (core_B/n adds the routing tables; lookups finished are printed).
  *
+ * --progress prints a line on stderr every 30 s of wall time (virtual
+ * time reached, events, resident and peak memory): a 1M-node run takes
+ * the better part of an hour.
+ *
  * The machine may be shared: cpu_s (user + system CPU of the run) and
  * deliveries per CPU second are the figures that do not depend on what
  * else runs.  Peak RSS is the process's: run one N per invocation for a
@@ -60,6 +65,8 @@ typedef struct phase {
   uint64_t start_ns;  /* virtual time the dissemination phase starts */
   double wall_s;      /* wall seconds into the run when it did (-1: not yet) */
   uint64_t events;    /* events processed by then */
+  bool progress;      /* --progress: a line on stderr every 30 s of wall time */
+  double printed_s;   /* wall seconds of the last such line */
 } phase;
 
 /* User + system CPU seconds of this process so far. */
@@ -80,6 +87,12 @@ on_progress(const sim_progress *p, void *user_data)
     ph->wall_s = p->wall_s;
     ph->events = p->events;
   }
+  if (ph->progress && p->wall_s - ph->printed_s >= 30) {
+    ph->printed_s = p->wall_s;
+    fprintf(stderr, "# %.0f s wall: virtual %.1f of %.1f s, %" G_GUINT64_FORMAT " events, rss %.0f MiB, peak %.0f MiB\n",
+            p->wall_s, p->now_ns / 1e9, p->duration_ns / 1e9, p->events,
+            sim_rss_bytes() / 1048576.0, sim_peak_rss_bytes() / 1048576.0);
+  }
 }
 
 int
@@ -88,7 +101,7 @@ main(int argc, char **argv)
   unsigned messages = 200, size = 256, peers = 10;
   const char *mode = "mesh", *batch = "0ms";
   unsigned join_opt = 0, settle_s = 10, spread_s = 20, drain_s = 15;
-  bool kad = false, idle = false;
+  bool kad = false, idle = false, progress = false;
   GArray *sizes = g_array_new(FALSE, FALSE, sizeof(uint32_t));
   for (int i = 1; i < argc; i++) {
     if (!strcmp(argv[i], "--messages") && i + 1 < argc) {
@@ -113,12 +126,14 @@ main(int argc, char **argv)
       kad = true;
     } else if (!strcmp(argv[i], "--idle")) {
       idle = true;
+    } else if (!strcmp(argv[i], "--progress")) {
+      progress = true;
     } else {
       uint32_t n = (uint32_t)strtoul(argv[i], NULL, 10);
       if (!n) {
         fprintf(stderr, "usage: bench-gossip [--messages M] [--mode MODE] [--size BYTES] "
                         "[--peers P] [--batch-window D] [--join S] [--settle S] [--spread S] "
-                        "[--drain S] [--kad] [--idle] N...\n");
+                        "[--drain S] [--kad] [--idle] [--progress] N...\n");
         return 2;
       }
       g_array_append_val(sizes, n);
@@ -177,7 +192,7 @@ main(int argc, char **argv)
       fprintf(stderr, "bench-gossip: %s\n", error->message);
       return 1;
     }
-    phase ph = {.start_ns = (uint64_t)pub_s * 1000000000u, .wall_s = -1};
+    phase ph = {.start_ns = (uint64_t)pub_s * 1000000000u, .wall_s = -1, .progress = progress};
     sim_world_options opt = {.progress_cb = on_progress, .user_data = &ph};
     uint64_t rss0 = sim_rss_bytes();
     double cpu0 = cpu_seconds();
