@@ -1592,10 +1592,18 @@ on_nodes(pl_node *node, kad_state *st, pl_time_ns now, pl_peer from, const pl_ka
   uint8_t path = e->path;
   uint8_t hop = (uint8_t)MIN(e->hop + 1u, UINT8_MAX);
   answered(lk, e);
-  if (lk->kind != LK_VALUE_AT && node->env->peer_intern_cb != NULL) {
+  const pl_env *env = node->env;
+  if (lk->kind != LK_VALUE_AT && env->peer_intern_cb != NULL) {
+    /* All contacts interned at once when the host can (their table
+     * lookups are cache misses that then overlap), else one by one. */
+    pl_peer handles[PL_KAD_CONTACTS_MAX];
+    bool batch = env->peer_intern_n_cb != NULL;
+    if (batch)
+      env->peer_intern_n_cb(m->contacts, PL_KAD_CONTACT_BYTES, m->count, handles,
+                            env->user_data);
     for (unsigned i = 0; i < m->count; i++) {
       const uint8_t *c = m->contacts + i * PL_KAD_CONTACT_BYTES;
-      pl_peer p = node->env->peer_intern_cb(c, node->env->user_data);
+      pl_peer p = batch ? handles[i] : env->peer_intern_cb(c, env->user_data);
       if (p == PL_PEER_NONE || p == node->self)
         continue;
       const uint8_t *id = id_of(node, p);
