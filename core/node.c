@@ -563,9 +563,11 @@ pl_node_prefetch(const pl_node *node)
 {
   for (size_t off = 0; off < sizeof *node; off += 64)
     __builtin_prefetch((const char *)node + off);
-  /* The states' addresses are in the node itself, usually not cached
-   * yet: loading them here waits for that line, but overlaps the wait
-   * with the current event instead of serialising it with the next. */
+}
+
+void
+pl_node_prefetch_states(const pl_node *node)
+{
   for (unsigned l = 0; l < PL_LAYER_MAX; l++)
     if (node->layer_state[l] != NULL)
       __builtin_prefetch(node->layer_state[l]);

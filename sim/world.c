@@ -1109,6 +1109,18 @@ prefetch_next(const sim_world *w)
   }
 }
 
+/* Second stage, after the current event: the next event's node struct
+ * has arrived meanwhile, so its layer states' addresses can be read
+ * without a wait and those states loaded in turn.  (The next event may
+ * have changed with the current one's pushes; then this is wasted.) */
+static inline void
+prefetch_next_states(const sim_world *w)
+{
+  const sim_event *nx = sim_queue_next(w->queue);
+  if (nx != NULL && nx->node < w->n && w->nodes[nx->node] != NULL)
+    pl_node_prefetch_states(w->nodes[nx->node]);
+}
+
 sim_run_status
 sim_world_run(sim_world *w, GError **error)
 {
@@ -1146,6 +1158,7 @@ sim_world_run(sim_world *w, GError **error)
       continue;
     }
     dispatch(w, &e);
+    prefetch_next_states(w);
   }
   if (status == SIM_RUN_COMPLETE)
     w->now_ns = end;
