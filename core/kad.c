@@ -280,14 +280,12 @@ nonce_of(const pl_node *node, pl_peer peer)
   return node->env->peer_nonce_cb ? node->env->peer_nonce_cb(peer, node->env->user_data) : 0;
 }
 
-/* The id-cost checks on contact |peer| (id |id|) presenting |nonce|:
- * PL_OK or PL_ERR_BAD_IDENTITY (counted). */
+/* check_contact once a defence is on. */
 static int
-check_contact(pl_node *node, kad_state *st, pl_peer peer, const uint8_t *id, uint64_t nonce)
+check_contact_costs(pl_node *node, kad_state *st, pl_peer peer, const uint8_t *id,
+                    uint64_t nonce)
 {
   const pl_kad_config *c = st->cfg;
-  if (c->id_puzzle_bits == 0 && c->id_min_stake == 0)
-    return PL_OK;
   uint64_t stake = 0;
   if (c->id_min_stake > 0 && node->env->peer_stake_cb != NULL)
     stake = node->env->peer_stake_cb(peer, node->env->user_data);
@@ -304,6 +302,19 @@ check_contact(pl_node *node, kad_state *st, pl_peer peer, const uint8_t *id, uin
     pl_node_metric(node, PL_METRIC_DHT_REJECTED_STAKE, 1);
     return PL_ERR_BAD_IDENTITY;
   }
+}
+
+/* The id-cost checks on contact |peer| (id |id|) presenting |nonce|:
+ * PL_OK or PL_ERR_BAD_IDENTITY (counted).  Inline: with both defences off
+ * (the common case, once per message and per contact received) it is one
+ * test, not a call. */
+static inline int
+check_contact(pl_node *node, kad_state *st, pl_peer peer, const uint8_t *id, uint64_t nonce)
+{
+  const pl_kad_config *c = st->cfg;
+  if (c->id_puzzle_bits == 0 && c->id_min_stake == 0)
+    return PL_OK;
+  return check_contact_costs(node, st, peer, id, nonce);
 }
 
 /* ------------------------------------------------------------ wire */
