@@ -280,14 +280,12 @@ nonce_of(const pl_node *node, pl_peer peer)
   return node->env->peer_nonce_cb ? node->env->peer_nonce_cb(peer, node->env->user_data) : 0;
 }
 
-/* The id-cost checks on contact |peer| (id |id|) presenting |nonce|:
- * PL_OK or PL_ERR_BAD_IDENTITY (counted). */
+/* check_contact once a defence is on. */
 static int
-check_contact(pl_node *node, kad_state *st, pl_peer peer, const uint8_t *id, uint64_t nonce)
+check_contact_costs(pl_node *node, kad_state *st, pl_peer peer, const uint8_t *id,
+                    uint64_t nonce)
 {
   const pl_kad_config *c = st->cfg;
-  if (c->id_puzzle_bits == 0 && c->id_min_stake == 0)
-    return PL_OK;
   uint64_t stake = 0;
   if (c->id_min_stake > 0 && node->env->peer_stake_cb != NULL)
     stake = node->env->peer_stake_cb(peer, node->env->user_data);
@@ -304,6 +302,19 @@ check_contact(pl_node *node, kad_state *st, pl_peer peer, const uint8_t *id, uin
     pl_node_metric(node, PL_METRIC_DHT_REJECTED_STAKE, 1);
     return PL_ERR_BAD_IDENTITY;
   }
+}
+
+/* The id-cost checks on contact |peer| (id |id|) presenting |nonce|:
+ * PL_OK or PL_ERR_BAD_IDENTITY (counted).  Inline: with both defences off
+ * (the common case, once per message and per contact received) it is one
+ * test, not a call. */
+static inline int
+check_contact(pl_node *node, kad_state *st, pl_peer peer, const uint8_t *id, uint64_t nonce)
+{
+  const pl_kad_config *c = st->cfg;
+  if (c->id_puzzle_bits == 0 && c->id_min_stake == 0)
+    return PL_OK;
+  return check_contact_costs(node, st, peer, id, nonce);
 }
 
 /* ------------------------------------------------------------ wire */
@@ -1592,10 +1603,18 @@ on_nodes(pl_node *node, kad_state *st, pl_time_ns now, pl_peer from, const pl_ka
   uint8_t path = e->path;
   uint8_t hop = (uint8_t)MIN(e->hop + 1u, UINT8_MAX);
   answered(lk, e);
-  if (lk->kind != LK_VALUE_AT && node->env->peer_intern_cb != NULL) {
+  const pl_env *env = node->env;
+  if (lk->kind != LK_VALUE_AT && env->peer_intern_cb != NULL) {
+    /* All contacts interned at once when the host can (their table
+     * lookups are cache misses that then overlap), else one by one. */
+    pl_peer handles[PL_KAD_CONTACTS_MAX];
+    bool batch = env->peer_intern_n_cb != NULL;
+    if (batch)
+      env->peer_intern_n_cb(m->contacts, PL_KAD_CONTACT_BYTES, m->count, handles,
+                            env->user_data);
     for (unsigned i = 0; i < m->count; i++) {
       const uint8_t *c = m->contacts + i * PL_KAD_CONTACT_BYTES;
-      pl_peer p = node->env->peer_intern_cb(c, node->env->user_data);
+      pl_peer p = batch ? handles[i] : env->peer_intern_cb(c, env->user_data);
       if (p == PL_PEER_NONE || p == node->self)
         continue;
       const uint8_t *id = id_of(node, p);

@@ -189,10 +189,15 @@ PL_WARN_UNUSED int pl_node_seal(pl_node *node, pl_time_ns now, uint8_t inner_typ
 PL_WARN_UNUSED int pl_node_open_envelope(pl_node *node, pl_time_ns now, pl_peer from,
                                          const pl_msg *msg);
 
-/* Performance hint for hosts: |node| is about to receive a message or a
- * timer, so start loading its struct and its layers' states into the
- * cache.  No effect on behaviour. */
+/* Performance hints for hosts, no effect on behaviour.  |node| is about
+ * to receive a message or a timer: pl_node_prefetch starts loading its
+ * struct into the cache; pl_node_prefetch_states its layers' states,
+ * whose addresses are in the struct, so it waits for the struct's first
+ * two lines if they are not cached yet: call it a while after
+ * pl_node_prefetch (the host's event loop calls one before dispatching
+ * the current event and the other after it). */
 void pl_node_prefetch(const pl_node *node);
+void pl_node_prefetch_states(const pl_node *node);
 
 /* The state of |layer| in |node| (NULL if the layer is absent). */
 void *pl_node_layer_state(const pl_node *node, pl_layer_id layer);

@@ -262,6 +262,14 @@ typedef struct pl_env {
   /* Handle for the public key |key|, interning it if new; PL_PEER_NONE if
    * the table is full. */
   pl_peer (*peer_intern_cb)(const uint8_t key[PL_KEY_BYTES], void *user_data);
+  /* Optional batch of peer_intern_cb: handles for the |n| public keys at
+   * |keys|, |keys| + |stride|, ... into |out|, exactly as |n| calls of
+   * peer_intern_cb in that order would give them (new keys are interned
+   * in order).  A host whose table is cold in cache can start every key's
+   * memory access before waiting for the first.  NULL: the core calls
+   * peer_intern_cb once per key. */
+  void (*peer_intern_n_cb)(const uint8_t *keys, size_t stride, unsigned n, pl_peer *out,
+                           void *user_data);
   /* Report |obs| (borrowed for the call) for measurement; NULL: nobody
    * listens (see pl_observation). */
   void (*observe_cb)(pl_peer self, const pl_observation *obs, void *user_data);

@@ -376,6 +376,34 @@ env_peer_intern(const uint8_t key[PL_KEY_BYTES], void *user_data)
   return h != PL_PEER_NONE ? h : id_append(w, key);
 }
 
+/* peer_intern_n_cb: the keys' slots are loaded first, then the records
+ * the slots name, then each key is interned as env_peer_intern would, so
+ * the misses of a NODES answer's contacts overlap instead of coming one
+ * after another (two per contact: the slot, then the record). */
+#define INTERN_BATCH 32
+
+static void
+env_peer_intern_n(const uint8_t *keys, size_t stride, unsigned n, pl_peer *out, void *user_data)
+{
+  sim_world *w = user_data;
+  for (unsigned base = 0; base < n; base += INTERN_BATCH) {
+    unsigned m = MIN(n - base, (unsigned)INTERN_BATCH);
+    const uint8_t *k = keys + (size_t)base * stride;
+    uint32_t at[INTERN_BATCH];
+    for (unsigned i = 0; i < m; i++) {
+      at[i] = key_hash(k + i * stride) & w->id_slot_mask;
+      __builtin_prefetch(&w->id_slots[at[i]]);
+    }
+    for (unsigned i = 0; i < m; i++) {
+      uint32_t s = w->id_slots[at[i]];
+      if (s != 0)
+        __builtin_prefetch(ident(w, s - 1));
+    }
+    for (unsigned i = 0; i < m; i++)
+      out[base + i] = env_peer_intern(k + i * stride, w);
+  }
+}
+
 /* ------------------------------------------------------------ node life */
 
 static void
@@ -973,6 +1001,7 @@ sim_world_new(const sim_scenario *sc, const sim_world_options *options, GError *
       .peer_key_cb = env_peer_key,
       .peer_id_cb = env_peer_id,
       .peer_intern_cb = env_peer_intern,
+      .peer_intern_n_cb = env_peer_intern_n,
       .sigcache = w->sigcache,
       .user_data = w,
   };
@@ -1080,6 +1109,18 @@ prefetch_next(const sim_world *w)
   }
 }
 
+/* Second stage, after the current event: the next event's node struct
+ * has arrived meanwhile, so its layer states' addresses can be read
+ * without a wait and those states loaded in turn.  (The next event may
+ * have changed with the current one's pushes; then this is wasted.) */
+static inline void
+prefetch_next_states(const sim_world *w)
+{
+  const sim_event *nx = sim_queue_next(w->queue);
+  if (nx != NULL && nx->node < w->n && w->nodes[nx->node] != NULL)
+    pl_node_prefetch_states(w->nodes[nx->node]);
+}
+
 sim_run_status
 sim_world_run(sim_world *w, GError **error)
 {
@@ -1117,6 +1158,7 @@ sim_world_run(sim_world *w, GError **error)
       continue;
     }
     dispatch(w, &e);
+    prefetch_next_states(w);
   }
   if (status == SIM_RUN_COMPLETE)
     w->now_ns = end;
