@@ -1,12 +1,14 @@
 /*
  * kad.c — the Kademlia DHT (see kad.h for the protocol summary).
  *
- * How the routing table is laid out: every contact is a 4-byte handle in
- * one array |peers|, bucket after bucket, least-recently-seen first inside
- * a bucket, with a parallel array |fails| (consecutive timeouts).  The
+ * How the routing table is laid out: every contact is 4 bytes in one
+ * array |peers|, bucket after bucket, least-recently-seen first inside a
+ * bucket: its handle in the low 24 bits (handles are below PL_PEER_MAX)
+ * and its consecutive timeouts in the top 8 (CONTACT_*; a parallel byte
+ * array cost ~380 bytes per node at 1M nodes with k = 20).  The
  * array of per-bucket counts |counts| (and |touched_s|, last use of the
  * bucket, for refresh) grows to the deepest bucket in use, so a node of a
- * network of N nodes holds about log2(N) bucket headers.  All four arrays
+ * network of N nodes holds about log2(N) bucket headers.  All three arrays
  * share one heap block (counts first, then peers: a search of a shallow
  * bucket reads one cache line), sized once by pl_kad_reserve when the
  * host fills the table from the truth.  Ids are never
@@ -161,16 +163,15 @@ typedef struct kad_state {
   const pl_kad_config *cfg;  /* node's config (shared) */
   const uint8_t *self_id;    /* own id (host-owned) */
   /* The table is one heap block (table_resize): |counts| (its start),
-   * |peers|, |touched_s|, |fails|. */
+   * |peers|, |touched_s|. */
   uint8_t *counts;           /* contacts per bucket; the block's start */
-  pl_peer *peers;            /* contacts, bucket after bucket */
-  uint8_t *fails;            /* consecutive timeouts per contact */
+  uint32_t *peers;           /* contacts, bucket after bucket: handle | timeouts << 24 */
   cached *cache;             /* replacement cache, latest first (heap on first use,
                                 cfg->replacement_cache entries) */
   lookup **lookups;          /* max_lookups slots (heap, on first use) */
   uint16_t n_contacts;       /* contacts in the table */
   uint16_t n_buckets;        /* entries of |counts| / |touched_s| */
-  uint16_t cap;              /* room in |peers| / |fails| */
+  uint16_t cap;              /* room in |peers| */
   uint8_t n_cache;           /* entries of |cache| */
   uint8_t running;           /* between start and stop */
   uint64_t self_nonce;       /* own id-puzzle nonce (env->peer_nonce_cb), read at start */
@@ -195,6 +196,29 @@ static kad_state *
 st_of(const pl_node *node)
 {
   return pl_node_layer_state(node, PL_LAYER_DISCOVERY);
+}
+
+/* A table entry: handle (< PL_PEER_MAX) in the low 24 bits, consecutive
+ * timeouts (saturating at 255) in the top 8. */
+#define CONTACT_FAILS_SHIFT 24
+G_STATIC_ASSERT(PL_PEER_MAX == UINT32_C(1) << CONTACT_FAILS_SHIFT);
+
+static inline pl_peer
+contact_peer(uint32_t c)
+{
+  return c & (PL_PEER_MAX - 1u);
+}
+
+static inline unsigned
+contact_fails(uint32_t c)
+{
+  return c >> CONTACT_FAILS_SHIFT;
+}
+
+static inline uint32_t
+contact_make(pl_peer peer, unsigned fails)
+{
+  return peer | (uint32_t)fails << CONTACT_FAILS_SHIFT;
 }
 
 /* ------------------------------------------------------------ ids */
@@ -544,8 +568,8 @@ bucket_start(const kad_state *st, unsigned bucket)
  * |cap| contacts (neither below what is in use).  One block rather than
  * four: a contact search reads |counts| and then the bucket's handles,
  * which for the shallow buckets (most traffic) sit in the same cache line;
- * and one allocation header instead of four.  Layout: counts (padded to
- * 4 bytes), peers, touched_s, fails.
+ * and one allocation header instead of three.  Layout: counts (padded to
+ * 4 bytes), peers, touched_s.
  */
 static bool
 table_resize(kad_state *st, unsigned buckets, unsigned cap)
@@ -553,26 +577,23 @@ table_resize(kad_state *st, unsigned buckets, unsigned cap)
   g_assert(buckets >= st->n_buckets && cap >= st->n_contacts && cap <= UINT16_MAX &&
            buckets <= MAX_BUCKETS);
   size_t pad = (buckets + 3u) & ~3u;
-  uint8_t *block = g_try_malloc(pad + cap * (sizeof(pl_peer) + 1u) + buckets * sizeof(uint32_t));
+  uint8_t *block = g_try_malloc(pad + cap * sizeof(uint32_t) + buckets * sizeof(uint32_t));
   if (block == NULL)
     return false;
   uint8_t *counts = block;
-  pl_peer *peers = (pl_peer *)(block + pad);
-  uint32_t *touched = (uint32_t *)(peers + cap);
-  uint8_t *fails = (uint8_t *)(touched + buckets);
+  uint32_t *peers = (uint32_t *)(block + pad);
+  uint32_t *touched = peers + cap;
   if (st->n_buckets > 0) {
     memcpy(counts, st->counts, st->n_buckets);
     memcpy(touched, st->touched_s, st->n_buckets * sizeof *touched);
   }
   if (st->n_contacts > 0) {
     memcpy(peers, st->peers, st->n_contacts * sizeof *peers);
-    memcpy(fails, st->fails, st->n_contacts);
   }
   g_free(st->counts);
   st->counts = counts;
   st->peers = peers;
   st->touched_s = touched;
-  st->fails = fails;
   st->cap = (uint16_t)cap;
   st->bucket_cap = (uint16_t)buckets;
   return true;
@@ -609,7 +630,7 @@ find_in_bucket(const kad_state *st, unsigned bucket, pl_peer peer, unsigned *sta
   unsigned s = bucket_start(st, bucket);
   *start = s;
   for (unsigned i = 0; i < st->counts[bucket]; i++)
-    if (st->peers[s + i] == peer)
+    if (contact_peer(st->peers[s + i]) == peer)
       return (int)(s + i);
   return -1;
 }
@@ -618,7 +639,6 @@ static void
 remove_at(kad_state *st, unsigned bucket, unsigned pos)
 {
   memmove(st->peers + pos, st->peers + pos + 1, (st->n_contacts - pos - 1) * sizeof *st->peers);
-  memmove(st->fails + pos, st->fails + pos + 1, st->n_contacts - pos - 1);
   st->n_contacts--;
   st->counts[bucket]--;
 }
@@ -635,9 +655,7 @@ insert_tail(kad_state *st, unsigned bucket, unsigned start, pl_peer peer)
   }
   unsigned pos = start + st->counts[bucket];
   memmove(st->peers + pos + 1, st->peers + pos, (st->n_contacts - pos) * sizeof *st->peers);
-  memmove(st->fails + pos + 1, st->fails + pos, st->n_contacts - pos);
-  st->peers[pos] = peer;
-  st->fails[pos] = 0;
+  st->peers[pos] = peer; /* no timeouts yet */
   st->n_contacts++;
   st->counts[bucket]++;
   return true;
@@ -694,7 +712,7 @@ prefix_full(pl_node *node, kad_state *st, unsigned bucket, unsigned start, pl_pe
   uint32_t mine = node->env->peer_prefix_cb(peer, ud);
   unsigned same = 0;
   for (unsigned i = 0; i < st->counts[bucket]; i++)
-    if (node->env->peer_prefix_cb(st->peers[start + i], ud) == mine)
+    if (node->env->peer_prefix_cb(contact_peer(st->peers[start + i]), ud) == mine)
       same++;
   return same >= limit;
 }
@@ -776,14 +794,14 @@ static int
 learn_at(pl_node *node, kad_state *st, pl_peer peer, const uint8_t *id, unsigned bucket,
          pl_time_ns now, bool may_ping)
 {
+  if (peer >= PL_PEER_MAX)
+    return LEARN_IGNORED; /* no room for it in a table entry (pl.h) */
   unsigned start = 0;
   int pos = find_in_bucket(st, bucket, peer, &start);
   if (pos >= 0) {
     unsigned last = start + st->counts[bucket] - 1u;
     memmove(st->peers + pos, st->peers + pos + 1, (last - (unsigned)pos) * sizeof *st->peers);
-    memmove(st->fails + pos, st->fails + pos + 1, last - (unsigned)pos);
-    st->peers[last] = peer;
-    st->fails[last] = 0;
+    st->peers[last] = peer; /* its timeouts start again from 0 */
     return LEARN_UPDATED;
   }
   if (!ensure_bucket(st, bucket))
@@ -805,7 +823,7 @@ learn_at(pl_node *node, kad_state *st, pl_peer peer, const uint8_t *id, unsigned
   if (may_ping && st->cfg->replacement_cache > 0) {
     cache_add(st, peer, bucket);
   } else if (may_ping) {
-    pl_peer lrs = st->peers[start];
+    pl_peer lrs = contact_peer(st->peers[start]);
     bool busy = false;
     for (unsigned i = 0; i < PINGS_MAX; i++) {
       if (st->pings[i].old == lrs || st->pings[i].newcomer == peer)
@@ -845,12 +863,13 @@ failed(pl_node *node, kad_state *st, pl_peer peer)
   int pos = find_in_bucket(st, bucket, peer, &start);
   if (pos < 0)
     return;
-  if (st->fails[pos] < UINT8_MAX)
-    st->fails[pos]++;
+  unsigned fails = contact_fails(st->peers[pos]);
+  if (fails < UINT8_MAX)
+    st->peers[pos] = contact_make(peer, ++fails);
   /* Section 4.1: an unresponsive contact makes way at once for the latest
    * cached newcomer of its bucket; without one it stays until stale. */
   pl_peer r = st->n_cache > 0 ? cache_take(st, bucket) : PL_PEER_NONE;
-  if (r != PL_PEER_NONE || st->fails[pos] >= st->cfg->stale_failures) {
+  if (r != PL_PEER_NONE || fails >= st->cfg->stale_failures) {
     remove_at(st, bucket, (unsigned)pos);
     sibling_remove(st, peer);
     pl_node_metric(node, PL_METRIC_DHT_CONTACT_EVICTED, 1);
@@ -899,14 +918,14 @@ offer_bucket(const pl_node *node, const kad_state *st, unsigned bucket, unsigned
   const uint8_t *ids[PL_KAD_K_MAX];
   unsigned count = MIN((unsigned)st->counts[bucket], PL_KAD_K_MAX);
   for (unsigned i = 0; i < count; i++) {
-    pl_peer p = st->peers[start + i];
+    pl_peer p = contact_peer(st->peers[start + i]);
     ids[i] = p == exclude ? NULL : id_of(node, p);
     if (ids[i] != NULL)
       __builtin_prefetch(ids[i]);
   }
   for (unsigned i = 0; i < count; i++)
     if (ids[i] != NULL)
-      cand_offer(top, n, max, st->peers[start + i], ids[i], target);
+      cand_offer(top, n, max, contact_peer(st->peers[start + i]), ids[i], target);
 }
 
 /* The |max| (<= SHORTLIST_MAX) closest known contacts to |target| into
@@ -2115,7 +2134,7 @@ kad_memory(const pl_node *node, const void *state)
 {
   const kad_state *st = state;
   size_t bytes = sizeof *st;
-  bytes += ((st->bucket_cap + 3u) & ~3u) + st->cap * (sizeof *st->peers + 1u);
+  bytes += ((st->bucket_cap + 3u) & ~3u) + st->cap * sizeof *st->peers;
   bytes += st->bucket_cap * sizeof *st->touched_s;
   bytes += st->cfg->sibling_size * sizeof(pl_peer);
   if (st->cache != NULL)
@@ -2430,7 +2449,8 @@ pl_kad_contacts(const pl_node *node, pl_peer *out, uint32_t max)
   if (st == NULL)
     return 0;
   uint32_t n = MIN(max, (uint32_t)st->n_contacts);
-  memcpy(out, st->peers, n * sizeof *out);
+  for (uint32_t i = 0; i < n; i++)
+    out[i] = contact_peer(st->peers[i]);
   return n;
 }
 

@@ -41,9 +41,13 @@ extern "C" {
 /* Virtual time in nanoseconds since the start of a run. */
 typedef uint64_t pl_time_ns;
 
-/* A peer: a handle into the host's interned identity table. */
+/* A peer: a handle into the host's interned identity table.  Hosts hand
+ * out handles below PL_PEER_MAX (16,777,216 identities): the DHT's routing
+ * table keeps each contact in 32 bits, its handle in the low 24 and its
+ * count of consecutive timeouts in the top 8 (core/kad.c). */
 typedef uint32_t pl_peer;
 #define PL_PEER_NONE UINT32_MAX
+#define PL_PEER_MAX (UINT32_C(1) << 24)
 
 #define PL_KEY_BYTES 32     /* Ed25519 public key */
 #define PL_SEED_BYTES 32    /* Ed25519 secret seed */

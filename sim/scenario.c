@@ -2021,6 +2021,16 @@ build_populations(ctx *c, char **group_names)
     g_free(g0);
     return false;
   }
+  if (total >= PL_PEER_MAX / 2) {
+    /* handles are 24 bits (pl.h); half are kept for identities learnt
+     * during the run (Sybil keys, forged contacts) */
+    char *g0 = g_strconcat("population.", s->populations[0].name, NULL);
+    fail(c, SIM_SCENARIO_ERROR_VALUE, g0, "count",
+         "found %" G_GUINT64_FORMAT " nodes in all populations, expected fewer than %u",
+         (guint64)total, (unsigned)(PL_PEER_MAX / 2));
+    g_free(g0);
+    return false;
+  }
   return resolve_victims(c, group_names);
 }
 

@@ -155,8 +155,8 @@ static uint32_t
 id_append(sim_world *w, const uint8_t *key)
 {
   uint32_t h = w->id_count;
-  if (h == PL_PEER_NONE - 1)
-    return PL_PEER_NONE;
+  if (h >= PL_PEER_MAX)
+    return PL_PEER_NONE; /* the table is full (pl.h) */
   uint32_t chunk = h >> KEY_CHUNK_SHIFT;
   if (chunk >= w->id_chunk_cap) {
     uint32_t cap = w->id_chunk_cap ? w->id_chunk_cap * 2 : 4;
@@ -968,7 +968,7 @@ sim_world_new(const sim_scenario *sc, const sim_world_options *options, GError *
     g_set_error(error, SIM_WORLD_ERROR, 1, "libsodium failed to initialise");
     return NULL;
   }
-  if (sc->total_nodes == 0 || sc->total_nodes >= PL_PEER_NONE / 2) {
+  if (sc->total_nodes == 0 || sc->total_nodes >= PL_PEER_MAX / 2) {
     g_set_error(error, SIM_WORLD_ERROR, 1, "%s: population size %u is out of range",
                 sc->path, sc->total_nodes);
     return NULL;

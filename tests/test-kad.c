@@ -728,6 +728,60 @@ test_stale_contacts(void)
   world_free(w);
 }
 
+/* A contact's timeouts live in the top 8 bits of its table entry: twenty
+ * timeouts under a stale_failures of 22 leave it in place under its own
+ * handle (and leave every other contact's handle alone), an answer
+ * starts the count again, and the 22nd timeout in a row drops it.  A
+ * handle at PL_PEER_MAX or above has no room in an entry and is refused. */
+static void
+test_timeouts_in_entry(void)
+{
+  /* buckets of 20 for 24 nodes: none is full, so no newcomer takes the
+   * silent contact's place (replacement cache) or has it pinged out */
+  pl_config c = kad_config(20);
+  c.kad.stale_failures = 22;
+  world *w = world_new(24, 24, &c, 4);
+  for (guint i = 0; i < w->n; i++)
+    world_start(w, i);
+  world_oracle(w);
+  pl_node *a = w->nodes[0];
+  pl_peer dead = 5;
+  g_assert_true(pl_kad_has_contact(a, dead));
+  pl_peer before[64], after[64];
+  uint32_t n = pl_kad_contacts(a, before, 64);
+  w->down[dead] = TRUE;
+  for (int i = 0; i < 20; i++) {
+    g_assert_cmpint(pl_kad_lookup(a, w->now, w->ids[dead]), ==, PL_OK);
+    world_run(w, w->now + 10 * PL_NS_PER_S);
+  }
+  g_assert_true(pl_kad_has_contact(a, dead));
+  uint32_t m = pl_kad_contacts(a, after, 64);
+  g_assert_cmpuint(m, ==, n);
+  for (uint32_t i = 0; i < m; i++) { /* same handles, in some order */
+    bool found = false;
+    for (uint32_t j = 0; j < n && !found; j++)
+      found = after[i] == before[j];
+    g_assert_true(found);
+  }
+  /* it answers once: the count starts again, 21 more timeouts keep it */
+  w->down[dead] = FALSE;
+  g_assert_cmpint(pl_kad_lookup(a, w->now, w->ids[dead]), ==, PL_OK);
+  world_run(w, w->now + 10 * PL_NS_PER_S);
+  w->down[dead] = TRUE;
+  for (int i = 0; i < 21; i++) {
+    g_assert_cmpint(pl_kad_lookup(a, w->now, w->ids[dead]), ==, PL_OK);
+    world_run(w, w->now + 10 * PL_NS_PER_S);
+  }
+  g_assert_true(pl_kad_has_contact(a, dead));
+  g_assert_cmpint(pl_kad_lookup(a, w->now, w->ids[dead]), ==, PL_OK);
+  world_run(w, w->now + 10 * PL_NS_PER_S);
+  g_assert_false(pl_kad_has_contact(a, dead));
+  /* a handle that does not fit an entry is not learnt */
+  g_assert_cmpint(pl_kad_seed(a, PL_PEER_MAX), !=, PL_OK);
+  g_assert_false(pl_kad_has_contact(a, PL_PEER_MAX));
+  world_free(w);
+}
+
 static void
 test_lookup_oracle(void)
 {
@@ -1177,6 +1231,7 @@ main(int argc, char **argv)
   g_test_add_func("/kad/hostile-input", test_hostile_input_counted);
   g_test_add_func("/kad/lrs-eviction", test_lrs_eviction);
   g_test_add_func("/kad/stale-contacts", test_stale_contacts);
+  g_test_add_func("/kad/timeouts-in-entry", test_timeouts_in_entry);
   g_test_add_func("/kad/replacement-cache", test_replacement_cache);
   g_test_add_func("/kad/lookup-oracle", test_lookup_oracle);
   g_test_add_func("/kad/join", test_join);

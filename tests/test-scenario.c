@@ -374,6 +374,8 @@ static const struct {
     "[population.nodes] count: found '-3', expected a non-negative integer" },
   { "zero-count.ini", SIM_SCENARIO_ERROR_VALUE,
     "[population.nodes] count: found 0 nodes in every population, expected at least 1 node in all" },
+  { "too-many-nodes.ini", SIM_SCENARIO_ERROR_VALUE,
+    "[population.nodes] count: found 9000000 nodes in all populations, expected fewer than 8388608" },
   { "bad-version.ini", SIM_SCENARIO_ERROR_VALUE,
     "[protocol.peer] version: found '1.2.3', expected a version major.minor like 1.2" },
   { "unknown-eviction.ini", SIM_SCENARIO_ERROR_VALUE,
