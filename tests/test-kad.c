@@ -166,6 +166,16 @@ cb_intern(const uint8_t key[PL_KEY_BYTES], void *ud)
   return v == NULL ? PL_PEER_NONE : (pl_peer)(GPOINTER_TO_UINT(v) - 1);
 }
 
+static guint n_intern_batches; /* calls of cb_intern_n */
+
+static void
+cb_intern_n(const uint8_t *keys, size_t stride, unsigned n, pl_peer *out, void *ud)
+{
+  n_intern_batches++;
+  for (unsigned i = 0; i < n; i++)
+    out[i] = cb_intern(keys + i * stride, ud);
+}
+
 static void
 cb_observe(pl_peer self, const pl_observation *o, void *ud)
 {
@@ -782,6 +792,38 @@ test_timeouts_in_entry(void)
   world_free(w);
 }
 
+/* A host that interns a NODES answer's contacts in one call
+ * (pl_env.peer_intern_n_cb) sees the same lookups, hop for hop and message
+ * for message, as one interning them one by one. */
+static void
+test_intern_batch(void)
+{
+  pl_config c = kad_config(8);
+  c.kad.alpha = 2;
+  double hops[2];
+  guint ok[2];
+  guint64 messages[2];
+  for (int batch = 0; batch < 2; batch++) {
+    world *w = world_new(300, 300, &c, 5);
+    if (batch)
+      w->env.peer_intern_n_cb = cb_intern_n;
+    for (guint i = 0; i < w->n; i++)
+      world_start(w, i);
+    world_oracle(w);
+    n_intern_batches = 0;
+    ok[batch] = run_lookups(w, 40, 17, &hops[batch]);
+    messages[batch] = w->messages;
+    if (batch)
+      g_assert_cmpuint(n_intern_batches, >, 40);
+    else
+      g_assert_cmpuint(n_intern_batches, ==, 0);
+    world_free(w);
+  }
+  g_assert_cmpuint(ok[0], ==, ok[1]);
+  g_assert_cmpfloat(hops[0], ==, hops[1]);
+  g_assert_cmpuint(messages[0], ==, messages[1]);
+}
+
 static void
 test_lookup_oracle(void)
 {
@@ -1232,6 +1274,7 @@ main(int argc, char **argv)
   g_test_add_func("/kad/lrs-eviction", test_lrs_eviction);
   g_test_add_func("/kad/stale-contacts", test_stale_contacts);
   g_test_add_func("/kad/timeouts-in-entry", test_timeouts_in_entry);
+  g_test_add_func("/kad/intern-batch", test_intern_batch);
   g_test_add_func("/kad/replacement-cache", test_replacement_cache);
   g_test_add_func("/kad/lookup-oracle", test_lookup_oracle);
   g_test_add_func("/kad/join", test_join);
