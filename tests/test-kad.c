@@ -716,23 +716,38 @@ test_replacement_cache(void)
   world_free(w);
 }
 
+/* A world of |n| nodes, all started, routing tables filled from the truth. */
+static world *
+oracle_world(guint n, const pl_config *c, uint64_t seed)
+{
+  world *w = world_new(n, n, c, seed);
+  for (guint i = 0; i < w->n; i++)
+    world_start(w, i);
+  world_oracle(w);
+  return w;
+}
+
+/* |rounds| lookups of |target|'s id by |node|, each given 10 s. */
+static void
+lookup_rounds(world *w, guint node, pl_peer target, int rounds)
+{
+  for (int i = 0; i < rounds; i++) {
+    g_assert_cmpint(pl_kad_lookup(w->nodes[node], w->now, w->ids[target]), ==, PL_OK);
+    world_run(w, w->now + 10 * PL_NS_PER_S);
+  }
+}
+
 static void
 test_stale_contacts(void)
 {
   pl_config c = kad_config(8);
   c.kad.stale_failures = 2;
-  world *w = world_new(40, 40, &c, 4);
-  for (guint i = 0; i < w->n; i++)
-    world_start(w, i);
-  world_oracle(w);
+  world *w = oracle_world(40, &c, 4);
   pl_peer dead = 5;
   g_assert_true(pl_kad_has_contact(w->nodes[0], dead));
   w->down[dead] = TRUE;
   /* Lookups of the dead node's own id query it each time until dropped. */
-  for (int i = 0; i < 3; i++) {
-    g_assert_cmpint(pl_kad_lookup(w->nodes[0], w->now, w->ids[dead]), ==, PL_OK);
-    world_run(w, w->now + 10 * PL_NS_PER_S);
-  }
+  lookup_rounds(w, 0, dead, 3);
   g_assert_false(pl_kad_has_contact(w->nodes[0], dead));
   g_assert_cmpfloat(w->counter[PL_METRIC_DHT_RPC_TIMEOUT], >=, 2);
   world_free(w);
@@ -750,20 +765,14 @@ test_timeouts_in_entry(void)
    * silent contact's place (replacement cache) or has it pinged out */
   pl_config c = kad_config(20);
   c.kad.stale_failures = 22;
-  world *w = world_new(24, 24, &c, 4);
-  for (guint i = 0; i < w->n; i++)
-    world_start(w, i);
-  world_oracle(w);
+  world *w = oracle_world(24, &c, 4);
   pl_node *a = w->nodes[0];
   pl_peer dead = 5;
   g_assert_true(pl_kad_has_contact(a, dead));
   pl_peer before[64], after[64];
   uint32_t n = pl_kad_contacts(a, before, 64);
   w->down[dead] = TRUE;
-  for (int i = 0; i < 20; i++) {
-    g_assert_cmpint(pl_kad_lookup(a, w->now, w->ids[dead]), ==, PL_OK);
-    world_run(w, w->now + 10 * PL_NS_PER_S);
-  }
+  lookup_rounds(w, 0, dead, 20);
   g_assert_true(pl_kad_has_contact(a, dead));
   uint32_t m = pl_kad_contacts(a, after, 64);
   g_assert_cmpuint(m, ==, n);
@@ -775,16 +784,11 @@ test_timeouts_in_entry(void)
   }
   /* it answers once: the count starts again, 21 more timeouts keep it */
   w->down[dead] = FALSE;
-  g_assert_cmpint(pl_kad_lookup(a, w->now, w->ids[dead]), ==, PL_OK);
-  world_run(w, w->now + 10 * PL_NS_PER_S);
+  lookup_rounds(w, 0, dead, 1);
   w->down[dead] = TRUE;
-  for (int i = 0; i < 21; i++) {
-    g_assert_cmpint(pl_kad_lookup(a, w->now, w->ids[dead]), ==, PL_OK);
-    world_run(w, w->now + 10 * PL_NS_PER_S);
-  }
+  lookup_rounds(w, 0, dead, 21);
   g_assert_true(pl_kad_has_contact(a, dead));
-  g_assert_cmpint(pl_kad_lookup(a, w->now, w->ids[dead]), ==, PL_OK);
-  world_run(w, w->now + 10 * PL_NS_PER_S);
+  lookup_rounds(w, 0, dead, 1);
   g_assert_false(pl_kad_has_contact(a, dead));
   /* a handle that does not fit an entry is not learnt */
   g_assert_cmpint(pl_kad_seed(a, PL_PEER_MAX), !=, PL_OK);
