@@ -178,6 +178,8 @@ typedef struct kad_state {
   uint32_t *touched_s;       /* per bucket: last lookup in its range / insertion, s */
   uint16_t bucket_cap;       /* room in |counts| / |touched_s| */
   uint8_t n_siblings;        /* entries of |siblings| */
+  uint32_t cache_mask;       /* OR of cache_bit() of the cached peers: a peer whose bit is
+                                clear is not cached, known without reading |cache| */
   pl_peer *siblings;         /* sibling list, closest to own id first (heap, sibling_size) */
   ping_slot pings[PINGS_MAX]; /* liveness pings in flight */
   uint16_t *slot_gen;        /* generation per lookup slot */
@@ -719,14 +721,36 @@ prefix_full(pl_node *node, kad_state *st, unsigned bucket, unsigned start, pl_pe
 
 static void send_ping(pl_node *node, kad_state *st, pl_peer to, pl_peer newcomer, pl_time_ns now);
 
-/* Drop |peer| from the replacement cache if it is there. */
+/* |peer|'s bit in kad_state.cache_mask. */
+static inline uint32_t
+cache_bit(pl_peer peer)
+{
+  return UINT32_C(1) << (peer & 31u);
+}
+
+/* Recompute cache_mask after the cache changed. */
+static void
+cache_mask_update(kad_state *st)
+{
+  uint32_t m = 0;
+  for (unsigned i = 0; i < st->n_cache; i++)
+    m |= cache_bit(st->cache[i].peer);
+  st->cache_mask = m;
+}
+
+/* Drop |peer| from the replacement cache if it is there.  Called for
+ * every contact added to the table: the mask answers "not cached" for
+ * most without touching the cache, a separate heap block. */
 static void
 cache_remove(kad_state *st, pl_peer peer)
 {
+  if (!(st->cache_mask & cache_bit(peer)))
+    return;
   for (unsigned i = 0; i < st->n_cache; i++) {
     if (st->cache[i].peer == peer) {
       memmove(st->cache + i, st->cache + i + 1, (st->n_cache - i - 1u) * sizeof *st->cache);
       st->n_cache--;
+      cache_mask_update(st);
       return;
     }
   }
@@ -749,6 +773,7 @@ cache_add(kad_state *st, pl_peer peer, unsigned bucket)
   memmove(st->cache + 1, st->cache, (n - 1u) * sizeof *st->cache);
   st->cache[0] = (cached){peer, (uint16_t)bucket};
   st->n_cache = (uint8_t)n;
+  cache_mask_update(st);
 }
 
 /* The latest cached contact that belongs in bucket |bucket|, taken out of
@@ -762,6 +787,7 @@ cache_take(kad_state *st, unsigned bucket)
     pl_peer p = st->cache[i].peer;
     memmove(st->cache + i, st->cache + i + 1, (st->n_cache - i - 1u) * sizeof *st->cache);
     st->n_cache--;
+    cache_mask_update(st);
     return p;
   }
   return PL_PEER_NONE;
