@@ -311,8 +311,19 @@ void
 sim_metrics_record(sim_metrics *m, uint32_t id, double value)
 {
   g_assert(id < m->n);
-  g_assert(isfinite(value));
   metric *x = &m->v[id];
+  if (G_LIKELY(x->hist == NULL && x->win_count > 0 && value == x->first)) {
+    /* The value every earlier one had (most metrics are counters of 1s):
+     * without a histogram all values so far equal |first|, so min, max
+     * and the window's min and max stay as they are. */
+    x->count++;
+    x->sum += value;
+    x->last = value;
+    x->win_count++;
+    x->win_sum += value;
+    return;
+  }
+  g_assert(isfinite(value));
   if (x->count == 0) {
     x->first = x->min = x->max = value;
   } else {
