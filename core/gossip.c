@@ -172,31 +172,40 @@ seen_shrunk(uint32_t cap)
   return MAX(SEEN_MIN_CAP, (cap / 2 + 7) / 8 * 8);
 }
 
-/* Re-lay the ring into |cap| entries (>= seen_len), ring and set in one
- * block. */
+/* Re-lay the ring into |cap| entries (>= seen_len).  The set is rebuilt
+ * only when its size changes (16 -> 24 entries keeps its 32 slots): every
+ * node grows its ring at the same message, and a million nodes replacing
+ * ring and set together left a million freed blocks that the new, larger
+ * ones could not reuse (docs/studies/gossip.md, 6c). */
 static bool
 seen_resize(gossip_state *st, uint32_t cap)
 {
   uint32_t slots = seen_slots(cap);
-  G_STATIC_ASSERT(sizeof(seen_entry) % sizeof(uint64_t) == 0);
-  seen_entry *ring = g_try_malloc((gsize)cap * sizeof(seen_entry) + (gsize)slots * sizeof(uint64_t));
-  if (ring == NULL)
+  bool new_set = st->seen_keys == NULL || slots != st->seen_mask + 1u;
+  seen_entry *ring = g_try_new(seen_entry, cap);
+  uint64_t *keys = new_set ? g_try_new0(uint64_t, slots) : st->seen_keys;
+  if (ring == NULL || keys == NULL) {
+    g_free(ring);
+    if (new_set)
+      g_free(keys);
     return false;
-  uint64_t *keys = (uint64_t *)(ring + cap);
-  memset(keys, 0, (gsize)slots * sizeof(uint64_t));
+  }
   for (uint32_t i = 0, pos = st->seen_head; i < st->seen_len; i++) {
     ring[i] = st->seen[pos];
     if (++pos == st->seen_cap)
       pos = 0;
   }
-  g_free(st->seen); /* the old ring and set */
+  g_free(st->seen);
   st->seen = ring;
-  st->seen_keys = keys;
   st->seen_cap = cap;
   st->seen_head = 0;
-  st->seen_mask = slots - 1;
-  for (uint32_t i = 0; i < st->seen_len; i++)
-    seen_set_put(st, seen_key(st->seen[i].short_id));
+  if (new_set) {
+    g_free(st->seen_keys);
+    st->seen_keys = keys;
+    st->seen_mask = slots - 1;
+    for (uint32_t i = 0; i < st->seen_len; i++)
+      seen_set_put(st, seen_key(st->seen[i].short_id));
+  }
   return true;
 }
 
@@ -238,7 +247,8 @@ seen_expire(gossip_state *st, pl_time_ns now)
     seen_pop(st);
   if (st->seen_len == 0 && st->seen_cap > 0) {
     /* Idle: hold nothing (seen_insert starts again from SEEN_MIN_CAP). */
-    g_free(st->seen); /* ring and set */
+    g_free(st->seen);
+    g_free(st->seen_keys);
     st->seen = NULL;
     st->seen_keys = NULL;
     st->seen_cap = st->seen_head = st->seen_mask = 0;
@@ -1065,7 +1075,8 @@ gossip_clear(pl_node *node, void *state)
     store_pop(st);
   g_free(st->store);
   g_free(st->store_index);
-  g_free(st->seen); /* ring and set */
+  g_free(st->seen);
+  g_free(st->seen_keys);
   g_free(st);
 }
 

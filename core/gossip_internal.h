@@ -141,8 +141,8 @@ typedef struct gossip_state {
    * |seen_head|, |seen_len| used (expiry order); open-addressing set of
    * |seen_mask + 1| slots (a power of two, at most 3/4 full) holding the
    * short ids themselves (0 = empty; a short id of 0 is kept as 1), so a
-   * lookup reads one slot run and nothing else.  Ring and set are one
-   * allocation: |seen_keys| points past the ring's end. */
+   * lookup reads one slot run and nothing else.  Ring and set are two
+   * allocations: growing the ring often leaves the set as it is. */
   seen_entry *seen;
   uint32_t seen_cap, seen_head;
 
