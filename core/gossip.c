@@ -264,7 +264,7 @@ static void
 gmsg_free(gossip_state *st, gmsg *m)
 {
   if (m->pooled)
-    st->pool->release(m->id, m->data, st->pool->user_data);
+    st->pool->release(m->id, m->id, st->pool->user_data);
   g_free(m);
 }
 
@@ -622,7 +622,7 @@ gossip_queue_data(pl_node *node, gossip_state *st, gpeer *p, pl_time_ns now, con
                        .hops = MAX(hops, 1),
                        .round = round,
                        .id = m->id,
-                       .data = m->data,
+                       .data = gossip_data(m),
                        .len = m->len};
   uint32_t copies = 1;
   const pl_strategy *sg = node->strategy;
@@ -653,6 +653,10 @@ relay_allowed(pl_node *node, pl_time_ns now, const uint8_t *id, uint32_t topic, 
   return sg->gossip_relay(node, now, id, topic, from, sg->state);
 }
 
+/* 32 bytes: a node's message cache holds one per stored message (about
+ * mcache_len heartbeats' worth), a million nodes a few million. */
+G_STATIC_ASSERT(sizeof(gmsg) == 32);
+
 static gmsg *
 gmsg_new(gossip_state *st, const uint8_t *id, const uint8_t *bytes, uint16_t len,
          pl_time_ns published_ns, uint32_t topic)
@@ -661,8 +665,7 @@ gmsg_new(gossip_state *st, const uint8_t *id, const uint8_t *bytes, uint16_t len
   const uint8_t *held = NULL;
   if (st->pool != NULL && (st->cfg->mode != PL_GOSSIP_FLOOD || st->cfg->anti_entropy_ns > 0))
     held = st->pool->hold(id, bytes, len, st->pool->user_data);
-  gmsg *m = g_malloc(sizeof *m + (held != NULL ? 0 : len));
-  memcpy(m->id, id, PL_ID_BYTES);
+  gmsg *m = g_malloc(sizeof *m + (held != NULL ? 0 : PL_ID_BYTES + (size_t)len));
   m->published_ns = published_ns;
   m->topic = topic;
   m->hb_received = 0;
@@ -673,10 +676,11 @@ gmsg_new(gossip_state *st, const uint8_t *id, const uint8_t *bytes, uint16_t len
   m->contacts = 0;
   m->pooled = held != NULL;
   if (held != NULL) {
-    m->data = held;
+    m->id = held;
   } else {
-    memcpy(m->bytes, bytes, len);
-    m->data = m->bytes;
+    memcpy(m->own, id, PL_ID_BYTES);
+    memcpy(m->own + PL_ID_BYTES, bytes, len);
+    m->id = m->own;
   }
   return m;
 }
@@ -1260,7 +1264,7 @@ gossip_memory(const pl_node *node, const void *state)
   bytes += st->store_cap * (sizeof(gmsg *) + 2 * sizeof(uint32_t));
   for (uint32_t i = 0; i < gossip_store_len(st); i++) {
     const gmsg *m = gossip_store_at(st, i);
-    bytes += sizeof(gmsg) + (m->pooled ? 0 : m->len); /* pooled: the host's */
+    bytes += sizeof(gmsg) + (m->pooled ? 0 : PL_ID_BYTES + m->len); /* pooled: the host's */
   }
   return bytes;
 }

@@ -33,19 +33,26 @@ enum {
 
 /* A message held in the store (the publisher's signed bytes follow). */
 typedef struct gmsg {
-  uint8_t id[PL_ID_BYTES];   /* content id */
+  const uint8_t *id;         /* the content id, followed by the SIGNED envelope (|len|
+                              * bytes, gossip_data): the pool's copy or |own| */
   pl_time_ns published_ns;   /* signed timestamp, ns */
   uint32_t topic;            /* topic */
   uint32_t hb_received;      /* node heartbeat count at receipt */
   uint16_t round;            /* round carried at receipt (0: own publication) */
-  uint16_t len;              /* bytes in |bytes| */
+  uint16_t len;              /* bytes of the envelope */
   uint8_t hops;              /* hops at receipt (0: own publication) */
   uint8_t hot;               /* RUMOR: still infective */
   uint8_t contacts;          /* RUMOR: unnecessary contacts counted */
-  uint8_t pooled;            /* 1: |data| is held in the pool (gossip_state.pool) */
-  const uint8_t *data;       /* the SIGNED envelope, |len| bytes: |bytes| or the pool's */
-  uint8_t bytes[];           /* the envelope when not pooled */
+  uint8_t pooled;            /* 1: |id| points into the pool (gossip_state.pool) */
+  uint8_t own[];             /* id and envelope when not pooled */
 } gmsg;
+
+/* The SIGNED envelope of |m| (|m->len| bytes), after its id. */
+static inline const uint8_t *
+gossip_data(const gmsg *m)
+{
+  return m->id + PL_ID_BYTES;
+}
 
 /* An IWANT promise: a short id asked of a peer, due by a heartbeat. */
 typedef struct promise {

@@ -60,11 +60,13 @@ typedef struct gmsg {
 
 /* One message's signed bytes in the shared pool (pl_gossip_pool). */
 typedef struct pooled {
-  uint8_t id[PL_ID_BYTES]; /* message id (the hash of |bytes|), the table key */
   uint32_t refs;           /* nodes' stores holding it */
   uint32_t len;            /* bytes in |bytes| */
+  uint8_t id[PL_ID_BYTES]; /* message id (the hash of |bytes|), the table key; hold
+                              returns it, |bytes| right after (gossip.h) */
   uint8_t bytes[];         /* the SIGNED envelope */
 } pooled;
+G_STATIC_ASSERT(offsetof(pooled, bytes) == offsetof(pooled, id) + PL_ID_BYTES);
 
 typedef struct gossip_host {
   uint32_t n;              /* scenario nodes */
@@ -164,7 +166,7 @@ pool_hold(const uint8_t *id, const uint8_t *bytes, size_t len, void *user_data)
      * compared a second time on every node's first receipt. */
     g_assert(e->len == len);
     e->refs++;
-    return e->bytes;
+    return e->id;
   }
   e = g_malloc(sizeof *e + len);
   memcpy(e->id, id, PL_ID_BYTES);
@@ -173,7 +175,7 @@ pool_hold(const uint8_t *id, const uint8_t *bytes, size_t len, void *user_data)
   memcpy(e->bytes, bytes, len);
   g_hash_table_insert(g->pool_by_id, e->id, e);
   g->pool_bytes += sizeof *e + len;
-  return e->bytes;
+  return e->id;
 }
 
 /* pl_gossip_pool.release: drop a reference; the last one frees the copy. */
@@ -182,7 +184,7 @@ pool_release(const uint8_t *id, const uint8_t *held, void *user_data)
 {
   gossip_host *g = user_data;
   pooled *e = g_hash_table_lookup(g->pool_by_id, id);
-  g_assert(e != NULL && e->bytes == held && e->refs > 0);
+  g_assert(e != NULL && e->id == held && e->refs > 0);
   if (--e->refs > 0)
     return;
   g->pool_bytes -= sizeof *e + e->len;

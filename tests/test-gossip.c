@@ -1249,9 +1249,9 @@ typedef struct tpool {
 } tpool;
 
 typedef struct pool_entry {
-  uint8_t id[32];
   guint refs;
   size_t len;
+  uint8_t id[32];   /* returned by hold, the bytes right after (gossip.h) */
   uint8_t bytes[];
 } pool_entry;
 
@@ -1275,7 +1275,7 @@ tp_hold(const uint8_t *id, const uint8_t *bytes, size_t len, void *ud)
   g_assert_true(memcmp(e->bytes, bytes, len) == 0);
   e->refs++;
   tp->refs++;
-  return e->bytes;
+  return e->id;
 }
 
 static void
@@ -1284,7 +1284,7 @@ tp_release(const uint8_t *id, const uint8_t *held, void *ud)
   tpool *tp = ud;
   pool_entry *e = g_hash_table_lookup(tp->by_id, id);
   g_assert_nonnull(e);
-  g_assert_true(e->bytes == held);
+  g_assert_true(e->id == held);
   g_assert_cmpuint(e->refs, >, 0);
   tp->refs--;
   if (--e->refs == 0)
