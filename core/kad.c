@@ -2448,6 +2448,54 @@ pl_kad_seed_cpl(pl_node *node, pl_peer peer, unsigned cpl)
   return seed_result(learn_at(node, st, peer, id, cpl, 0, false));
 }
 
+int
+pl_kad_seed_level(pl_node *node, unsigned cpl, const pl_peer *peers, unsigned n)
+{
+  kad_state *st = st_of(node);
+  if (st == NULL || n == 0 || cpl >= 256)
+    return PL_ERR_INVALID;
+  const pl_kad_config *c = st->cfg;
+  /* Only where pl_kad_seed_cpl would take every peer without reading an
+   * id: b = 1, no sibling list, no prefix limit, no id cost, an empty
+   * bucket with room for all of them. */
+  if (c->b != 1 || c->sibling_size > 0 || c->prefix_limit > 0 || c->id_puzzle_bits > 0 ||
+      c->id_min_stake > 0 || n > c->bucket_size || (cpl < st->n_buckets && st->counts[cpl] > 0))
+    return PL_ERR_INVALID;
+  for (unsigned i = 0; i < n; i++) {
+    pl_peer p = peers[i];
+    if (p == node->self || p >= PL_PEER_MAX || id_of(node, p) == NULL)
+      return PL_ERR_INVALID;
+    for (unsigned j = 0; j < i; j++)
+      if (peers[j] == p)
+        return PL_ERR_INVALID;
+  }
+  if (!ensure_bucket(st, cpl))
+    return PL_ERR_INVALID;
+  /* the room insert_tail would have made, step by step */
+  unsigned cap = st->cap;
+  while (cap < st->n_contacts + n) {
+    unsigned next = MIN(cap + MAX(8u, c->bucket_size / 2u), (unsigned)UINT16_MAX);
+    if (next == cap)
+      return PL_ERR_INVALID;
+    cap = next;
+  }
+  if (cap != st->cap && !table_resize(st, st->bucket_cap, cap))
+    return PL_ERR_INVALID;
+  unsigned start = bucket_start(st, cpl);
+  memmove(st->peers + start + n, st->peers + start, (st->n_contacts - start) * sizeof *st->peers);
+  for (unsigned i = 0; i < n; i++) {
+    st->peers[start + i] = contact_make(peers[i], 0);
+    if (st->n_cache > 0)
+      cache_remove(st, peers[i]);
+  }
+  st->n_contacts = (uint16_t)(st->n_contacts + n);
+  st->counts[cpl] = (uint8_t)n;
+  st->touched_s[cpl] = 0; /* seeded at time 0, as pl_kad_seed does */
+  for (unsigned i = 0; i < n; i++)
+    pl_node_metric(node, PL_METRIC_DHT_CONTACT_ADDED, 1);
+  return PL_OK;
+}
+
 void
 pl_kad_reserve(pl_node *node, uint32_t contacts, uint32_t buckets)
 {

@@ -315,6 +315,19 @@ int pl_kad_seed(pl_node *node, pl_peer peer);
 int pl_kad_seed_cpl(pl_node *node, pl_peer peer, unsigned cpl);
 
 /*
+ * pl_kad_seed_cpl for |n| distinct peers that all share |cpl| leading bits
+ * with this node (one level of the oracle walk), in one call, where that is
+ * sure to take every one of them without reading an id: b = 1, no sibling
+ * list, no prefix limit, no id cost, the bucket empty, n <= bucket_size.
+ * Then the table, the metrics and the return are exactly those of the n
+ * single calls, and it returns PL_OK.  Otherwise it changes nothing and
+ * returns PL_ERR_INVALID: the host seeds them one by one (whose outcomes,
+ * each peer's own, may steer what it offers next).
+ */
+PL_WARN_UNUSED int pl_kad_seed_level(pl_node *node, unsigned cpl, const pl_peer *peers,
+                                     unsigned n);
+
+/*
  * Room for |contacts| routing-table contacts and |buckets| buckets (a hint
  * before seeding a table, so it is allocated once at its final size
  * instead of growing; it changes no behaviour).  Allocation failure is

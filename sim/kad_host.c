@@ -359,19 +359,45 @@ oracle_fill(sim_world *w, kad_host *k, uint32_t h, pl_node *node)
     unsigned buckets = b == 1 ? deepest + 1 : (deepest / b + 1) * ((1u << b) - 1);
     pl_kad_reserve(node, reserve, buckets);
   }
+  uint32_t taken[2 * PL_KAD_K_MAX * 8];
+  pl_peer batch[2 * PL_KAD_K_MAX * 8];
   for (unsigned l = 0; l < n_levels; l++) {
     uint32_t olo = level[l].lo, ohi = level[l].hi, n = ohi - olo;
     unsigned cp = level[l].cp;
     uint32_t want = (uint32_t)cfg->bucket_size << (b - 1 - cp % b);
     if (n <= want) {
-      for (uint32_t pos = olo; pos < ohi; pos++)
-        (void)pl_kad_seed_cpl(node, sim_kad_truth_at(k->all, pos), cp);
+      /* the whole subtree: in one call if the core takes them all */
+      for (uint32_t i = 0; i < n; i++)
+        batch[i] = sim_kad_truth_at(k->all, olo + i);
+      if (pl_kad_seed_level(node, cp, batch, n) == PL_OK)
+        continue;
+      for (uint32_t i = 0; i < n; i++)
+        (void)pl_kad_seed_cpl(node, batch[i], cp);
       continue;
     }
-    /* a uniform sample: draws without replacement, at most 2 * want tries
-     * so a refusing core (prefix limit) cannot stall the fill */
-    uint32_t taken[2 * PL_KAD_K_MAX * 8];
-    uint32_t n_taken = 0, accepted = 0;
+    /* A uniform sample: draws without replacement, at most 2 * want tries
+     * so a refusing core (prefix limit) cannot stall the fill.  First as
+     * if the core takes every one, which it does unless a defence or the
+     * sibling list is on: then they go in one call.  Else the same draws
+     * again, one contact at a time, each draw counting on the outcomes so
+     * far. */
+    sim_rng again = r;
+    uint32_t n_taken = 0;
+    for (uint32_t t = 0; t < 2 * want && n_taken < want; t++) {
+      uint32_t pos = olo + (uint32_t)sim_rng_below(&r, n);
+      bool dup = false;
+      for (uint32_t i = 0; i < n_taken && !dup; i++)
+        dup = taken[i] == pos;
+      if (!dup)
+        taken[n_taken++] = pos;
+    }
+    for (uint32_t i = 0; i < n_taken; i++)
+      batch[i] = sim_kad_truth_at(k->all, taken[i]);
+    if (pl_kad_seed_level(node, cp, batch, n_taken) == PL_OK)
+      continue;
+    r = again;
+    uint32_t accepted = 0;
+    n_taken = 0;
     for (uint32_t t = 0; t < 2 * want && accepted < want && n_taken < G_N_ELEMENTS(taken); t++) {
       uint32_t pos = olo + (uint32_t)sim_rng_below(&r, n);
       bool dup = false;

@@ -1255,6 +1255,94 @@ test_seed_cpl_reserve(void)
   check_seed_cpl(2, 0);
 }
 
+/* pl_kad_seed_level: a level seeded in one call leaves the table, its
+ * memory, the counters and the closest answers that seeding its peers one
+ * at a time gives (levels taken deepest first, so most calls insert in the
+ * middle of the table, which starts without a reservation); and where it
+ * cannot promise that, it refuses and changes nothing. */
+static void
+test_seed_level(void)
+{
+  pl_config c = kad_config(4);
+  world *w1 = world_new(64, 64, &c, 5), *w2 = world_new(64, 64, &c, 5);
+  world_start(w1, 0);
+  world_start(w2, 0);
+  pl_node *a1 = w1->nodes[0], *a2 = w2->nodes[0];
+  unsigned levels = 0;
+  for (int cpl = 40; cpl >= 0; cpl--) {
+    pl_peer lv[64];
+    unsigned n = 0;
+    for (pl_peer h = 1; h < 64 && n < c.kad.bucket_size; h++)
+      if (pl_kad_common_prefix(w2->ids[0], w2->ids[h]) == (unsigned)cpl)
+        lv[n++] = h;
+    if (n == 0)
+      continue;
+    for (unsigned i = 0; i < n; i++)
+      g_assert_cmpint(pl_kad_seed_cpl(a1, lv[i], (unsigned)cpl), ==, PL_OK);
+    g_assert_cmpint(pl_kad_seed_level(a2, (unsigned)cpl, lv, n), ==, PL_OK);
+    /* the bucket is no longer empty: refused, nothing changes */
+    g_assert_cmpint(pl_kad_seed_level(a2, (unsigned)cpl, lv, 1), ==, PL_ERR_INVALID);
+    levels++;
+  }
+  g_assert_cmpuint(levels, >=, 4);
+  guint n = pl_kad_contact_count(a1);
+  g_assert_cmpuint(n, >, 12);
+  g_assert_cmpuint(pl_kad_contact_count(a2), ==, n);
+  pl_peer x[64], y[64];
+  g_assert_cmpuint(pl_kad_contacts(a1, x, 64), ==, n);
+  g_assert_cmpuint(pl_kad_contacts(a2, y, 64), ==, n);
+  g_assert_cmpmem(x, n * sizeof *x, y, n * sizeof *y);
+  g_assert_cmpuint(pl_node_memory(a1), ==, pl_node_memory(a2));
+  g_assert_cmpfloat(w1->counter[PL_METRIC_DHT_CONTACT_ADDED], ==, (double)n);
+  g_assert_cmpfloat(w2->counter[PL_METRIC_DHT_CONTACT_ADDED], ==, (double)n);
+  for (guint t = 1; t < 64; t += 9) {
+    pl_peer c1[8], c2[8];
+    guint k1 = pl_kad_closest(a1, w1->ids[t], c1, 8);
+    g_assert_cmpuint(pl_kad_closest(a2, w2->ids[t], c2, 8), ==, k1);
+    g_assert_cmpmem(c1, k1 * sizeof *c1, c2, k1 * sizeof *c2);
+  }
+  world_free(w1);
+  world_free(w2);
+
+  /* refusals, each on an empty bucket of a fresh node */
+  struct {
+    uint8_t b, siblings, prefix_limit, puzzle;
+  } cfgs[] = {{1, 0, 0, 0}, {2, 0, 0, 0}, {1, 4, 0, 0}, {1, 0, 2, 0}, {1, 0, 0, 4}};
+  for (guint k = 0; k < G_N_ELEMENTS(cfgs); k++) {
+    pl_config d = kad_config(4);
+    d.kad.b = cfgs[k].b;
+    d.kad.sibling_size = cfgs[k].siblings;
+    d.kad.prefix_limit = cfgs[k].prefix_limit;
+    d.kad.id_puzzle_bits = cfgs[k].puzzle;
+    world *w = world_new(64, 64, &d, 5);
+    world_start(w, 0);
+    pl_node *a = w->nodes[0];
+    pl_peer lv[8];
+    unsigned m = 0;
+    for (pl_peer h = 1; h < 64 && m < 8; h++)
+      if (pl_kad_common_prefix(w->ids[0], w->ids[h]) == 0)
+        lv[m++] = h;
+    g_assert_cmpuint(m, >, 4);
+    if (k == 0) {
+      pl_peer dup[2] = {lv[0], lv[0]}, self[2] = {lv[0], 0}, beyond[1] = {PL_PEER_MAX};
+      g_assert_cmpint(pl_kad_seed_level(a, 0, dup, 2), ==, PL_ERR_INVALID);
+      g_assert_cmpint(pl_kad_seed_level(a, 0, self, 2), ==, PL_ERR_INVALID);
+      g_assert_cmpint(pl_kad_seed_level(a, 0, beyond, 1), ==, PL_ERR_INVALID);
+      g_assert_cmpint(pl_kad_seed_level(a, 0, lv, 5), ==, PL_ERR_INVALID); /* > bucket_size */
+      g_assert_cmpint(pl_kad_seed_level(a, 0, lv, 0), ==, PL_ERR_INVALID);
+      g_assert_cmpint(pl_kad_seed_level(a, 256, lv, 1), ==, PL_ERR_INVALID);
+      g_assert_cmpuint(pl_kad_contact_count(a), ==, 0);
+      g_assert_cmpint(pl_kad_seed_level(a, 0, lv, 4), ==, PL_OK);
+      g_assert_cmpuint(pl_kad_contact_count(a), ==, 4);
+    } else {
+      g_assert_cmpint(pl_kad_seed_level(a, 0, lv, 2), ==, PL_ERR_INVALID);
+      g_assert_cmpuint(pl_kad_contact_count(a), ==, 0);
+      g_assert_cmpfloat(w->counter[PL_METRIC_DHT_CONTACT_ADDED], ==, 0);
+    }
+    world_free(w);
+  }
+}
+
 static void
 test_memory(void)
 {
@@ -1289,6 +1377,7 @@ main(int argc, char **argv)
   g_test_add_func("/kad/id-cost", test_id_cost);
   g_test_add_func("/kad/refresh", test_refresh);
   g_test_add_func("/kad/seed-cpl-reserve", test_seed_cpl_reserve);
+  g_test_add_func("/kad/seed-level", test_seed_level);
   g_test_add_func("/kad/memory", test_memory);
   return g_test_run();
 }
