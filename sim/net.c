@@ -3,9 +3,13 @@
  *
  * How the state is laid out, for a million nodes:
  *
- *   nodes[]     one 24-byte record per node: the times its upload and
- *               download links become free (ns), the index of its
- *               attributes in the class table, and its NAT slot.
+ *   hot[]       one 8-byte record per node, read at both ends of every
+ *               send: the index of its attributes in the class table, and
+ *               its NAT slot.  Apart from the link clocks so the array that
+ *               every send misses in is a third the size.
+ *   nodes[]     one 16-byte record per node: the times its upload and
+ *               download links become free (ns), touched only where a
+ *               bandwidth is finite.
  *   classes[]   the distinct sim_net_node values in use (bandwidths, region,
  *               NAT flag), interned through a hash table; a run has a
  *               handful (one per population and region), so 64-bit
@@ -40,13 +44,17 @@ __extension__ typedef unsigned __int128 u128;
  * that a heavy Pareto tail cannot wrap a clock. */
 #define DELAY_MAX_NS ((uint64_t)1 << 62)
 
-/* Per-node state (24 bytes). */
+/* A node's link state (16 bytes), touched only where bandwidth is finite. */
 typedef struct node_rec {
   uint64_t up_free_ns;   /* upload link busy until this time, ns */
   uint64_t down_free_ns; /* download link busy until this time, ns */
-  uint32_t cls;          /* index into net->classes (attributes) */
-  uint32_t nat_slot;     /* index into net->nat, NO_SLOT if none yet */
 } node_rec;
+
+/* What every send reads of its two ends (8 bytes). */
+typedef struct node_hot {
+  uint32_t cls;      /* index into net->classes (attributes) */
+  uint32_t nat_slot; /* index into net->nat, NO_SLOT if none yet */
+} node_hot;
 
 /* Open NAT paths of one NAT'd node: an open-addressing table (linear
  * probing, capacity a power of two, at most three quarters full) from
@@ -67,7 +75,8 @@ typedef struct nat_set {
 struct sim_net {
   sim_net_config config;   /* copy of the configuration (region matrix borrowed) */
   uint32_t n_nodes;        /* node handles 0..n_nodes-1 */
-  node_rec *nodes;         /* n_nodes records */
+  node_rec *nodes;         /* n_nodes link records */
+  node_hot *hot;           /* n_nodes: class and NAT slot */
   sim_net_node *classes;   /* distinct attributes, n_classes of them */
   uint32_t n_classes;      /* used entries of |classes| */
   uint32_t cap_classes;    /* allocated entries of |classes| */
@@ -284,17 +293,17 @@ set_clear(sim_net *net, nat_set *s)
 static void
 nat_open(sim_net *net, uint32_t node, uint32_t remote, uint64_t now_ns)
 {
-  node_rec *n = &net->nodes[node];
-  if (n->nat_slot == NO_SLOT) {
+  uint32_t *slot = &net->hot[node].nat_slot;
+  if (*slot == NO_SLOT) {
     g_assert(net->n_nat < NO_SLOT);
     if (net->n_nat == net->cap_nat) {
       net->cap_nat = net->cap_nat ? net->cap_nat * 2 : 64;
       net->nat = g_renew(nat_set, net->nat, net->cap_nat);
     }
-    n->nat_slot = net->n_nat++;
-    net->nat[n->nat_slot] = (nat_set){ NULL, 0, 0 };
+    *slot = net->n_nat++;
+    net->nat[*slot] = (nat_set){ NULL, 0, 0 };
   }
-  nat_set *s = &net->nat[n->nat_slot];
+  nat_set *s = &net->nat[*slot];
   bool found;
   uint32_t i = set_find(s, remote, &found);
   if (found) {
@@ -323,10 +332,10 @@ nat_open(sim_net *net, uint32_t node, uint32_t remote, uint64_t now_ns)
 static bool
 nat_accepts(sim_net *net, uint32_t node, uint32_t remote, uint64_t now_ns)
 {
-  const node_rec *n = &net->nodes[node];
-  if (n->nat_slot == NO_SLOT)
+  uint32_t slot = net->hot[node].nat_slot;
+  if (slot == NO_SLOT)
     return false;
-  nat_set *s = &net->nat[n->nat_slot];
+  nat_set *s = &net->nat[slot];
   bool found;
   uint32_t i = set_find(s, remote, &found);
   if (!found)
@@ -340,9 +349,8 @@ nat_accepts(sim_net *net, uint32_t node, uint32_t remote, uint64_t now_ns)
 static void
 nat_forget(sim_net *net, uint32_t node)
 {
-  node_rec *n = &net->nodes[node];
-  if (n->nat_slot != NO_SLOT)
-    set_clear(net, &net->nat[n->nat_slot]);
+  if (net->hot[node].nat_slot != NO_SLOT)
+    set_clear(net, &net->nat[net->hot[node].nat_slot]);
 }
 
 /* ---- public API -------------------------------------------------------- */
@@ -358,12 +366,14 @@ sim_net_new(const sim_net_config *config, uint32_t n_nodes, uint64_t seed)
   sim_net *net = g_new0(sim_net, 1);
   net->config = *config;
   net->n_nodes = n_nodes;
-  net->nodes = g_new(node_rec, n_nodes ? n_nodes : 1);
+  net->nodes = g_new0(node_rec, n_nodes ? n_nodes : 1);
+  net->hot = g_new(node_hot, n_nodes ? n_nodes : 1);
   net->class_index = g_hash_table_new_full(class_hash, class_equal, g_free, NULL);
   sim_net_node dflt = { 0, 0, 0, false };
   uint32_t c0 = intern_class(net, &dflt);
-  for (uint32_t i = 0; i < n_nodes; i++)
-    net->nodes[i] = (node_rec){ 0, 0, c0, NO_SLOT };
+  for (uint32_t i = 0; i < n_nodes; i++) {
+    net->hot[i] = (node_hot){ c0, NO_SLOT };
+  }
   sim_rng_init(&net->delay_rng, seed, "net", 0);
   sim_rng_init(&net->loss_rng, seed, "net", 1);
   return net;
@@ -380,6 +390,7 @@ sim_net_free(sim_net *net)
   g_hash_table_destroy(net->class_index);
   g_free(net->classes);
   g_free(net->nodes);
+  g_free(net->hot);
   g_free(net->group_of);
   g_free(net);
 }
@@ -390,22 +401,21 @@ sim_net_set_node(sim_net *net, uint32_t node, const sim_net_node *attrs)
   g_assert(node < net->n_nodes);
   g_assert(attrs != NULL);
   g_assert(attrs->region < (net->config.n_regions ? net->config.n_regions : 1));
-  node_rec *n = &net->nodes[node];
-  const sim_net_node *old = &net->classes[n->cls];
+  const sim_net_node *old = &net->classes[net->hot[node].cls];
   if (old->down_bps != 0)
     net->finite_down--;
   if (attrs->down_bps != 0)
     net->finite_down++;
   if (old->nat && !attrs->nat)
     nat_forget(net, node);
-  n->cls = intern_class(net, attrs);
+  net->hot[node].cls = intern_class(net, attrs);
 }
 
 void
 sim_net_get_node(const sim_net *net, uint32_t node, sim_net_node *out)
 {
   g_assert(node < net->n_nodes);
-  *out = net->classes[net->nodes[node].cls];
+  *out = net->classes[net->hot[node].cls];
 }
 
 sim_net_verdict
@@ -414,13 +424,13 @@ sim_net_send(sim_net *net, uint64_t now_ns, uint32_t src, uint32_t dst,
 {
   g_assert(src < net->n_nodes && dst < net->n_nodes);
   g_assert(arrive_ns != NULL);
-  node_rec *s = &net->nodes[src];
-  const sim_net_node *sa = &net->classes[s->cls];
-  const sim_net_node *da = &net->classes[net->nodes[dst].cls];
+  const sim_net_node *sa = &net->classes[net->hot[src].cls];
+  const sim_net_node *da = &net->classes[net->hot[dst].cls];
 
   /* 1. upload queue, and the NAT path this send opens */
   uint64_t sent_ns = now_ns; /* last bit on the wire */
   if (sa->up_bps != 0) {
+    node_rec *s = &net->nodes[src];
     uint64_t bytes = (uint64_t)size + net->config.header_bytes;
     uint64_t start = now_ns > s->up_free_ns ? now_ns : s->up_free_ns;
     s->up_free_ns = sat_add(start, sim_net_serialisation_ns(bytes, sa->up_bps));
@@ -461,12 +471,12 @@ uint64_t
 sim_net_arrive(sim_net *net, uint64_t now_ns, uint32_t dst, uint32_t size)
 {
   g_assert(dst < net->n_nodes);
-  node_rec *d = &net->nodes[dst];
-  uint64_t bps = net->classes[d->cls].down_bps;
+  uint64_t bps = net->classes[net->hot[dst].cls].down_bps;
   net->stats.arrived++;
   net->stats.arrived_bytes += size;
   if (bps == 0)
     return now_ns;
+  node_rec *d = &net->nodes[dst];
   uint64_t bytes = (uint64_t)size + net->config.header_bytes;
   uint64_t start = now_ns > d->down_free_ns ? now_ns : d->down_free_ns;
   d->down_free_ns = sat_add(start, sim_net_serialisation_ns(bytes, bps));
@@ -519,7 +529,7 @@ size_t
 sim_net_memory(const sim_net *net)
 {
   size_t m = sizeof(sim_net);
-  m += (size_t)net->n_nodes * sizeof(node_rec);
+  m += (size_t)net->n_nodes * (sizeof(node_rec) + sizeof(node_hot));
   m += (size_t)net->cap_classes * sizeof(sim_net_node);
   /* hash table: an owned key plus about three words of table per entry */
   m += (size_t)g_hash_table_size(net->class_index) * (sizeof(sim_net_node) + 3 * sizeof(void *));
