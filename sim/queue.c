@@ -63,6 +63,7 @@ typedef struct done_page {
 #define BUCKET_MIN_CAP 64   /* events allocated when a bucket is first used */
 #define BUCKET_KEEP 1024    /* an emptied bucket keeps at most this many events' room */
 #define NO_HINT UINT32_MAX
+#define AFTER_NEXT_SCAN 4  /* sim_queue_after_next scans buckets of at most this many events */
 
 typedef struct bucket {
   sim_event *ev;           /* events by value, in push / re-file order; |len| used */
@@ -375,12 +376,61 @@ const sim_event *
 sim_queue_next(sim_queue *q)
 {
   g_assert(q != NULL);
+  skip_front_cancelled(q);
   const bucket *b0 = &q->b[0];
   if (q->head0 < b0->len)
     return &b0->ev[q->head0];
   if (!find_hint(q))
     return NULL;
   return &q->b[q->hint_bucket].ev[q->hint_index];
+}
+
+/* Index of the earliest event of bucket |bk| other than |skip|
+ * (SIZE_MAX: none), the first of equal times. */
+static size_t
+earliest_except(const bucket *bk, size_t skip)
+{
+  size_t best = SIZE_MAX;
+  for (size_t k = 0; k < bk->len; k++)
+    if (k != skip && (best == SIZE_MAX || bk->ev[k].time_ns < bk->ev[best].time_ns))
+      best = k;
+  return best;
+}
+
+const sim_event *
+sim_queue_after_next(sim_queue *q)
+{
+  g_assert(q != NULL);
+  skip_front_cancelled(q);
+  const bucket *b0 = &q->b[0];
+  if (q->head0 < b0->len) {
+    /* the next event is bucket 0's front: then its neighbour, else the
+     * earliest above bucket 0 */
+    if (q->head0 + 1 < b0->len)
+      return &b0->ev[q->head0 + 1];
+    if (!find_hint(q))
+      return NULL;
+    return &q->b[q->hint_bucket].ev[q->hint_index];
+  }
+  if (!find_hint(q))
+    return NULL;
+  /* the next event is the hinted one: the earliest other event of its
+   * bucket, else of the lowest non-empty bucket above it (every time
+   * there is later than every time in the hinted bucket) */
+  unsigned i = q->hint_bucket;
+  if (q->b[i].len > AFTER_NEXT_SCAN)
+    return NULL; /* not worth a long scan for a prefetch */
+  size_t k = earliest_except(&q->b[i], q->hint_index);
+  if (k != SIZE_MAX)
+    return &q->b[i].ev[k];
+  uint64_t above = q->nonempty & ~((UINT64_C(2) << (i - 1)) - 1); /* buckets > i */
+  if (above == 0)
+    return NULL;
+  unsigned j = (unsigned)__builtin_ctzll(above) + 1;
+  if (q->b[j].len > AFTER_NEXT_SCAN)
+    return NULL;
+  k = earliest_except(&q->b[j], SIZE_MAX);
+  return k != SIZE_MAX ? &q->b[j].ev[k] : NULL;
 }
 
 uint64_t

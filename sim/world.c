@@ -1107,6 +1107,11 @@ prefetch_next(const sim_world *w)
     if (w->nodes[nx->node] != NULL)
       pl_node_prefetch(w->nodes[nx->node]);
   }
+  /* one event further: the slot of its node, so that next time round the
+   * load of the node's address above does not wait for memory */
+  const sim_event *n2 = sim_queue_after_next(w->queue);
+  if (n2 != NULL && n2->node < w->n)
+    __builtin_prefetch(&w->nodes[n2->node]);
 }
 
 /* Second stage, after the current event: the next event's node struct

@@ -186,7 +186,7 @@ test_random_against_model(void)
   sim_rng_init(&rng, 12345, "test-queue", 0);
   uint64_t now = 0;
   uint64_t n_push = 0, n_pop = 0, n_cancel_ok = 0, n_cancel_fail = 0, n_hint = 0,
-           n_early = 0;
+           n_early = 0, n_after = 0, n_after_none = 0;
   for (int op = 0; op < 100000; op++) {
     uint64_t r = sim_rng_below(&rng, 100);
     uint64_t push_pct = op < 30000 ? 70 : 45;
@@ -215,6 +215,9 @@ test_random_against_model(void)
       if (hint)
         g_assert_cmpuint(hint_id, <, m.state->len);
       bool hint_live = hint && g_array_index(m.state, uint8_t, hint_id) == 0;
+      /* and sim_queue_after_next the one after it (checked below) */
+      const sim_event *after = sim_queue_after_next(q);
+      sim_event after_ev = after ? *after : (sim_event){0};
       sim_event ev;
       bool got = sim_queue_pop(q, &ev);
       if (hint_live) {
@@ -242,6 +245,40 @@ test_random_against_model(void)
       g_array_index(m.state, uint8_t, id) = 1;
       now = ev.time_ns;
       n_pop++;
+      /* the live event that pops next now, if any */
+      guint second = G_MAXUINT;
+      for (guint k = 0; k < m.pending->len; k++) {
+        uint64_t ik = g_array_index(m.pending, uint64_t, k);
+        uint64_t tk = g_array_index(m.time, uint64_t, ik);
+        if (second == G_MAXUINT) {
+          second = k;
+          continue;
+        }
+        uint64_t ib = g_array_index(m.pending, uint64_t, second);
+        uint64_t tb = g_array_index(m.time, uint64_t, ib);
+        if (tk < tb || (tk == tb && ik < ib))
+          second = k;
+      }
+      if (after != NULL) {
+        g_assert_cmpuint(after_ev.seq, <, m.state->len);
+        g_assert_cmpuint(after_ev.time_ns, ==, g_array_index(m.time, uint64_t, after_ev.seq));
+        g_assert_cmpuint(after_ev.seq, !=, ev.seq);
+        g_assert_true(after_ev.time_ns > ev.time_ns ||
+                      (after_ev.time_ns == ev.time_ns && after_ev.seq > ev.seq));
+        if (g_array_index(m.state, uint8_t, after_ev.seq) == 0) {
+          /* live: exactly the one that pops next */
+          g_assert_cmpuint(second, !=, G_MAXUINT);
+          g_assert_cmpuint(after_ev.seq, ==, g_array_index(m.pending, uint64_t, second));
+          n_after++;
+        } else if (second != G_MAXUINT) {
+          /* cancelled: not later than the live one that pops next */
+          uint64_t is = g_array_index(m.pending, uint64_t, second);
+          uint64_t ts = g_array_index(m.time, uint64_t, is);
+          g_assert_true(after_ev.time_ns < ts || (after_ev.time_ns == ts && after_ev.seq < is));
+        }
+      } else {
+        n_after_none++;
+      }
     } else {
       /* cancel an id drawn from everything ever issued plus a few beyond */
       uint64_t id = sim_rng_below(&rng, m.time->len + 3);
@@ -269,13 +306,15 @@ test_random_against_model(void)
     }
   }
   g_test_message("push %" G_GUINT64_FORMAT " pop %" G_GUINT64_FORMAT
-                 " cancel ok %" G_GUINT64_FORMAT " failed %" G_GUINT64_FORMAT,
-                 n_push, n_pop, n_cancel_ok, n_cancel_fail);
+                 " cancel ok %" G_GUINT64_FORMAT " failed %" G_GUINT64_FORMAT
+                 " after-next named %" G_GUINT64_FORMAT " none %" G_GUINT64_FORMAT,
+                 n_push, n_pop, n_cancel_ok, n_cancel_fail, n_after, n_after_none);
   /* the mix really exercised every path */
   g_assert_cmpuint(n_cancel_ok, >, 1000);
   g_assert_cmpuint(n_cancel_fail, >, 1000);
   g_assert_cmpuint(n_pop, >, 30000);
   g_assert_cmpuint(n_hint, >, n_pop / 2);
+  g_assert_cmpuint(n_after, >, n_pop / 2);
   g_assert_cmpuint(n_early, >, 100);
 
   /* drain: what is left comes out sorted and matches the model's count */
