@@ -400,20 +400,17 @@ earliest_except(const bucket *bk, size_t skip)
 const sim_event *
 sim_queue_after_next(sim_queue *q)
 {
-  g_assert(q != NULL);
-  skip_front_cancelled(q);
+  const sim_event *next = sim_queue_next(q);
+  if (next == NULL)
+    return NULL;
   const bucket *b0 = &q->b[0];
   if (q->head0 < b0->len) {
     /* the next event is bucket 0's front: then its neighbour, else the
      * earliest above bucket 0 */
     if (q->head0 + 1 < b0->len)
       return &b0->ev[q->head0 + 1];
-    if (!find_hint(q))
-      return NULL;
-    return &q->b[q->hint_bucket].ev[q->hint_index];
+    return find_hint(q) ? &q->b[q->hint_bucket].ev[q->hint_index] : NULL;
   }
-  if (!find_hint(q))
-    return NULL;
   /* the next event is the hinted one: the earliest other event of its
    * bucket, else of the lowest non-empty bucket above it (every time
    * there is later than every time in the hinted bucket) */
