@@ -264,7 +264,7 @@ static void
 gmsg_free(gossip_state *st, gmsg *m)
 {
   if (m->pooled)
-    st->pool->release(m->id, m->id, st->pool->user_data);
+    st->pool->release(m->id, st->pool->user_data);
   g_free(m);
 }
 

@@ -113,14 +113,14 @@ void pl_gossip_set_score_hook(pl_node *node, pl_gossip_score_fn fn, void *user_d
  * store may reference the pool's single copy.  hold: the pool's copy of
  * the 32-byte |id| immediately followed by its copy of the |len| bytes
  * |bytes| (|id| is their hash, checked by the caller), with one more
- * reference, or NULL (the node keeps its own copy: the stored message then
- * points at the pool's id and needs no copy of its own); release: drop one
- * reference to what hold returned for |id|.  Nothing else changes: the
- * bytes a node sends are the same either way.
+ * reference (the stored message then points there and copies neither id
+ * nor bytes), or NULL (the node keeps its own copy of both); release: drop
+ * the reference taken by the hold that returned |held|.  Nothing else
+ * changes: the bytes a node sends are the same either way.
  */
 typedef struct pl_gossip_pool {
   const uint8_t *(*hold)(const uint8_t *id, const uint8_t *bytes, size_t len, void *user_data);
-  void (*release)(const uint8_t *id, const uint8_t *held, void *user_data);
+  void (*release)(const uint8_t *held, void *user_data);
   void *user_data;           /* handed to both */
 } pl_gossip_pool;
 

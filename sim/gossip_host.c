@@ -180,10 +180,10 @@ pool_hold(const uint8_t *id, const uint8_t *bytes, size_t len, void *user_data)
 
 /* pl_gossip_pool.release: drop a reference; the last one frees the copy. */
 static void
-pool_release(const uint8_t *id, const uint8_t *held, void *user_data)
+pool_release(const uint8_t *held, void *user_data)
 {
   gossip_host *g = user_data;
-  pooled *e = g_hash_table_lookup(g->pool_by_id, id);
+  pooled *e = g_hash_table_lookup(g->pool_by_id, held); /* |held| is the key itself */
   g_assert(e != NULL && e->id == held && e->refs > 0);
   if (--e->refs > 0)
     return;

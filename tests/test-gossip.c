@@ -1279,16 +1279,16 @@ tp_hold(const uint8_t *id, const uint8_t *bytes, size_t len, void *ud)
 }
 
 static void
-tp_release(const uint8_t *id, const uint8_t *held, void *ud)
+tp_release(const uint8_t *held, void *ud)
 {
   tpool *tp = ud;
-  pool_entry *e = g_hash_table_lookup(tp->by_id, id);
+  pool_entry *e = g_hash_table_lookup(tp->by_id, held);
   g_assert_nonnull(e);
   g_assert_true(e->id == held);
   g_assert_cmpuint(e->refs, >, 0);
   tp->refs--;
   if (--e->refs == 0)
-    g_hash_table_remove(tp->by_id, id);
+    g_hash_table_remove(tp->by_id, held);
 }
 
 static guint
