@@ -645,16 +645,29 @@ remove_at(kad_state *st, unsigned bucket, unsigned pos)
   st->counts[bucket]--;
 }
 
+/* Make room for |need| contacts: the table grows by MAX(8, bucket_size / 2)
+ * contacts at a time, so one that grows a contact at a time and one that
+ * grows a level at a time (pl_kad_seed_level) end the same size. */
+static bool
+table_room(kad_state *st, unsigned need)
+{
+  unsigned cap = st->cap;
+  while (cap < need) {
+    unsigned next = MIN(cap + MAX(8u, st->cfg->bucket_size / 2u), (unsigned)UINT16_MAX);
+    if (next == cap)
+      return false;
+    cap = next;
+  }
+  return cap == st->cap || table_resize(st, st->bucket_cap, cap);
+}
+
 /* Insert |peer| at the tail of |bucket| (which has room and begins at
  * |start|). */
 static bool
 insert_tail(kad_state *st, unsigned bucket, unsigned start, pl_peer peer)
 {
-  if (st->n_contacts == st->cap) {
-    unsigned cap = MIN(st->cap + MAX(8u, st->cfg->bucket_size / 2u), (unsigned)UINT16_MAX);
-    if (cap == st->cap || !table_resize(st, st->bucket_cap, cap))
-      return false;
-  }
+  if (!table_room(st, st->n_contacts + 1u))
+    return false;
   unsigned pos = start + st->counts[bucket];
   memmove(st->peers + pos + 1, st->peers + pos, (st->n_contacts - pos) * sizeof *st->peers);
   st->peers[pos] = peer; /* no timeouts yet */
@@ -2469,17 +2482,7 @@ pl_kad_seed_level(pl_node *node, unsigned cpl, const pl_peer *peers, unsigned n)
       if (peers[j] == p)
         return PL_ERR_INVALID;
   }
-  if (!ensure_bucket(st, cpl))
-    return PL_ERR_INVALID;
-  /* the room insert_tail would have made, step by step */
-  unsigned cap = st->cap;
-  while (cap < st->n_contacts + n) {
-    unsigned next = MIN(cap + MAX(8u, c->bucket_size / 2u), (unsigned)UINT16_MAX);
-    if (next == cap)
-      return PL_ERR_INVALID;
-    cap = next;
-  }
-  if (cap != st->cap && !table_resize(st, st->bucket_cap, cap))
+  if (!ensure_bucket(st, cpl) || !table_room(st, st->n_contacts + n))
     return PL_ERR_INVALID;
   unsigned start = bucket_start(st, cpl);
   memmove(st->peers + start + n, st->peers + start, (st->n_contacts - start) * sizeof *st->peers);

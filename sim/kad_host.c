@@ -320,6 +320,37 @@ kad_memory(const sim_world *w, const void *state)
  * level's subtree shares exactly cp bits with the node, which the core is
  * told (pl_kad_seed_cpl) so it need not fetch the member's id.
  */
+/* Draws of one level at most: 2 * want, with want up to k << (b - 1). */
+#define LEVEL_DRAWS_MAX (2 * PL_KAD_K_MAX << (PL_KAD_B_MAX - 1))
+
+/*
+ * A uniform sample of the |n| members at [olo, olo + n) for a level of
+ * |want| contacts sharing |cp| bits with the node: draws without
+ * replacement from |r| into |taken|, at most 2 * want tries so a refusing
+ * core (prefix limit) cannot stall the fill.  With |node| each draw is
+ * seeded as it comes and only those the core takes count towards |want|;
+ * without, every draw counts (what the draws are when the core takes
+ * all).  Returns the positions drawn.
+ */
+static uint32_t
+sample_level(sim_rng *r, const kad_host *k, pl_node *node, uint32_t olo, uint32_t n,
+             uint32_t want, unsigned cp, uint32_t taken[LEVEL_DRAWS_MAX])
+{
+  uint32_t n_taken = 0, accepted = 0;
+  for (uint32_t t = 0; t < 2 * want && accepted < want && n_taken < LEVEL_DRAWS_MAX; t++) {
+    uint32_t pos = olo + (uint32_t)sim_rng_below(r, n);
+    bool dup = false;
+    for (uint32_t i = 0; i < n_taken && !dup; i++)
+      dup = taken[i] == pos;
+    if (dup)
+      continue;
+    taken[n_taken++] = pos;
+    if (node == NULL || pl_kad_seed_cpl(node, sim_kad_truth_at(k->all, pos), cp) == PL_OK)
+      accepted++;
+  }
+  return n_taken;
+}
+
 static void
 oracle_fill(sim_world *w, kad_host *k, uint32_t h, pl_node *node)
 {
@@ -359,8 +390,8 @@ oracle_fill(sim_world *w, kad_host *k, uint32_t h, pl_node *node)
     unsigned buckets = b == 1 ? deepest + 1 : (deepest / b + 1) * ((1u << b) - 1);
     pl_kad_reserve(node, reserve, buckets);
   }
-  uint32_t taken[2 * PL_KAD_K_MAX * 8];
-  pl_peer batch[2 * PL_KAD_K_MAX * 8];
+  uint32_t taken[LEVEL_DRAWS_MAX];
+  pl_peer batch[LEVEL_DRAWS_MAX];
   for (unsigned l = 0; l < n_levels; l++) {
     uint32_t olo = level[l].lo, ohi = level[l].hi, n = ohi - olo;
     unsigned cp = level[l].cp;
@@ -375,40 +406,17 @@ oracle_fill(sim_world *w, kad_host *k, uint32_t h, pl_node *node)
         (void)pl_kad_seed_cpl(node, batch[i], cp);
       continue;
     }
-    /* A uniform sample: draws without replacement, at most 2 * want tries
-     * so a refusing core (prefix limit) cannot stall the fill.  First as
-     * if the core takes every one, which it does unless a defence or the
-     * sibling list is on: then they go in one call.  Else the same draws
-     * again, one contact at a time, each draw counting on the outcomes so
-     * far. */
+    /* First as if the core takes every one, which it does unless a
+     * defence or the sibling list is on: then they go in one call.  Else
+     * the same draws again, one contact at a time. */
     sim_rng again = r;
-    uint32_t n_taken = 0;
-    for (uint32_t t = 0; t < 2 * want && n_taken < want; t++) {
-      uint32_t pos = olo + (uint32_t)sim_rng_below(&r, n);
-      bool dup = false;
-      for (uint32_t i = 0; i < n_taken && !dup; i++)
-        dup = taken[i] == pos;
-      if (!dup)
-        taken[n_taken++] = pos;
-    }
+    uint32_t n_taken = sample_level(&r, k, NULL, olo, n, want, cp, taken);
     for (uint32_t i = 0; i < n_taken; i++)
       batch[i] = sim_kad_truth_at(k->all, taken[i]);
     if (pl_kad_seed_level(node, cp, batch, n_taken) == PL_OK)
       continue;
     r = again;
-    uint32_t accepted = 0;
-    n_taken = 0;
-    for (uint32_t t = 0; t < 2 * want && accepted < want && n_taken < G_N_ELEMENTS(taken); t++) {
-      uint32_t pos = olo + (uint32_t)sim_rng_below(&r, n);
-      bool dup = false;
-      for (uint32_t i = 0; i < n_taken && !dup; i++)
-        dup = taken[i] == pos;
-      if (dup)
-        continue;
-      taken[n_taken++] = pos;
-      if (pl_kad_seed_cpl(node, sim_kad_truth_at(k->all, pos), cp) == PL_OK)
-        accepted++;
-    }
+    (void)sample_level(&r, k, node, olo, n, want, cp, taken);
   }
 }
 
