@@ -277,6 +277,18 @@ skip_front_cancelled(sim_queue *q)
 /* Find the earliest live event of the lowest non-empty bucket above 0,
  * discarding that bucket's cancelled events, and remember it as the hint.
  * Returns false (no hint) when no live event is left above bucket 0. */
+/* Index of the earliest event of bucket |bk| other than |skip|
+ * (SIZE_MAX: none), the first of equal times. */
+static size_t
+earliest_except(const bucket *bk, size_t skip)
+{
+  size_t best = SIZE_MAX;
+  for (size_t k = 0; k < bk->len; k++)
+    if (k != skip && (best == SIZE_MAX || bk->ev[k].time_ns < bk->ev[best].time_ns))
+      best = k;
+  return best;
+}
+
 static bool
 find_hint(sim_queue *q)
 {
@@ -285,7 +297,7 @@ find_hint(sim_queue *q)
   while (q->nonempty) {
     unsigned i = (unsigned)__builtin_ctzll(q->nonempty) + 1;
     bucket *bk = &q->b[i];
-    size_t best = SIZE_MAX, keep = bk->len;
+    size_t keep = bk->len;
     if (q->n_cancelled > 0) {
       /* compact out the cancelled events, stably */
       keep = 0;
@@ -306,12 +318,8 @@ find_hint(sim_queue *q)
       bucket_emptied(q, i);
       continue;
     }
-    best = 0;
-    for (size_t k = 1; k < keep; k++)
-      if (bk->ev[k].time_ns < bk->ev[best].time_ns)
-        best = k;
     q->hint_bucket = i;
-    q->hint_index = best;
+    q->hint_index = earliest_except(bk, SIZE_MAX);
     return true;
   }
   return false;
@@ -385,26 +393,15 @@ sim_queue_next(sim_queue *q)
   return &q->b[q->hint_bucket].ev[q->hint_index];
 }
 
-/* Index of the earliest event of bucket |bk| other than |skip|
- * (SIZE_MAX: none), the first of equal times. */
-static size_t
-earliest_except(const bucket *bk, size_t skip)
-{
-  size_t best = SIZE_MAX;
-  for (size_t k = 0; k < bk->len; k++)
-    if (k != skip && (best == SIZE_MAX || bk->ev[k].time_ns < bk->ev[best].time_ns))
-      best = k;
-  return best;
-}
-
 const sim_event *
-sim_queue_after_next(sim_queue *q)
+sim_queue_after_next(sim_queue *q, const sim_event *next)
 {
-  const sim_event *next = sim_queue_next(q);
+  g_assert(q != NULL);
   if (next == NULL)
     return NULL;
   const bucket *b0 = &q->b[0];
   if (q->head0 < b0->len) {
+    g_assert(next == &b0->ev[q->head0]);
     /* the next event is bucket 0's front: then its neighbour, else the
      * earliest above bucket 0 */
     if (q->head0 + 1 < b0->len)
@@ -415,6 +412,7 @@ sim_queue_after_next(sim_queue *q)
    * bucket, else of the lowest non-empty bucket above it (every time
    * there is later than every time in the hinted bucket) */
   unsigned i = q->hint_bucket;
+  g_assert(i != NO_HINT && next == &q->b[i].ev[q->hint_index]);
   if (q->b[i].len > AFTER_NEXT_SCAN)
     return NULL; /* not worth a long scan for a prefetch */
   size_t k = earliest_except(&q->b[i], q->hint_index);

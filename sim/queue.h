@@ -79,12 +79,13 @@ bool sim_queue_pop(sim_queue *q, sim_event *out);
  * never changes what pops when. */
 const sim_event *sim_queue_next(sim_queue *q);
 
-/* The event that would pop after sim_queue_next's if nothing were pushed
- * or cancelled meanwhile (it may itself be a cancelled one), or NULL when
- * there is none or finding it would take a scan of more than 16 events.
+/* The event that would pop after |next| (what sim_queue_next just
+ * returned, with no push, pop or cancel since) if nothing were pushed or
+ * cancelled meanwhile (it may itself be a cancelled one), or NULL when
+ * there is none or finding it would take a scan of more than 4 events.
  * For prefetching one event further ahead: same validity and guarantees
  * as sim_queue_next. */
-const sim_event *sim_queue_after_next(sim_queue *q);
+const sim_event *sim_queue_after_next(sim_queue *q, const sim_event *next);
 
 /* Time of the earliest live event, or UINT64_MAX when there is none.
  * Not const: it discards cancelled events that reached the top. */

@@ -1109,7 +1109,7 @@ prefetch_next(const sim_world *w)
   }
   /* one event further: the slot of its node, so that next time round the
    * load of the node's address above does not wait for memory */
-  const sim_event *n2 = sim_queue_after_next(w->queue);
+  const sim_event *n2 = sim_queue_after_next(w->queue, nx);
   if (n2 != NULL && n2->node < w->n)
     __builtin_prefetch(&w->nodes[n2->node]);
 }

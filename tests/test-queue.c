@@ -216,7 +216,7 @@ test_random_against_model(void)
         g_assert_cmpuint(hint_id, <, m.state->len);
       bool hint_live = hint && g_array_index(m.state, uint8_t, hint_id) == 0;
       /* and sim_queue_after_next the one after it (checked below) */
-      const sim_event *after = sim_queue_after_next(q);
+      const sim_event *after = sim_queue_after_next(q, hint);
       sim_event after_ev = after ? *after : (sim_event){0};
       sim_event ev;
       bool got = sim_queue_pop(q, &ev);
