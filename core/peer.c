@@ -121,7 +121,7 @@ typedef struct peer_state {
                               allocation after the slots: find_slot scans 8 bytes per slot
                               and never touches the 56-byte slots */
   book_entry *book;        /* book_alloc entries (heap), book_len used */
-  uint32_t n_slots;        /* slots allocated: 0, growing to config->max_peers (ensure_slots) */
+  uint32_t n_slots;        /* slots allocated: 0, growing to config->max_peers (claim_slot) */
   uint32_t book_cap;       /* entries the book may grow to */
   uint32_t book_alloc;     /* entries allocated in |book| (doubling up to book_cap) */
   uint32_t book_len;       /* entries used */
@@ -189,28 +189,15 @@ slot_sync(peer_state *st, const slot *s)
 
 static void slot_reset(peer_state *st, slot *s);
 
-/* Steps in which the slot table grows (see ensure_slots). */
+/* Steps in which the slot table grows (see claim_slot). */
 #define SLOTS_STEP 4u
 
-/* Make sure a FREE slot exists if the table may still grow: the slots are
- * allocated on first need and grown SLOTS_STEP at a time up to max_peers,
- * so a node holds slots for the connections it has had at once, not for
- * max_peers (most nodes of a large overlay stay well below it).  A slot
- * keeps its index for life, and a new slot is the lowest FREE index, as
- * if all max_peers had been there from the start (free_slot takes the
- * first FREE slot, and reuses a SLOT_REFUSED one only when all max_peers
- * exist and none is FREE).  Callers hold no slot pointer across it.
- * False on out-of-memory. */
+/* Add up to SLOTS_STEP FREE slots (not beyond max_peers) at the end of
+ * the table; false on out-of-memory. */
 static bool
-ensure_slots(const pl_node *node, peer_state *st)
+grow_slots(const pl_node *node, peer_state *st)
 {
-  uint32_t max = node->config->max_peers;
-  for (uint32_t i = 0; i < st->n_slots; i++)
-    if (st->slots[i].state == SLOT_FREE)
-      return true;
-  if (st->n_slots >= max)
-    return st->slots != NULL;
-  uint32_t old = st->n_slots, n = MIN(old + SLOTS_STEP, max);
+  uint32_t old = st->n_slots, n = MIN(old + SLOTS_STEP, node->config->max_peers);
   G_STATIC_ASSERT(sizeof(slot) % sizeof(uint64_t) == 0);
   slot *slots = g_try_realloc(st->slots, (size_t)n * (sizeof(slot) + sizeof(uint64_t)));
   if (slots == NULL)
@@ -228,13 +215,29 @@ ensure_slots(const pl_node *node, peer_state *st)
   return true;
 }
 
-/* A free slot, or else a lingering SLOT_REFUSED one, reset; -1 if none. */
+/*
+ * The slot for a new connection: the lowest FREE slot; if none is FREE and
+ * the table may still grow, the first of the slots it grows by; else a
+ * lingering SLOT_REFUSED one, reset.  The slots are allocated on first
+ * need and grown SLOTS_STEP at a time up to max_peers, so a node holds
+ * slots for the connections it has had at once, not for max_peers (most
+ * nodes of a large overlay stay well below it).  A slot keeps its index
+ * for life, and the slot chosen is the one it would be if all max_peers
+ * had been there from the start (the lowest FREE index; a SLOT_REFUSED one
+ * only when all max_peers exist and none is FREE).  Callers hold no slot
+ * pointer across it.  Returns the index, -1 if no slot is left, -2 on
+ * out-of-memory.
+ */
 static int
-free_slot(peer_state *st)
+claim_slot(const pl_node *node, peer_state *st)
 {
   for (uint32_t i = 0; i < st->n_slots; i++)
     if (st->slots[i].state == SLOT_FREE)
       return (int)i;
+  if (st->n_slots < node->config->max_peers) {
+    uint32_t first = st->n_slots;
+    return grow_slots(node, st) ? (int)first : -2;
+  }
   for (uint32_t i = 0; i < st->n_slots; i++)
     if (st->slots[i].state == SLOT_REFUSED) {
       slot_reset(st, &st->slots[i]);
@@ -581,9 +584,9 @@ dial(pl_node *node, peer_state *st, pl_peer peer, pl_time_ns now)
   counts c = count_slots(st);
   if (c.total >= node->config->max_peers || c.outbound >= node->config->max_outbound)
     return PL_ERR_PEER_LIMIT;
-  if (!ensure_slots(node, st))
+  int i = claim_slot(node, st);
+  if (i == -2)
     return PL_ERR_NOMEM;
-  int i = free_slot(st);
   g_assert(i >= 0);
   slot *s = &st->slots[i];
   s->peer = peer;
@@ -688,11 +691,11 @@ admit_inbound(pl_node *node, peer_state *st, pl_peer from, pl_time_ns now, uint3
     drop_slot(node, st, victim, now, PL_BYE_EVICTED);
     book_fail(node, st, evicted, now);
   }
-  if (!ensure_slots(node, st)) {
+  int i = claim_slot(node, st);
+  if (i == -2) {
     send_goodbye(node, from, PL_BYE_PEER_LIMIT); /* out of memory: no room */
     return PL_ERR_PEER_LIMIT;
   }
-  int i = free_slot(st);
   g_assert(i >= 0);
   return i;
 }
