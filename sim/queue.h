@@ -72,8 +72,8 @@ bool sim_queue_cancel(sim_queue *q, uint64_t id);
  * Returns false, leaving |*out| untouched, when no live event is left. */
 bool sim_queue_pop(sim_queue *q, sim_event *out);
 
-/* The event that sim_queue_pop would return next if it is live (it may
- * have been cancelled), or NULL when the queue holds none.  For
+/* The event that sim_queue_pop would return next (a live one: cancelled
+ * events it meets are dropped), or NULL when none is left.  For
  * prefetching: the pointer is valid until the next push, pop or cancel.
  * It may do part of the next pop's work (finding the earliest event), but
  * never changes what pops when. */

@@ -209,12 +209,15 @@ test_random_against_model(void)
       n_push++;
     } else if (r < 90) {
       /* pop: the model's minimum (time, id) among pending; the hint
-       * sim_queue_next, when it names a live event, names that one */
+       * sim_queue_next names a live event whenever one is pending, and
+       * it is that one */
       const sim_event *hint = sim_queue_next(q);
       uint64_t hint_id = hint ? hint->seq : 0;
+      g_assert_cmpint(hint != NULL, ==, m.pending->len > 0);
       if (hint)
         g_assert_cmpuint(hint_id, <, m.state->len);
       bool hint_live = hint && g_array_index(m.state, uint8_t, hint_id) == 0;
+      g_assert_cmpint(hint_live, ==, hint != NULL);
       /* and sim_queue_after_next the one after it (checked below) */
       const sim_event *after = sim_queue_after_next(q, hint);
       sim_event after_ev = after ? *after : (sim_event){0};
