@@ -371,9 +371,8 @@ sim_net_new(const sim_net_config *config, uint32_t n_nodes, uint64_t seed)
   net->class_index = g_hash_table_new_full(class_hash, class_equal, g_free, NULL);
   sim_net_node dflt = { 0, 0, 0, false };
   uint32_t c0 = intern_class(net, &dflt);
-  for (uint32_t i = 0; i < n_nodes; i++) {
+  for (uint32_t i = 0; i < n_nodes; i++)
     net->hot[i] = (node_hot){ c0, NO_SLOT };
-  }
   sim_rng_init(&net->delay_rng, seed, "net", 0);
   sim_rng_init(&net->loss_rng, seed, "net", 1);
   return net;
