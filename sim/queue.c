@@ -279,12 +279,14 @@ skip_front_cancelled(sim_queue *q)
  * Returns false (no hint) when no live event is left above bucket 0. */
 /* Index of the earliest event of bucket |bk| other than |skip|
  * (SIZE_MAX: none), the first of equal times. */
-static size_t
+static inline size_t
 earliest_except(const bucket *bk, size_t skip)
 {
-  size_t best = SIZE_MAX;
-  for (size_t k = 0; k < bk->len; k++)
-    if (k != skip && (best == SIZE_MAX || bk->ev[k].time_ns < bk->ev[best].time_ns))
+  size_t best = skip == 0 ? 1 : 0;
+  if (best >= bk->len)
+    return SIZE_MAX;
+  for (size_t k = best + 1; k < bk->len; k++)
+    if (bk->ev[k].time_ns < bk->ev[best].time_ns && k != skip)
       best = k;
   return best;
 }
