@@ -15,6 +15,10 @@
 
 G_DEFINE_QUARK(sim-results-error-quark, sim_results_error)
 
+/* How long a write waits for another connection's lock before the run
+ * fails, ms. */
+#define BUSY_TIMEOUT_MS 30000
+
 struct sim_results {
   sqlite3 *db;                /* the connection */
   int64_t run_id;             /* run.id of this run, bound into every row */
@@ -323,6 +327,10 @@ sim_results_create(const char *path, const sim_run_info *info, GError **error)
     sim_results_close(r);
     return NULL;
   }
+  /* A reader may hold the file for a moment (a researcher's sqlite3 shell,
+   * a plot of the run so far): the next flush waits for it rather than
+   * failing the run with "database is locked". */
+  sqlite3_busy_timeout(r->db, BUSY_TIMEOUT_MS);
   if (!exec(r, "PRAGMA journal_mode = DELETE; PRAGMA synchronous = NORMAL;"
                " PRAGMA foreign_keys = ON;", error, "setting the journal mode")
       || !write_schema(r, info, error)

@@ -387,6 +387,64 @@ test_interrupted(void)
   g_free(dir);
 }
 
+/* A reader in another thread holding a read transaction on the database
+ * for |ms| milliseconds (as a researcher's sqlite3 shell or a plotting
+ * script may, mid-run). */
+typedef struct reader {
+  const char *path;
+  gint holding;  /* set once the read lock is taken */
+  guint ms;
+} reader;
+
+static gpointer
+reader_thread(gpointer data)
+{
+  reader *rd = data;
+  sqlite3 *db = db_open(rd->path);
+  g_assert_cmpint(sqlite3_exec(db, "BEGIN; SELECT count(*) FROM series;", NULL, NULL, NULL), ==,
+                  SQLITE_OK);
+  g_atomic_int_set(&rd->holding, 1);
+  g_usleep((gulong)rd->ms * 1000);
+  g_assert_cmpint(sqlite3_exec(db, "COMMIT;", NULL, NULL, NULL), ==, SQLITE_OK);
+  sqlite3_close(db);
+  return NULL;
+}
+
+/* A reader that holds the database for a moment makes the run's next
+ * flush wait for it, not fail ("database is locked"): inspecting a run's
+ * results while it runs must not end it. */
+static void
+test_reader_mid_run(void)
+{
+  char *dir = tu_tmpdir();
+  char *path = g_build_filename(dir, "run.db", NULL);
+  GError *error = NULL;
+  sim_metrics *m = sim_metrics_new();
+  sim_results *r = sim_results_create(path, &info, &error);
+  g_assert_no_error(error);
+  record_window(m, 0);
+  g_assert_true(sim_results_flush(r, m, &error));
+  reader rd = {path, 0, 300};
+  GThread *t = g_thread_new("reader", reader_thread, &rd);
+  while (!g_atomic_int_get(&rd.holding))
+    g_usleep(1000);
+  record_window(m, 1);
+  gint64 t0 = g_get_monotonic_time();
+  g_assert_true(sim_results_flush(r, m, &error));
+  g_assert_no_error(error);
+  gint64 waited_ms = (g_get_monotonic_time() - t0) / 1000;
+  g_thread_join(t);
+  g_test_message("the flush waited %" G_GINT64_FORMAT " ms for the reader", waited_ms);
+  sim_results_close(r);
+  sim_metrics_free(m);
+  sqlite3 *db = db_open(path);
+  g_assert_cmpint(q_int(db, "SELECT count(*) FROM series"), ==, 4);
+  sqlite3_close(db);
+  g_free(path);
+  tu_rmtree(dir);
+  g_free(dir);
+}
+
 /* Child of test_sigkill: create, flush two windows, start a third write
  * from a second connection that is cut short, and die by SIGKILL. */
 static void G_GNUC_NORETURN
@@ -686,6 +744,7 @@ main(int argc, char **argv)
   g_test_add_func("/results/replace", test_replace);
   g_test_add_func("/results/interrupted", test_interrupted);
   g_test_add_func("/results/sigkill", test_sigkill);
+  g_test_add_func("/results/reader-mid-run", test_reader_mid_run);
   g_test_add_func("/results/unwritable", test_unwritable);
   g_test_add_func("/results/views", test_views);
   g_test_add_func("/results/params", test_params);
