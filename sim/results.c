@@ -16,7 +16,7 @@
 G_DEFINE_QUARK(sim-results-error-quark, sim_results_error)
 
 /* How long a write waits for another connection's lock before the run
- * fails, ms. */
+ * fails, ms (sim_results_set_busy_timeout changes it). */
 #define BUSY_TIMEOUT_MS 30000
 
 struct sim_results {
@@ -356,6 +356,13 @@ sim_results_create(const char *path, const sim_run_info *info, GError **error)
     return NULL;
   }
   return r;
+}
+
+void
+sim_results_set_busy_timeout(sim_results *r, int ms)
+{
+  g_assert(r != NULL && ms >= 0);
+  sqlite3_busy_timeout(r->db, ms);
 }
 
 void

@@ -90,6 +90,11 @@ gboolean sim_results_split_param(const char *param, char **key, char **value);
  * sim_results_close), or NULL + |error| (SIM_RESULTS_ERROR) on failure. */
 sim_results *sim_results_create(const char *path, const sim_run_info *info, GError **error);
 
+/* How long a write waits for another connection's lock before it fails
+ * (SIM_RESULTS_ERROR_SQLITE, "database is locked"), ms; 30,000 from
+ * sim_results_create. */
+void sim_results_set_busy_timeout(sim_results *r, int ms);
+
 /* Write the metric table rows for any metrics registered since the last
  * call, and all pending series rows of |m|, in one transaction; on success
  * clears the pending rows from |m|.  On failure returns FALSE + |error|,

@@ -552,10 +552,12 @@ test_unwritable(void)
   g_rmdir(wal);
   g_free(wal);
 
-  /* SQLite errors: another connection holds the database locked */
+  /* SQLite errors: another connection holds the database locked (for
+   * longer than the writer waits: 100 ms here, not the default 30 s) */
   sim_metrics *m = sim_metrics_new();
   r = sim_results_create(path, &info, &error);
   g_assert_no_error(error);
+  sim_results_set_busy_timeout(r, 100);
   sqlite3 *db = db_open(path);
   g_assert_cmpint(sqlite3_exec(db, "BEGIN EXCLUSIVE", NULL, NULL, NULL), ==, SQLITE_OK);
   record_window(m, 0);
