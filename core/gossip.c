@@ -1282,6 +1282,10 @@ const pl_layer pl_gossip_layer = {
   .peer_up = gossip_peer_up,
   .peer_down = gossip_peer_down,
   .memory = gossip_memory,
+  /* the fields every receipt reads, and the inline handles after them */
+  .hot_offset = offsetof(gossip_state, cfg),
+  .hot_len = offsetof(gossip_state, handles_inline) - offsetof(gossip_state, cfg) +
+             16 * sizeof(pl_peer),
 };
 
 /* ---------------------------------------------------------------- queries */

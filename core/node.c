@@ -568,15 +568,19 @@ pl_node_prefetch(const pl_node *node)
 void
 pl_node_prefetch_states(const pl_node *node)
 {
-  /* A layer keeps the fields every message reads in its state's first 64
-   * bytes; the allocator aligns a state to 16 bytes only, so those bytes
-   * usually straddle two cache lines: load both. */
+  /* Each layer says where the fields every message reads lie (the first
+   * 64 bytes unless it says otherwise); the allocator aligns a state to
+   * 16 bytes only, so 64 bytes usually straddle two cache lines: load
+   * every line they touch. */
   for (unsigned l = 0; l < PL_LAYER_MAX; l++) {
     const char *s = node->layer_state[l];
-    if (s != NULL) {
-      __builtin_prefetch(s);
-      __builtin_prefetch(s + 63);
-    }
+    if (s == NULL || layers[l] == NULL)
+      continue;
+    unsigned len = layers[l]->hot_len ? layers[l]->hot_len : 64;
+    const char *hot = s + layers[l]->hot_offset;
+    for (unsigned off = 0; off < len; off += 64)
+      __builtin_prefetch(hot + off);
+    __builtin_prefetch(hot + len - 1);
   }
 }
 

@@ -73,6 +73,10 @@ typedef struct pl_layer {
   void (*peer_down)(pl_node *node, void *state, pl_time_ns now, pl_peer peer);
   /* Bytes of memory |state| holds (its struct included). */
   size_t (*memory)(const pl_node *node, const void *state);
+  /* Where in the state the fields every message reads lie: |hot_len|
+   * bytes from |hot_offset| (both 0: the first 64 bytes).
+   * pl_node_prefetch_states loads them before the node's next event. */
+  uint16_t hot_offset, hot_len;
 } pl_layer;
 
 /* Hook returning a trust score for |peer| (higher = more trusted), used by
