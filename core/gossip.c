@@ -510,6 +510,13 @@ gossip_sample(pl_node *node, gpeer **cand, uint32_t n, uint32_t k)
 
 /* --------------------------------------------------------------- batching */
 
+/* The bit of message |id| in gpeer.data_bits. */
+static inline uint32_t
+data_bit(const uint8_t *id)
+{
+  return UINT32_C(1) << (id[0] & 31);
+}
+
 static void
 flush_peer(pl_node *node, gossip_state *st, gpeer *p)
 {
@@ -529,6 +536,7 @@ flush_peer(pl_node *node, gossip_state *st, gpeer *p)
   g_free(p->out);
   p->out = NULL;
   p->n_data = 0;
+  p->data_bits = 0;
 }
 
 void
@@ -631,6 +639,7 @@ gossip_queue_data(pl_node *node, gossip_state *st, gpeer *p, pl_time_ns now, con
   for (uint32_t c = 0; c < copies; c++) {
     gossip_queue(node, st, p, now, &it);
     p->n_data++; /* the metric is counted when the batch leaves */
+    p->data_bits |= data_bit(m->id);
   }
 }
 
@@ -782,7 +791,8 @@ on_data(pl_node *node, gossip_state *st, gpeer *p, pl_time_ns now, const pl_goss
     /* A copy still waiting in our batch to |p| would only be a duplicate
      * there: drop it (forward-on-receipt modes; the round-based modes
      * count their contacts). */
-    if (p->n_data > 0 && (cfg->mode == PL_GOSSIP_FLOOD || cfg->mode == PL_GOSSIP_MESH) &&
+    if (p->n_data > 0 && (p->data_bits & data_bit(it->id)) &&
+        (cfg->mode == PL_GOSSIP_FLOOD || cfg->mode == PL_GOSSIP_MESH) &&
         pl_gossip_writer_drop_data(&p->out->w, it->id)) {
       p->n_data--;
       st->stats.data_cancelled++;

@@ -84,6 +84,10 @@ typedef struct gpeer {
   uint32_t violations;       /* protocol violations, milli-events (decaying) */
   uint32_t await_until_hb;   /* DATA from it until this heartbeat answers our digest
                               * (counted as recovered); 0 = none */
+  uint32_t data_bits;        /* bit (id[0] & 31) of every DATA item in the pending batch:
+                              * a duplicate whose bit is clear has no copy to cancel
+                              * there, known without reading the batch (fills what
+                              * would be padding) */
   union {
     uint32_t in[GOSSIP_PEER_TOPICS_INLINE]; /* topics_cap <= GOSSIP_PEER_TOPICS_INLINE */
     uint32_t *heap;          /* topics_cap > GOSSIP_PEER_TOPICS_INLINE (heap) */
@@ -92,6 +96,8 @@ typedef struct gpeer {
   promise *promises;         /* outstanding IWANT promises (heap, NULL if none) */
   gout *out;                 /* pending batch (heap, NULL if none) */
 } gpeer;
+
+_Static_assert(sizeof(gpeer) == 56, "one per connected peer for a node's whole life");
 
 /* A topic the node subscribes to or publishes to (fanout). */
 typedef struct gtopic {
