@@ -879,9 +879,13 @@ gossip_receive(pl_node *node, void *state, pl_time_ns now, pl_peer from, const p
    * batch's misses overlap instead of following one another. */
   if (n > 1 && st->seen_len > 0)
     for (uint32_t i = 0; i < n; i++)
-      if (items[i].kind == PL_GOSSIP_ITEM_DATA)
-        __builtin_prefetch(
-            &st->seen_keys[home_of(seen_key(gossip_short_id(items[i].id)), st->seen_mask)]);
+      if (items[i].kind == PL_GOSSIP_ITEM_DATA) {
+        uint64_t short_id = gossip_short_id(items[i].id);
+        __builtin_prefetch(&st->seen_keys[home_of(seen_key(short_id), st->seen_mask)]);
+        /* and the store index slot a new message will take */
+        if (st->store_index != NULL)
+          __builtin_prefetch(&st->store_index[home_of(short_id, store_mask(st))]);
+      }
   int result = PL_OK;
   for (uint32_t i = 0; i < n; i++) {
     const pl_gossip_item *it = &items[i];
