@@ -1291,6 +1291,22 @@ gossip_memory(const pl_node *node, const void *state)
   return bytes;
 }
 
+/* pl_layer.prefetch: a batch starts with the sender's entry (its score,
+ * its pending batch). */
+static void
+gossip_prefetch(const pl_node *node, const void *state, pl_peer from)
+{
+  (void)node;
+  const gossip_state *st = state;
+  for (uint32_t i = 0; i < st->n_peers; i++)
+    if (st->handles[i] == from) {
+      const char *p = (const char *)&st->peers[i];
+      __builtin_prefetch(p);
+      __builtin_prefetch(p + sizeof(gpeer) - 1);
+      return;
+    }
+}
+
 const pl_layer pl_gossip_layer = {
   .name = "gossip",
   .enabled = gossip_enabled,
@@ -1304,6 +1320,7 @@ const pl_layer pl_gossip_layer = {
   .peer_up = gossip_peer_up,
   .peer_down = gossip_peer_down,
   .memory = gossip_memory,
+  .prefetch = gossip_prefetch,
   /* the fields every receipt reads, and the inline handles after them */
   .hot_offset = offsetof(gossip_state, cfg),
   .hot_len = offsetof(gossip_state, handles_inline) - offsetof(gossip_state, cfg) +

@@ -255,6 +255,12 @@ pl_node_receive(pl_node *node, pl_time_ns now, pl_peer from, const uint8_t *byte
     return reject(node, PL_ERR_UNKNOWN_TYPE);
   if (msg.type == PL_MSG_SIGNED && !(owner->flags & PL_WIRE_F_ENVELOPE))
     return reject(node, PL_ERR_BAD_FIELD);
+  /* The session check and the layer's first reads are each a miss on
+   * state loaded long ago: ask for both before either waits. */
+  if (owner->flags & PL_WIRE_F_SESSION)
+    pl_peer_prefetch_sessions(node);
+  if (layer->prefetch != NULL)
+    layer->prefetch(node, node->layer_state[owner->layer], from);
   if ((owner->flags & PL_WIRE_F_SESSION) && !pl_peer_is_connected(node, from) &&
       !(msg.type == PL_MSG_PEERS && pl_peer_takes_referral(node, from))) {
     pl_peer_not_connected(node, now, from);

@@ -1386,6 +1386,17 @@ pl_peer_is_connected(const pl_node *node, pl_peer peer)
   return i >= 0;
 }
 
+void
+pl_peer_prefetch_sessions(const pl_node *node)
+{
+  const peer_state *st = state_of(node);
+  if (st == NULL || st->keys == NULL)
+    return;
+  const char *k = (const char *)st->keys;
+  __builtin_prefetch(k);
+  __builtin_prefetch(k + st->n_slots * sizeof *st->keys - 1);
+}
+
 uint32_t
 pl_peer_connected_count(const pl_node *node)
 {

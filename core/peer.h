@@ -58,6 +58,10 @@ enum {
 /* True if |peer| has a completed handshake with |node|. */
 bool pl_peer_is_connected(const pl_node *node, pl_peer peer);
 
+/* Start loading what pl_peer_is_connected reads (the node's session
+ * keys), to overlap that miss with other work. */
+void pl_peer_prefetch_sessions(const pl_node *node);
+
 /* Connected peers (completed handshakes). */
 uint32_t pl_peer_connected_count(const pl_node *node);
 

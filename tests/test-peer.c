@@ -317,6 +317,9 @@ sent_goodbye(world *w, pl_peer from, pl_peer to, uint8_t reason)
 static gboolean
 connected(world *w, guint a, guint b)
 {
+  /* the prefetch hint runs on every state the tests build (no slots yet,
+   * slots growing, peers gone): it must only read */
+  pl_peer_prefetch_sessions(w->nodes[a]);
   return pl_peer_is_connected(w->nodes[a], b);
 }
 
