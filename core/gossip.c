@@ -1292,9 +1292,11 @@ gossip_memory(const pl_node *node, const void *state)
 }
 
 /* pl_layer.prefetch: a batch starts with the sender's entry (its score,
- * its pending batch). */
+ * its pending batch) and, when its first item is DATA, that id's slots in
+ * the seen set and the store index (a batch of several items prefetches
+ * the rest in gossip_receive). */
 static void
-gossip_prefetch(const pl_node *node, const void *state, pl_peer from)
+gossip_prefetch(const pl_node *node, const void *state, pl_peer from, const pl_msg *msg)
 {
   (void)node;
   const gossip_state *st = state;
@@ -1303,8 +1305,18 @@ gossip_prefetch(const pl_node *node, const void *state, pl_peer from)
       const char *p = (const char *)&st->peers[i];
       __builtin_prefetch(p);
       __builtin_prefetch(p + sizeof(gpeer) - 1);
-      return;
+      break;
     }
+  /* body: item count, then the first item (a DATA item's id after kind,
+   * hops and round); the decoder checks all of it later */
+  const uint8_t *body = msg->u.raw.body;
+  if (msg->type != PL_MSG_GOSSIP_BATCH || msg->u.raw.len < 1 + PL_GOSSIP_DATA_HEADER_BYTES ||
+      body[1] != PL_GOSSIP_ITEM_DATA || st->seen_len == 0)
+    return;
+  uint64_t short_id = gossip_short_id(body + 5);
+  __builtin_prefetch(&st->seen_keys[home_of(seen_key(short_id), st->seen_mask)]);
+  if (st->store_index != NULL)
+    __builtin_prefetch(&st->store_index[home_of(short_id, store_mask(st))]);
 }
 
 const pl_layer pl_gossip_layer = {

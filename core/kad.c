@@ -2201,6 +2201,25 @@ kad_memory(const pl_node *node, const void *state)
   return bytes;
 }
 
+/* pl_layer.prefetch: every message reads the sender's id and its bucket
+ * (learn), a request the table, an answer its lookup's slot. */
+static void
+kad_prefetch(const pl_node *node, const void *state, pl_peer from, const pl_msg *msg)
+{
+  const kad_state *st = state;
+  const uint8_t *id = id_of(node, from);
+  if (id != NULL)
+    __builtin_prefetch(id);
+  if (st->counts != NULL)
+    __builtin_prefetch(st->counts);
+  if ((msg->type == PL_MSG_KAD_NODES || msg->type == PL_MSG_KAD_VALUES) &&
+      msg->u.raw.len >= 4 && st->lookups != NULL) {
+    unsigned slot = pl_be_get32(msg->u.raw.body) >> 16;
+    if (slot < st->cfg->max_lookups)
+      __builtin_prefetch(&st->lookups[slot]);
+  }
+}
+
 const pl_layer pl_kad_layer = {
   .name = "kad",
   .enabled = kad_enabled,
@@ -2212,6 +2231,7 @@ const pl_layer pl_kad_layer = {
   .timer = kad_timer,
   .command = kad_command,
   .memory = kad_memory,
+  .prefetch = kad_prefetch,
 };
 
 /* ------------------------------------------------------------ public API */

@@ -260,7 +260,7 @@ pl_node_receive(pl_node *node, pl_time_ns now, pl_peer from, const uint8_t *byte
   if (owner->flags & PL_WIRE_F_SESSION)
     pl_peer_prefetch_sessions(node);
   if (layer->prefetch != NULL)
-    layer->prefetch(node, node->layer_state[owner->layer], from);
+    layer->prefetch(node, node->layer_state[owner->layer], from, &msg);
   if ((owner->flags & PL_WIRE_F_SESSION) && !pl_peer_is_connected(node, from) &&
       !(msg.type == PL_MSG_PEERS && pl_peer_takes_referral(node, from))) {
     pl_peer_not_connected(node, now, from);

@@ -73,11 +73,12 @@ typedef struct pl_layer {
   void (*peer_down)(pl_node *node, void *state, pl_time_ns now, pl_peer peer);
   /* Bytes of memory |state| holds (its struct included). */
   size_t (*memory)(const pl_node *node, const void *state);
-  /* Optional: a message from |from| for this layer is about to be
-   * checked (session, envelope) and then received: start loading what
+  /* Optional: message |msg| (decoded, not yet checked) from |from| for
+   * this layer is about to be checked (session, envelope) and then
+   * received: start loading what
    * |receive| reads first, so that those misses overlap with the checks'
    * instead of following them. */
-  void (*prefetch)(const pl_node *node, const void *state, pl_peer from);
+  void (*prefetch)(const pl_node *node, const void *state, pl_peer from, const pl_msg *msg);
   /* Where in the state the fields every message reads lie: |hot_len|
    * bytes from |hot_offset| (both 0: the first 64 bytes).
    * pl_node_prefetch_states loads them before the node's next event. */
