@@ -8,6 +8,10 @@
  *      encodings);
  *   2. delivered whole to a fresh node from a peer that has completed a
  *      real handshake with it (so session messages reach their handlers);
+ *      the node runs every layer: peer, discovery (Kademlia, with a
+ *      joined lookup in flight so that answers find one) and gossip
+ *      (mesh, subscribed to topic 0), so every handler and every
+ *      pl_layer.prefetch hook meets the input;
  *   3. read as a stream of chunks [u8 sender 0..3][u8 len][len bytes],
  *      each delivered 1 ms after the last, sender 0 being the node itself,
  *      1 its peer, 2 a known stranger (also its bootstrap peer), 3 an
@@ -43,6 +47,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 typedef struct host {
   uint8_t seeds[3][PL_SEED_BYTES];
   uint8_t keys[MAX_HANDLES][PL_KEY_BYTES];
+  uint8_t ids[MAX_HANDLES][PL_ID_BYTES];
   unsigned n_handles;
   uint64_t rng;
   uint32_t timers[MAX_TIMERS];
@@ -85,6 +90,12 @@ on_key(pl_peer peer, void *ud)
   return peer < H.n_handles ? H.keys[peer] : NULL;
 }
 
+static const uint8_t *
+on_id(pl_peer peer, void *ud)
+{
+  return peer < H.n_handles ? H.ids[peer] : NULL;
+}
+
 static pl_peer
 on_intern(const uint8_t key[PL_KEY_BYTES], void *ud)
 {
@@ -94,6 +105,7 @@ on_intern(const uint8_t key[PL_KEY_BYTES], void *ud)
   if (H.n_handles == MAX_HANDLES)
     return PL_PEER_NONE;
   memcpy(H.keys[H.n_handles], key, PL_KEY_BYTES);
+  pl_node_id_of(key, H.ids[H.n_handles]);
   return H.n_handles++;
 }
 
@@ -105,6 +117,7 @@ init_once(void)
   for (unsigned i = 0; i < 3; i++) {
     memset(H.seeds[i], 0x31 + (int)i, PL_SEED_BYTES);
     pl_identity_from_seed(H.seeds[i], H.keys[i], NULL);
+    pl_node_id_of(H.keys[i], H.ids[i]);
   }
   H.cache = pl_sigcache_new(256);
   H.env.send_cb = on_send;
@@ -112,6 +125,7 @@ init_once(void)
   H.env.random_cb = on_random;
   H.env.peer_key_cb = on_key;
   H.env.peer_intern_cb = on_intern;
+  H.env.peer_id_cb = on_id;
   H.env.sigcache = H.cache;
   pl_offer offer = {PL_PROTO_MAJOR, PL_PROTO_MINOR, 0, PL_FEATURE_PEER_EXCHANGE};
   pl_record rec;
@@ -151,6 +165,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
   cfg.max_peers = 4;
   cfg.max_inbound = 2;
   cfg.max_outbound = 2;
+  cfg.kad.mode = PL_KAD_KADEMLIA;
+  cfg.gossip.mode = PL_GOSSIP_MESH;
+  cfg.gossip.batch_window_ns = 10 * PL_NS_PER_MS; /* pending batches for duplicates to meet */
 
   pl_node *node = pl_node_new(&cfg, &H.env, 0, H.seeds[0]);
   if (node == NULL)
@@ -158,6 +175,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
   pl_node_start(node, T0);
   if (pl_node_receive(node, T0, 1, H.hello, sizeof H.hello) != PL_OK)
     abort(); /* the session with peer 1 must come up */
+  pl_command sub = {.kind = PL_CMD_GOSSIP_SUBSCRIBE, .peer = PL_PEER_NONE, .arg = 0};
+  if (pl_node_command(node, T0, &sub) != PL_OK)
+    abort();
 
   pl_time_ns now = T0 + 1;
   (void)pl_node_receive(node, now, 1, data, size);
