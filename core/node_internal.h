@@ -75,9 +75,9 @@ typedef struct pl_layer {
   size_t (*memory)(const pl_node *node, const void *state);
   /* Optional: message |msg| (decoded, not yet checked) from |from| for
    * this layer is about to be checked (session, envelope) and then
-   * received: start loading what
-   * |receive| reads first, so that those misses overlap with the checks'
-   * instead of following them. */
+   * received: start loading what |receive| reads first, so that those
+   * misses overlap with the checks' instead of following them.  Reads
+   * only what it bounds-checks itself; changes nothing. */
   void (*prefetch)(const pl_node *node, const void *state, pl_peer from, const pl_msg *msg);
   /* Where in the state the fields every message reads lie: |hot_len|
    * bytes from |hot_offset| (both 0: the first 64 bytes).
