@@ -1333,11 +1333,11 @@ const pl_layer pl_gossip_layer = {
   .peer_down = gossip_peer_down,
   .memory = gossip_memory,
   .prefetch = gossip_prefetch,
-  /* the fields every receipt reads, and the first 16 inline handles
-   * after them (the sender is looked up among those) */
-  .hot_offset = offsetof(gossip_state, cfg),
-  .hot_len = offsetof(gossip_state, handles_inline) - offsetof(gossip_state, cfg) +
-             16 * sizeof(pl_peer),
+  /* a receipt reads or writes nearly all of the struct (counters, score
+   * hook, store, seen ring, then the fields every receipt reads) and the
+   * first 16 inline handles after it (the sender is looked up there) */
+  .hot_offset = 0,
+  .hot_len = offsetof(gossip_state, handles_inline) + 16 * sizeof(pl_peer),
 };
 
 /* ---------------------------------------------------------------- queries */
