@@ -1336,7 +1336,6 @@ const pl_layer pl_gossip_layer = {
   /* a receipt reads or writes nearly all of the struct (counters, score
    * hook, store, seen ring, then the fields every receipt reads) and the
    * first 16 inline handles after it (the sender is looked up there) */
-  .hot_offset = 0,
   .hot_len = offsetof(gossip_state, handles_inline) + 16 * sizeof(pl_peer),
 };
 

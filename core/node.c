@@ -574,19 +574,18 @@ pl_node_prefetch(const pl_node *node)
 void
 pl_node_prefetch_states(const pl_node *node)
 {
-  /* Each layer says where the fields every message reads lie (the first
-   * 64 bytes unless it says otherwise); the allocator aligns a state to
-   * 16 bytes only, so 64 bytes usually straddle two cache lines: load
+  /* Each layer says how many of its state's first bytes every message
+   * reads (64 unless it says otherwise); the allocator aligns a state to
+   * 16 bytes only, so they straddle one line more than their size: load
    * every line they touch. */
   for (unsigned l = 0; l < PL_LAYER_MAX; l++) {
     const char *s = node->layer_state[l];
     if (s == NULL || layers[l] == NULL)
       continue;
     unsigned len = layers[l]->hot_len ? layers[l]->hot_len : 64;
-    const char *hot = s + layers[l]->hot_offset;
     for (unsigned off = 0; off < len; off += 64)
-      __builtin_prefetch(hot + off);
-    __builtin_prefetch(hot + len - 1);
+      __builtin_prefetch(s + off);
+    __builtin_prefetch(s + len - 1);
   }
 }
 

@@ -79,10 +79,10 @@ typedef struct pl_layer {
    * misses overlap with the checks' instead of following them.  Reads
    * only what it bounds-checks itself; changes nothing. */
   void (*prefetch)(const pl_node *node, const void *state, pl_peer from, const pl_msg *msg);
-  /* Where in the state the fields every message reads lie: |hot_len|
-   * bytes from |hot_offset| (both 0: the first 64 bytes).
-   * pl_node_prefetch_states loads them before the node's next event. */
-  uint16_t hot_offset, hot_len;
+  /* The fields every message reads are the state's first |hot_len| bytes
+   * (0: 64); pl_node_prefetch_states loads them before the node's next
+   * event. */
+  uint16_t hot_len;
 } pl_layer;
 
 /* Hook returning a trust score for |peer| (higher = more trusted), used by
