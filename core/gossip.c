@@ -286,6 +286,20 @@ store_mask(const gossip_state *st)
   return st->store_cap * 2 - 1;
 }
 
+/* Start loading the slots message |id| will be looked up in: its first
+ * seen-set probe (a miss in a set of thousands of slots) and the store
+ * index slot it takes if it is new. */
+static void
+prefetch_id_slots(const gossip_state *st, const uint8_t *id)
+{
+  if (st->seen_len == 0)
+    return;
+  uint64_t short_id = gossip_short_id(id);
+  __builtin_prefetch(&st->seen_keys[home_of(seen_key(short_id), st->seen_mask)]);
+  if (st->store_index != NULL)
+    __builtin_prefetch(&st->store_index[home_of(short_id, store_mask(st))]);
+}
+
 static void
 store_index_put(gossip_state *st, uint32_t ring_slot)
 {
@@ -425,13 +439,21 @@ gossip_age(const gossip_state *st, const gmsg *m)
 
 /* ------------------------------------------------------------------ peers */
 
-gpeer *
-gossip_peer(gossip_state *st, pl_peer peer)
+/* Index of |peer| in |st->peers|, -1 if not connected. */
+static int
+peer_index(const gossip_state *st, pl_peer peer)
 {
   for (uint32_t i = 0; i < st->n_peers; i++)
     if (st->handles[i] == peer)
-      return &st->peers[i];
-  return NULL;
+      return (int)i;
+  return -1;
+}
+
+gpeer *
+gossip_peer(gossip_state *st, pl_peer peer)
+{
+  int i = peer_index(st, peer);
+  return i < 0 ? NULL : &st->peers[i];
 }
 
 gtopic *
@@ -874,18 +896,11 @@ gossip_receive(pl_node *node, void *state, pl_time_ns now, pl_peer from, const p
     pl_node_metric(node, PL_METRIC_GOSSIP_GRAYLISTED, 1);
     return PL_ERR_UNEXPECTED;
   }
-  /* Each DATA item's first probe of the seen set is a miss in a set of
-   * thousands of slots: ask for them all before the first is read, so a
-   * batch's misses overlap instead of following one another. */
-  if (n > 1 && st->seen_len > 0)
-    for (uint32_t i = 0; i < n; i++)
-      if (items[i].kind == PL_GOSSIP_ITEM_DATA) {
-        uint64_t short_id = gossip_short_id(items[i].id);
-        __builtin_prefetch(&st->seen_keys[home_of(seen_key(short_id), st->seen_mask)]);
-        /* and the store index slot a new message will take */
-        if (st->store_index != NULL)
-          __builtin_prefetch(&st->store_index[home_of(short_id, store_mask(st))]);
-      }
+  /* The other DATA items' slots, as gossip_prefetch asked for the first
+   * item's: their misses overlap instead of following one another. */
+  for (uint32_t i = 1; i < n; i++)
+    if (items[i].kind == PL_GOSSIP_ITEM_DATA)
+      prefetch_id_slots(st, items[i].id);
   int result = PL_OK;
   for (uint32_t i = 0; i < n; i++) {
     const pl_gossip_item *it = &items[i];
@@ -1292,31 +1307,25 @@ gossip_memory(const pl_node *node, const void *state)
 }
 
 /* pl_layer.prefetch: a batch starts with the sender's entry (its score,
- * its pending batch) and, when its first item is DATA, that id's slots in
- * the seen set and the store index (a batch of several items prefetches
- * the rest in gossip_receive). */
+ * its pending batch) and, when its first item is DATA, that id's slots
+ * (gossip_receive asks for the other items' once the batch is decoded). */
 static void
 gossip_prefetch(const pl_node *node, const void *state, pl_peer from, const pl_msg *msg)
 {
   (void)node;
   const gossip_state *st = state;
-  for (uint32_t i = 0; i < st->n_peers; i++)
-    if (st->handles[i] == from) {
-      const char *p = (const char *)&st->peers[i];
-      __builtin_prefetch(p);
-      __builtin_prefetch(p + sizeof(gpeer) - 1);
-      break;
-    }
+  int i = peer_index(st, from);
+  if (i >= 0) {
+    const char *p = (const char *)&st->peers[i];
+    __builtin_prefetch(p);
+    __builtin_prefetch(p + sizeof(gpeer) - 1);
+  }
   /* body: item count, then the first item (a DATA item's id after kind,
    * hops and round); the decoder checks all of it later */
   const uint8_t *body = msg->u.raw.body;
-  if (msg->type != PL_MSG_GOSSIP_BATCH || msg->u.raw.len < 1 + PL_GOSSIP_DATA_HEADER_BYTES ||
-      body[1] != PL_GOSSIP_ITEM_DATA || st->seen_len == 0)
-    return;
-  uint64_t short_id = gossip_short_id(body + 5);
-  __builtin_prefetch(&st->seen_keys[home_of(seen_key(short_id), st->seen_mask)]);
-  if (st->store_index != NULL)
-    __builtin_prefetch(&st->store_index[home_of(short_id, store_mask(st))]);
+  if (msg->type == PL_MSG_GOSSIP_BATCH && msg->u.raw.len >= 1 + PL_GOSSIP_DATA_HEADER_BYTES &&
+      body[1] == PL_GOSSIP_ITEM_DATA)
+    prefetch_id_slots(st, body + 5);
 }
 
 const pl_layer pl_gossip_layer = {
