@@ -88,33 +88,24 @@ gossip_forward_new(pl_node *node, gossip_state *st, pl_time_ns now, const gmsg *
   gtopic *t = gossip_topic(st, m->topic);
   if (t == NULL || !t->subscribed)
     return; /* gossipsub: only subscribers relay */
-  if (st->cfg->batch_window_ns == 0) {
-    /* no batch waits between events: nothing cold to load ahead */
-    for (uint32_t i = 0; i < t->n_mesh; i++) {
-      gpeer *p = t->mesh[i] == from ? NULL : gossip_peer(st, t->mesh[i]);
-      if (p != NULL)
-        gossip_queue_data(node, st, p, now, m, hops, hops);
-    }
-    return;
-  }
-  /* With a batch window each mesh peer's pending batch is a miss (the
-   * peer entry, then the batch): load them all before writing into the
-   * first. */
   gpeer *to[PL_PEER_SLOTS_MAX];
   uint32_t n = 0;
   g_assert(t->n_mesh <= G_N_ELEMENTS(to)); /* mesh peers are connected peers */
   for (uint32_t i = 0; i < t->n_mesh; i++) {
-    if (t->mesh[i] == from)
-      continue;
-    gpeer *p = gossip_peer(st, t->mesh[i]);
-    if (p != NULL) {
-      __builtin_prefetch(&p->out);
+    gpeer *p = t->mesh[i] == from ? NULL : gossip_peer(st, t->mesh[i]);
+    if (p != NULL)
       to[n++] = p;
-    }
   }
-  for (uint32_t i = 0; i < n; i++)
-    if (to[i]->out != NULL)
-      __builtin_prefetch(to[i]->out);
+  /* With a batch window each mesh peer's entry and pending batch wait
+   * between events, cold: load them all before writing into the first.
+   * (Without one no batch outlives its event: the loads would be waste.) */
+  if (st->cfg->batch_window_ns > 0) {
+    for (uint32_t i = 0; i < n; i++)
+      __builtin_prefetch(&to[i]->out);
+    for (uint32_t i = 0; i < n; i++)
+      if (to[i]->out != NULL)
+        __builtin_prefetch(to[i]->out);
+  }
   for (uint32_t i = 0; i < n; i++)
     gossip_queue_data(node, st, to[i], now, m, hops, hops);
 }
