@@ -114,19 +114,30 @@ static const sim_run_final final_complete = {
   .error = NULL,
 };
 
+/* A run started at |path| (described by |ri|) with its first window
+ * written: its results, and in |*m| its metrics. */
+static sim_results *
+start_run(const char *path, const sim_run_info *ri, sim_metrics **m)
+{
+  GError *error = NULL;
+  *m = sim_metrics_new();
+  sim_results *r = sim_results_create(path, ri, &error);
+  g_assert_no_error(error);
+  g_assert_nonnull(r);
+  record_window(*m, 0);
+  g_assert_true(sim_results_flush(r, *m, &error));
+  g_assert_no_error(error);
+  return r;
+}
+
 /* A finished database at |path|: two windows, one host gauge, two
  * expectations (one holds, one fails). */
 static void
 write_finished(const char *path, const sim_run_final *final)
 {
   GError *error = NULL;
-  sim_metrics *m = sim_metrics_new();
-  sim_results *r = sim_results_create(path, &info, &error);
-  g_assert_no_error(error);
-  g_assert_nonnull(r);
-  record_window(m, 0);
-  g_assert_true(sim_results_flush(r, m, &error));
-  g_assert_no_error(error);
+  sim_metrics *m;
+  sim_results *r = start_run(path, &info, &m);
   size_t n;
   sim_metrics_pending(m, &n);
   g_assert_cmpuint(n, ==, 0);
@@ -358,11 +369,8 @@ test_interrupted(void)
   char *dir = tu_tmpdir();
   char *path = g_build_filename(dir, "run.db", NULL);
   GError *error = NULL;
-  sim_metrics *m = sim_metrics_new();
-  sim_results *r = sim_results_create(path, &info, &error);
-  g_assert_no_error(error);
-  record_window(m, 0);
-  g_assert_true(sim_results_flush(r, m, &error));
+  sim_metrics *m;
+  sim_results *r = start_run(path, &info, &m);
   record_window(m, 1);                 /* closed, not flushed */
   sim_run_final fin = {
     .status = "interrupted", .trace = "abcd", .events = 77,
@@ -419,11 +427,8 @@ test_reader_mid_run(void)
   char *dir = tu_tmpdir();
   char *path = g_build_filename(dir, "run.db", NULL);
   GError *error = NULL;
-  sim_metrics *m = sim_metrics_new();
-  sim_results *r = sim_results_create(path, &info, &error);
-  g_assert_no_error(error);
-  record_window(m, 0);
-  g_assert_true(sim_results_flush(r, m, &error));
+  sim_metrics *m;
+  sim_results *r = start_run(path, &info, &m);
   reader rd = {path, 0, 300};
   GThread *t = g_thread_new("reader", reader_thread, &rd);
   while (!g_atomic_int_get(&rd.holding))
@@ -607,11 +612,8 @@ test_params(void)
   with.id = 7;
   with.params = params;
   GError *error = NULL;
-  sim_metrics *m = sim_metrics_new();
-  sim_results *r = sim_results_create(path, &with, &error);
-  g_assert_no_error(error);
-  record_window(m, 0);
-  g_assert_true(sim_results_flush(r, m, &error));
+  sim_metrics *m;
+  sim_results *r = start_run(path, &with, &m);
   record_window(m, 1);
   g_assert_true(sim_results_finish(r, m, &final_complete, NULL, 0, &error));
   g_assert_true(sim_results_finish(r, m, &final_complete, NULL, 0, &error));
