@@ -186,12 +186,23 @@ pl_cap_need_keys(const pl_cap_need *need, const pl_cap_classes *classes,
   uint8_t n = classes->n_classes;
   uint8_t smin = pl_cap_class(need->min_speed, classes->speed_base, n);
   uint8_t pmax = pl_cap_class(need->max_price_mcc, classes->price_base_mcc, n);
+  /* The suitable class pairs form a grid: price classes 0..pmax, speed
+   * classes smin..n-1.  Walk it by anti-diagonals from the corner (price
+   * class 0, speed class smin), a step up in either class being one step
+   * away, cheaper first within a diagonal: a key budget smaller than the
+   * grid then covers the classes nearest the need in both dimensions,
+   * instead of every speed class of the cheapest prices and none of the
+   * dearer ones a worker within the need may be in. */
+  unsigned rows = (unsigned)pmax + 1, cols = (unsigned)n - smin;
   uint32_t k = 0;
-  for (unsigned pc = 0; pc <= pmax; pc++)
-    for (unsigned sc = smin; sc < n; sc++) {
+  for (unsigned d = 0; d + 1 < rows + cols; d++)
+    for (unsigned pc = 0; pc < rows && pc <= d; pc++) {
+      unsigned off = d - pc;
+      if (off >= cols)
+        continue;
       if (k == max)
         return k;
-      pl_cap_key(need->task_type, (uint8_t)sc, (uint8_t)pc, keys[k++]);
+      pl_cap_key(need->task_type, (uint8_t)(smin + off), (uint8_t)pc, keys[k++]);
     }
   return k;
 }

@@ -131,10 +131,12 @@ void pl_cap_ad_key(const pl_cap_ad *ad, const pl_cap_classes *classes,
                    uint8_t key[PL_ID_BYTES]);
 
 /*
- * The keys a requester with |need| looks up, in query order (price class
- * ascending, then speed class ascending), at most |max| of them, into
- * |keys| (room for |max| keys).  Returns how many (0 if no class can
- * match).
+ * The keys a requester with |need| looks up, in query order, at most
+ * |max| of them, into |keys| (room for |max| keys).  The order walks the
+ * grid of suitable (speed class, price class) pairs by distance from the
+ * need's corner: (speed class − class(min_speed)) + price class
+ * ascending, the cheaper price class first at equal distance.  Returns
+ * how many (0 if no class can match).
  */
 uint32_t pl_cap_need_keys(const pl_cap_need *need, const pl_cap_classes *classes,
                           uint8_t (*keys)[PL_ID_BYTES], uint32_t max);

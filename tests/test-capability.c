@@ -213,6 +213,27 @@ test_need_keys(void)
   pl_cap_need any = {.task_type = 7, .min_speed = 0, .max_price_mcc = UINT64_MAX, .want = 1};
   g_assert_cmpuint(pl_cap_need_keys(&any, &classes, keys, 16), ==, 16);
 
+  /* A grid larger than the budget: min speed 100 -> speed classes 1-3,
+   * max price 8000 -> price classes 0-3 (12 pairs), 6 keys.  The budget goes
+   * to the pairs nearest (speed 1, price 0) in both classes, cheaper first
+   * at equal distance, so a worker in price class 2 at the minimum speed is
+   * looked up; price class then speed class order would have spent all six
+   * keys on price classes 0 and 1. */
+  pl_cap_need wide = {.task_type = 7, .min_speed = 100, .max_price_mcc = 8000, .want = 8};
+  g_assert_cmpuint(pl_cap_need_keys(&wide, &classes, keys, 6), ==, 6);
+  const uint8_t near[6][2] = {{1, 0}, {2, 0}, {1, 1}, {3, 0}, {2, 1}, {1, 2}};
+  for (int i = 0; i < 6; i++) {
+    pl_cap_key(7, near[i][0], near[i][1], k);
+    g_assert_cmpmem(keys[i], 32, k, 32);
+  }
+  /* With room, all 12 pairs, each once, the dearest and fastest last. */
+  g_assert_cmpuint(pl_cap_need_keys(&wide, &classes, keys, 16), ==, 12);
+  for (uint32_t i = 0; i < 12; i++)
+    for (uint32_t j = i + 1; j < 12; j++)
+      g_assert_cmpint(memcmp(keys[i], keys[j], 32), !=, 0);
+  pl_cap_key(7, 3, 3, k);
+  g_assert_cmpmem(keys[11], 32, k, 32);
+
   /* Every ad meeting a need lies under one of the need's keys. */
   for (uint32_t speed = 0; speed < 1000; speed += 37)
     for (uint64_t price = 0; price < 10000; price += 311) {

@@ -625,16 +625,22 @@ test_run_fake_ads(void)
   g_assert_cmpfloat(stat(&r, "dht.records.forged_rejected", SIM_STAT_SUM), ==, 0);
   run_free(&r);
 
-  /* without fakes, nothing is counted as fake */
-  const char *honest[] = {"population.w.count=30", "event.a.at=2s", "event.a.action=command",
+  /* without fakes, nothing is counted as fake, and the honest workers are
+   * found: dht-sybil-ads.ini's offer (speed 2,000, price 4,000) and need
+   * (speed >= 1,000, price <= 5,000) span 7 x 4 class pairs, more than the
+   * 16 keys a find looks up, and the workers' pair must be among them */
+  const char *honest[] = {"population.w.count=30", "population.w.speed=2000",
+                          "population.w.price=4000", "event.a.at=2s", "event.a.action=command",
                           "event.a.command=announce", "event.a.target=w", "event.f.at=10s",
                           "event.f.action=command", "event.f.command=find-workers",
                           "event.f.target=nodes", "event.f.fraction=5%", "event.f.every=2s",
+                          "event.f.min_speed=1000", "event.f.max_price=5000", "event.f.want=8",
                           NULL};
   run r2 = run_text(small_dht, honest);
   g_assert_cmpfloat(stat(&r2, "cap.find.fake_share", SIM_STAT_COUNT), >=, 100);
   g_assert_cmpfloat(stat(&r2, "cap.find.fake_share", SIM_STAT_MAX), ==, 0);
   g_assert_cmpfloat(stat(&r2, "cap.find.top_fake", SIM_STAT_SUM), ==, 0);
+  g_assert_cmpfloat(stat(&r2, "cap.find.workers", SIM_STAT_MEAN), >=, 7);
   run_free(&r2);
 }
 
