@@ -1,6 +1,6 @@
 #!/bin/sh
 # dht-fake-ads.sh — fake capability ads against the id cost
-# (docs/studies/dht.md, table 4).  Prints one Markdown row per puzzle
+# (docs/studies/dht.md, table 5).  Prints one Markdown row per puzzle
 # difficulty, and a first row without any fake worker.
 #
 #   docs/studies/dht-fake-ads.sh [PEERLAB] [BITS]   (defaults: build/sim/peerlab "0 8 12")
