@@ -1103,6 +1103,8 @@ heartbeat(pl_node *node, peer_state *st, pl_time_ns now)
     if (now - s->last_pong_ns >= c->peer_timeout_ns) {
       pl_peer peer = s->peer;
       pl_node_metric(node, PL_METRIC_PEER_TIMEOUT, 1);
+      pl_node_observe(node, &(pl_observation){.kind = PL_OBS_PEER_TIMEOUT, .peers = &peer,
+                                              .n_peers = 1});
       drop_slot(node, st, (int)i, now, PL_BYE_TIMEOUT);
       book_fail(node, st, peer, now);
       continue;

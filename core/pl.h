@@ -212,6 +212,14 @@ typedef struct pl_observation {
   uint64_t a, b, c;       /* kind-specific integers (see the layer's header) */
 } pl_observation;
 
+/* Observation kinds of the peer layer (PL_LAYER_PEER = 0). */
+enum {
+  /* This node dropped a connected peer that had answered no PING for
+   * peer_timeout (the same event as metric peer.timeout): peers = {that
+   * peer}, n_peers = 1. */
+  PL_OBS_PEER_TIMEOUT = 0 * PL_OBS_LAYER_RANGE,
+};
+
 /* Observation kinds of the gossip layer (PL_LAYER_GOSSIP = 2; see
  * core/gossip.h for when each is reported). */
 enum {

@@ -230,9 +230,9 @@ run_job(job *j, bool digests_mode, bool print_digests, unsigned *next, bool *int
     const sim_expect_outcome *o = sim_world_outcomes(w, &n);
     g_assert(n == j->sc->n_expects);
     for (size_t i = 0; i < n; i++) {
-      if (isnan(o[i].observed))
-        printf("not ok %u - %s: %s (%s: no such metric)\n", (*next)++, name,
-               o[i].expect->label, o[i].expect->expr);
+      if (o[i].why)
+        printf("not ok %u - %s: %s (%s: %s)\n", (*next)++, name, o[i].expect->label,
+               o[i].expect->expr, o[i].why);
       else
         printf("%s %u - %s: %s (%s, observed %.6g)\n", o[i].pass ? "ok" : "not ok", (*next)++,
                name, o[i].expect->label, o[i].expect->expr, o[i].observed);

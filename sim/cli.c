@@ -135,6 +135,10 @@ run_json(const sim_scenario *sc, const sim_world *w, sim_run_status status, cons
     sim_export_json_string(j, o[i].expect->expr);
     g_string_append(j, ",\"observed\":");
     json_number(j, o[i].observed);
+    if (o[i].why) {
+      g_string_append(j, ",\"why\":");
+      sim_export_json_string(j, o[i].why);
+    }
     g_string_append_printf(j, ",\"pass\":%s}", o[i].pass ? "true" : "false");
   }
   g_string_append(j, "]}");
@@ -167,9 +171,9 @@ print_tap(FILE *out, const sim_world *w)
     return;
   fprintf(out, "1..%zu\n", n);
   for (size_t i = 0; i < n; i++) {
-    if (isnan(o[i].observed))
-      fprintf(out, "not ok %zu - %s: %s (no such metric)\n", i + 1, o[i].expect->label,
-              o[i].expect->expr);
+    if (o[i].why)
+      fprintf(out, "not ok %zu - %s: %s (%s)\n", i + 1, o[i].expect->label,
+              o[i].expect->expr, o[i].why);
     else
       fprintf(out, "%s %zu - %s: %s (observed %.6g)\n", o[i].pass ? "ok" : "not ok", i + 1,
               o[i].expect->label, o[i].expect->expr, o[i].observed);
@@ -280,7 +284,7 @@ cmd_run(int argc, char **argv)
   w = sim_world_new(sc, &opt, &error);
   if (!w) {
     fprintf(stderr, "peerlab: %s\n", error->message);
-    rc = EXIT_RUNTIME;
+    rc = g_error_matches(error, SIM_WORLD_ERROR, SIM_WORLD_ERROR_INPUT) ? EXIT_USAGE : EXIT_RUNTIME;
     goto out;
   }
   sim_run_status status = sim_world_run(w, &error);

@@ -152,22 +152,56 @@ sim_expect_resolve(const sim_expect *e, const sim_metrics *metrics,
   return id;
 }
 
-bool
-sim_expect_eval(const sim_expect *e, const sim_metrics *metrics, double *observed)
+/* Statistics that exist over no observations: how many there were, and
+ * their sum. */
+static bool
+defined_when_empty(sim_stat stat)
+{
+  return stat == SIM_STAT_COUNT || stat == SIM_STAT_SUM;
+}
+
+sim_expect_status
+sim_expect_check(const sim_expect *e, const sim_metrics *metrics, double *observed)
 {
   const char *name;
   sim_stat stat;
-  sim_expect_resolve(e, metrics, &name, &stat);
+  int id = sim_expect_resolve(e, metrics, &name, &stat);
+  if (observed)
+    *observed = NAN;
+  if (id < 0)
+    return SIM_EXPECT_NO_METRIC;
+  sim_summary sum;
+  sim_metrics_summary(metrics, (uint32_t)id, &sum);
+  if (sum.count == 0 && !defined_when_empty(stat))
+    return SIM_EXPECT_NO_DATA;
   double v = sim_metrics_stat(metrics, name, stat);
   if (observed)
     *observed = v;
+  bool held;
   switch (e->op) {
-  case SIM_OP_LT: return v < e->value;
-  case SIM_OP_LE: return v <= e->value;
-  case SIM_OP_GT: return v > e->value;
-  case SIM_OP_GE: return v >= e->value;
-  case SIM_OP_EQ: return v == e->value;
-  case SIM_OP_NE: return v != e->value;
+  case SIM_OP_LT: held = v < e->value; break;
+  case SIM_OP_LE: held = v <= e->value; break;
+  case SIM_OP_GT: held = v > e->value; break;
+  case SIM_OP_GE: held = v >= e->value; break;
+  case SIM_OP_EQ: held = v == e->value; break;
+  case SIM_OP_NE: held = v != e->value; break;
+  default: g_assert_not_reached();
   }
-  g_assert_not_reached();
+  return held ? SIM_EXPECT_HELD : SIM_EXPECT_FAILED;
+}
+
+const char *
+sim_expect_status_why(sim_expect_status status)
+{
+  switch (status) {
+  case SIM_EXPECT_NO_METRIC: return "no such metric";
+  case SIM_EXPECT_NO_DATA: return "no observations";
+  default: return NULL;
+  }
+}
+
+bool
+sim_expect_eval(const sim_expect *e, const sim_metrics *metrics, double *observed)
+{
+  return sim_expect_check(e, metrics, observed) == SIM_EXPECT_HELD;
 }

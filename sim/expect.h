@@ -23,9 +23,15 @@
  * part of the metric name; such a metric is usually not registered, which
  * sim_expect_resolve reports (-1) so the caller can warn.
  *
- * A metric that was never recorded, or is not registered, has count 0 and
- * every other statistic 0, so "x.count == 0" and "x <= 0" hold for it.
- * "==" and "!=" compare doubles exactly.
+ * A registered metric that was never recorded has count 0 and sum 0, so
+ * "x.count == 0" holds for it, and so does "x <= 0" for a counter (whose
+ * natural statistic is the sum).  Its mean, min, max, percentiles and last
+ * value are undefined: an expectation on one of them fails as "no
+ * observations", whatever the comparison, so that "latency p99 <= 400"
+ * cannot hold because nothing was delivered.  An expectation on a metric
+ * that is not registered fails as "no such metric" (the world refuses
+ * such a scenario before running it).  "==" and "!=" compare doubles
+ * exactly.
  */
 #ifndef SIM_EXPECT_H
 #define SIM_EXPECT_H
@@ -69,9 +75,24 @@ const char *sim_expect_op_name(sim_expect_op op);
 int sim_expect_resolve(const sim_expect *e, const sim_metrics *metrics,
                        const char **metric, sim_stat *stat);
 
+/* How an expectation came out. */
+typedef enum sim_expect_status {
+  SIM_EXPECT_HELD,      /* compared, and the comparison holds */
+  SIM_EXPECT_FAILED,    /* compared, and it does not */
+  SIM_EXPECT_NO_METRIC, /* no metric of that name is registered */
+  SIM_EXPECT_NO_DATA,   /* the statistic is undefined: no observations */
+} sim_expect_status;
+
 /* Evaluate against |metrics|: *|observed| (may be NULL) gets the
- * statistic's value (0 for an unknown metric).  Returns whether the
- * comparison holds. */
+ * statistic's value, NAN when there is none (NO_METRIC, NO_DATA). */
+sim_expect_status sim_expect_check(const sim_expect *e, const sim_metrics *metrics,
+                                   double *observed);
+
+/* Why |status| could not be compared ("no such metric", "no
+ * observations"), or NULL for HELD and FAILED.  Static string. */
+const char *sim_expect_status_why(sim_expect_status status);
+
+/* sim_expect_check(...) == SIM_EXPECT_HELD. */
 bool sim_expect_eval(const sim_expect *e, const sim_metrics *metrics, double *observed);
 
 #endif

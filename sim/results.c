@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <glib/gstdio.h>
+#include <math.h>
 #include <sqlite3.h>
 #include <string.h>
 
@@ -510,7 +511,9 @@ write_outcomes(sim_results *r, const sim_metrics *m, const sim_expect_outcome *o
     bind_text(st, 5, sim_stat_name(stat));
     bind_text(st, 6, sim_expect_op_name(e->op));
     sqlite3_bind_double(st, 7, e->value);
-    sqlite3_bind_double(st, 8, outcomes[i].observed);
+    /* observed is NOT NULL: a statistic with no observations is stored as
+     * 0, with pass 0 (docs/results.md) */
+    sqlite3_bind_double(st, 8, isnan(outcomes[i].observed) ? 0.0 : outcomes[i].observed);
     sqlite3_bind_int(st, 9, outcomes[i].pass ? 1 : 0);
     sqlite3_bind_int64(st, 10, r->run_id);
     if (!step(r, st, error, "writing an expectation row"))

@@ -66,8 +66,10 @@ typedef struct sim_run_final {
 
 typedef struct sim_expect_outcome {
   const sim_expect *expect;  /* what was expected */
-  double observed;           /* value observed */
+  double observed;           /* value observed, NAN when |why| is set */
   bool pass;                 /* held? */
+  const char *why;           /* why it could not be compared (sim_expect_status_why:
+                              * "no observations", "no such metric"), or NULL */
 } sim_expect_outcome;
 
 typedef struct sim_results sim_results;

@@ -229,12 +229,19 @@ static const sgroup groups[] = {
     "\"actions\"); using one with another action is an error. A partition always splits "
     "all nodes, and a heal joins them again. NAME is made of letters, digits, `-` and "
     "`_`." },
-  { "metrics", "[metrics]", "Which metrics are written to the results database." },
+  { "metrics", "[metrics]", "Which metrics are recorded: written to the results database "
+    "and available to [expect]." },
   { "expect", "[expect]",
     "Expectations checked at the end of the run and printed as TAP lines. Each key is "
     "a label, each value `METRIC[.STAT] OP NUMBER` with OP one of `<`, `<=`, `>`, `>=`, "
     "`==`, `!=` and STAT one of count, sum, mean, min, max, p50, p90, p99, last "
-    "(without STAT: sum for counters, mean for observations, last for gauges)." },
+    "(without STAT: sum for counters, mean for observations, last for gauges). A "
+    "metric never recorded has count and sum 0 (so `x <= 0` holds for a counter that "
+    "never counted); its other statistics are undefined, and an expectation on one of "
+    "them fails as \"no observations\" (a latency bound does not hold because nothing "
+    "was delivered). An expectation naming a metric the run does not have (a typo, a "
+    "layer that is off) or does not record ([metrics] `include`) stops the run before "
+    "it starts." },
   { "sweep", "[sweep]",
     "Parameters varied by `peerlab sweep`: every combination of the listed values is "
     "run `seeds` times. Each key other than `seeds` is GROUP.KEY of a known group (a "

@@ -340,6 +340,13 @@ static void
 env_observe(pl_peer self, const pl_observation *obs, void *user_data)
 {
   sim_world *w = user_data;
+  if (obs->kind == PL_OBS_PEER_TIMEOUT) {
+    /* counted against the population of the peer that went silent; a
+     * learnt identity that is no node of this world is not counted */
+    if (obs->n_peers == 1 && obs->peers[0] < w->n)
+      record(w, w->hm.pop_timed_out[w->pop_of[obs->peers[0]]], 1);
+    return;
+  }
   uint32_t layer = obs->kind / PL_OBS_LAYER_RANGE;
   int m = layer < PL_LAYER_MAX ? w->layer_module[layer] : -1;
   if (m >= 0 && host_modules[m]->observe)
@@ -869,12 +876,16 @@ register_host_metrics(sim_world *w)
   const uint32_t n_pop = w->sc->n_populations;
   hm->pop_peers = g_new(uint32_t, n_pop);
   hm->pop_minor = g_new(uint32_t, n_pop);
+  hm->pop_timed_out = g_new(uint32_t, n_pop);
   for (uint32_t p = 0; p < n_pop; p++) {
     char *name = g_strdup_printf("pop.%s.peer.count", w->sc->populations[p].name);
     hm->pop_peers[p] = sim_metrics_register(m, name, PL_METRIC_KIND_GAUGE);
     g_free(name);
     name = g_strdup_printf("pop.%s.negotiated_minor", w->sc->populations[p].name);
     hm->pop_minor[p] = sim_metrics_register(m, name, PL_METRIC_KIND_GAUGE);
+    g_free(name);
+    name = g_strdup_printf("pop.%s.peer.timed_out", w->sc->populations[p].name);
+    hm->pop_timed_out[p] = sim_metrics_register(m, name, PL_METRIC_KIND_COUNTER);
     g_free(name);
   }
 }
@@ -889,6 +900,35 @@ build_record_mask(sim_world *w)
   w->record_mask = g_new(bool, w->record_mask_len);
   for (uint32_t id = 0; id < w->record_mask_len; id++)
     w->record_mask[id] = glob_any(w->sc->metrics_include, sim_metrics_name(m, id));
+}
+
+/* Every [expect] line must name a metric this world registers and
+ * records: a misspelt name, a metric of a layer the scenario leaves off,
+ * or one that [metrics] include leaves out would otherwise be found only
+ * after the whole run, as an expectation that could never hold. */
+static bool
+check_expectations(const sim_world *w, GError **error)
+{
+  for (uint32_t i = 0; i < w->sc->n_expects; i++) {
+    const sim_expect *e = &w->sc->expects[i];
+    const char *metric;
+    sim_stat stat;
+    int id = sim_expect_resolve(e, w->metrics, &metric, &stat);
+    if (id < 0) {
+      g_set_error(error, SIM_WORLD_ERROR, SIM_WORLD_ERROR_INPUT,
+                  "[expect] %s: no metric '%s' in this scenario (is its layer on? "
+                  "docs/metrics.md lists the names)",
+                  e->label, metric);
+      return false;
+    }
+    if (!w->record_mask[id]) {
+      g_set_error(error, SIM_WORLD_ERROR, SIM_WORLD_ERROR_INPUT,
+                  "[expect] %s: metric '%s' is not recorded: [metrics] include leaves it out",
+                  e->label, metric);
+      return false;
+    }
+  }
+  return true;
 }
 
 static void
@@ -965,11 +1005,11 @@ sim_world *
 sim_world_new(const sim_scenario *sc, const sim_world_options *options, GError **error)
 {
   if (sodium_init() < 0) {
-    g_set_error(error, SIM_WORLD_ERROR, 1, "libsodium failed to initialise");
+    g_set_error(error, SIM_WORLD_ERROR, SIM_WORLD_ERROR_FAILED, "libsodium failed to initialise");
     return NULL;
   }
   if (sc->total_nodes == 0 || sc->total_nodes >= PL_PEER_MAX / 2) {
-    g_set_error(error, SIM_WORLD_ERROR, 1, "%s: population size %u is out of range",
+    g_set_error(error, SIM_WORLD_ERROR, SIM_WORLD_ERROR_INPUT, "%s: population size %u is out of range",
                 sc->path, sc->total_nodes);
     return NULL;
   }
@@ -1030,6 +1070,10 @@ sim_world_new(const sim_scenario *sc, const sim_world_options *options, GError *
       w->module_state[i] = host_modules[i]->init(w);
   }
   build_record_mask(w);
+  if (!check_expectations(w, error)) {
+    sim_world_free(w);
+    return NULL;
+  }
   for (uint32_t i = 0; i < sc->n_events; i++)
     if (sc->events[i].at_ns < sc->duration_ns)
       sim_queue_push(w->queue, sc->events[i].at_ns, EV_SCRIPT, UINT32_MAX, i);
@@ -1071,16 +1115,12 @@ evaluate(sim_world *w)
   for (uint32_t i = 0; i < w->sc->n_expects; i++) {
     sim_expect_outcome *o = &w->outcomes[i];
     o->expect = &w->sc->expects[i];
-    const char *metric;
-    sim_stat stat;
-    if (sim_expect_resolve(o->expect, w->metrics, &metric, &stat) < 0) {
-      /* Every metric is registered when the world is built, so an unknown
-       * name is a typo: it fails rather than comparing against 0. */
-      o->observed = NAN;
-      o->pass = false;
-      continue;
-    }
-    o->pass = sim_expect_eval(o->expect, w->metrics, &o->observed);
+    /* An unknown metric was refused when the world was built
+     * (check_expectations); a statistic of nothing fails as "no
+     * observations" rather than comparing against 0. */
+    sim_expect_status st = sim_expect_check(o->expect, w->metrics, &o->observed);
+    o->pass = st == SIM_EXPECT_HELD;
+    o->why = sim_expect_status_why(st);
   }
 }
 
@@ -1228,6 +1268,7 @@ sim_world_free(sim_world *w)
   g_free(w->peer_scratch);
   g_free(w->hm.pop_peers);
   g_free(w->hm.pop_minor);
+  g_free(w->hm.pop_timed_out);
   for (size_t i = 0; w->module_state && host_modules[i] != NULL; i++)
     if (host_modules[i]->free)
       host_modules[i]->free(w->module_state[i]);

@@ -25,6 +25,12 @@
 #define SIM_WORLD_ERROR (sim_world_error_quark())
 GQuark sim_world_error_quark(void);
 
+/* Codes of SIM_WORLD_ERROR. */
+typedef enum sim_world_error_code {
+  SIM_WORLD_ERROR_FAILED = 1, /* the run could not go on (libsodium, results file, ...) */
+  SIM_WORLD_ERROR_INPUT = 2,  /* the scenario cannot be run as written (sim_world_new) */
+} sim_world_error_code;
+
 typedef enum sim_run_status {
   SIM_RUN_COMPLETE = 0,     /* ran to the scenario's duration */
   SIM_RUN_INTERRUPTED,      /* stopped by *stop_flag (SIGINT/SIGTERM) */

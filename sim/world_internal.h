@@ -83,6 +83,7 @@ typedef struct host_metrics {
   uint32_t node_join, node_crash;
   uint32_t *pop_peers;   /* per population: pop.<name>.peer.count (gauge) */
   uint32_t *pop_minor;   /* per population: pop.<name>.negotiated_minor (gauge) */
+  uint32_t *pop_timed_out; /* per population: pop.<name>.peer.timed_out (counter) */
 } host_metrics;
 
 typedef struct sim_host_module sim_host_module;

@@ -1,5 +1,6 @@
 /* test-expect.c — parsing and evaluating expectations. */
 #include <glib.h>
+#include <math.h>
 #include <string.h>
 
 #include "expect.h"
@@ -178,15 +179,74 @@ test_eval(void)
   g_assert_true(check("peer.count.count == 2", m, &obs));
   g_assert_true(check("peer.count.max >= 10", m, &obs));
 
-  /* never recorded and unknown metrics are 0 */
-  g_assert_true(check("no.such <= 0", m, &obs));
-  g_assert_cmpfloat(obs, ==, 0);
-  g_assert_true(check("no.such.count == 0", m, &obs));
-  g_assert_false(check("no.such.count > 0", m, &obs));
+  /* unknown metrics: nothing to compare, whatever the comparison */
+  g_assert_false(check("no.such <= 0", m, &obs));
+  g_assert_true(isnan(obs));
+  g_assert_false(check("no.such.count == 0", m, &obs));
+  g_assert_false(check("no.such.count != 0", m, &obs));
   g_snprintf(buf, sizeof buf, "%s.p95 < 10", rtt);       /* p95: unknown metric */
+  g_assert_false(check(buf, m, &obs));
+  g_assert_true(isnan(obs));
+
+  /* registered, never recorded: count and sum are 0, so a counter's
+   * natural value is 0 ... */
+  const char *rej = pl_metric_name(PL_METRIC_MSG_REJECTED);
+  g_snprintf(buf, sizeof buf, "%s <= 0", rej);
   g_assert_true(check(buf, m, &obs));
   g_assert_cmpfloat(obs, ==, 0);
-  g_assert_true(check("handshake.never.count == 0", m, NULL));
+  const char *lat = pl_metric_name(PL_METRIC_DHT_LOOKUP_LATENCY_MS);
+  g_snprintf(buf, sizeof buf, "%s.count == 0", lat);
+  g_assert_true(check(buf, m, &obs));
+  g_snprintf(buf, sizeof buf, "%s.sum <= 0", lat);
+  g_assert_true(check(buf, m, &obs));
+  /* ... but the mean, extremes, percentiles and last value of nothing are
+   * undefined: "p99 <= 400" must not hold because nothing was measured */
+  static const char *const undefined[] = {"", ".mean", ".min", ".max", ".p50", ".p90",
+                                          ".p99", ".last"};
+  static const char *const ops[] = {"<= 1e9", ">= -1e9", "== 0", "!= 0"};
+  for (size_t i = 0; i < G_N_ELEMENTS(undefined); i++)
+    for (size_t j = 0; j < G_N_ELEMENTS(ops); j++) {
+      g_snprintf(buf, sizeof buf, "%s%s %s", lat, undefined[i], ops[j]);
+      g_assert_false(check(buf, m, &obs));
+      g_assert_true(isnan(obs));
+    }
+  uint32_t empty = sim_metrics_register(m, "empty.gauge", PL_METRIC_KIND_GAUGE);
+  (void)empty;
+  g_assert_false(check("empty.gauge >= 0", m, &obs)); /* gauge: last */
+  g_assert_true(check("empty.gauge.count == 0", m, &obs));
+  sim_metrics_free(m);
+}
+
+static sim_expect_status
+status_of(const char *expr, const sim_metrics *m)
+{
+  sim_expect e;
+  const char *why;
+  g_assert_true(sim_expect_parse(NULL, expr, &e, &why));
+  double obs;
+  sim_expect_status st = sim_expect_check(&e, m, &obs);
+  g_assert_true((st == SIM_EXPECT_HELD || st == SIM_EXPECT_FAILED) != isnan(obs));
+  g_assert_true((sim_expect_status_why(st) == NULL) != isnan(obs));
+  sim_expect_clear(&e);
+  return st;
+}
+
+static void
+test_status(void)
+{
+  sim_metrics *m = sim_metrics_new();
+  sim_metrics_record(m, PL_METRIC_PING_RTT_MS, 40);
+  char buf[128];
+  const char *rtt = pl_metric_name(PL_METRIC_PING_RTT_MS);
+  g_snprintf(buf, sizeof buf, "%s.p99 <= 50", rtt);
+  g_assert_cmpint(status_of(buf, m), ==, SIM_EXPECT_HELD);
+  g_snprintf(buf, sizeof buf, "%s.p99 <= 30", rtt);
+  g_assert_cmpint(status_of(buf, m), ==, SIM_EXPECT_FAILED);
+  g_assert_cmpint(status_of("no.such.p99 <= 30", m), ==, SIM_EXPECT_NO_METRIC);
+  g_snprintf(buf, sizeof buf, "%s.p99 <= 30", pl_metric_name(PL_METRIC_DHT_LOOKUP_LATENCY_MS));
+  g_assert_cmpint(status_of(buf, m), ==, SIM_EXPECT_NO_DATA);
+  g_assert_cmpstr(sim_expect_status_why(SIM_EXPECT_NO_DATA), ==, "no observations");
+  g_assert_cmpstr(sim_expect_status_why(SIM_EXPECT_NO_METRIC), ==, "no such metric");
   sim_metrics_free(m);
 }
 
@@ -245,6 +305,7 @@ main(int argc, char **argv)
   g_test_add_func("/expect/parse-valid", test_parse_valid);
   g_test_add_func("/expect/parse-invalid", test_parse_invalid);
   g_test_add_func("/expect/eval", test_eval);
+  g_test_add_func("/expect/status", test_status);
   g_test_add_func("/expect/resolve", test_resolve);
   return g_test_run();
 }

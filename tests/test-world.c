@@ -416,8 +416,47 @@ test_cli(void)
   g_free(out);
   g_free(err);
 
+  /* A statistic of nothing fails as "no observations" (no DHT in this
+   * scenario, so no lookup latency), exit 1; its row holds observed 0,
+   * pass 0, where the NaN used to break the NOT NULL column. */
+  const char *empty_args[] = {"run", good, "--out", db, "--quiet", "--set",
+                              "expect.connected=dht.lookup.latency_ms.p99 <= 400", NULL};
+  g_assert_cmpint(run_cli(empty_args, &out, &err), ==, 1);
+  g_assert_nonnull(strstr(out, "not ok 1 - connected: dht.lookup.latency_ms.p99 <= 400 "
+                                "(no observations)"));
+  g_free(out);
+  g_free(err);
+  sqlite3 *sdb;
+  g_assert_cmpint(sqlite3_open(db, &sdb), ==, SQLITE_OK);
+  sqlite3_stmt *st;
+  g_assert_cmpint(sqlite3_prepare_v2(sdb, "SELECT observed, pass FROM expectation", -1, &st, NULL),
+                  ==, SQLITE_OK);
+  g_assert_cmpint(sqlite3_step(st), ==, SQLITE_ROW);
+  g_assert_cmpfloat(sqlite3_column_double(st, 0), ==, 0);
+  g_assert_cmpint(sqlite3_column_int(st, 1), ==, 0);
+  sqlite3_finalize(st);
+  sqlite3_close(sdb);
+
   /* --set of an unknown key: exit 2, the key is named, nothing runs. */
   char *db2 = g_build_filename(dir, "never.db", NULL);
+
+  /* An expectation on a metric the world does not have, or does not record
+   * ([metrics] include): exit 2 before the run, naming the expectation. */
+  const char *no_metric[] = {"run", good, "--out", db2, "--quiet", "--set",
+                             "expect.connected=peer.cuont.mean >= 4", NULL};
+  g_assert_cmpint(run_cli(no_metric, &out, &err), ==, 2);
+  g_assert_nonnull(strstr(err, "[expect] connected: no metric 'peer.cuont'"));
+  g_assert_false(g_file_test(db2, G_FILE_TEST_EXISTS));
+  g_free(out);
+  g_free(err);
+  const char *masked[] = {"run", good, "--out", db2, "--quiet", "--set",
+                          "metrics.include=ping.*", NULL};
+  g_assert_cmpint(run_cli(masked, &out, &err), ==, 2);
+  g_assert_nonnull(strstr(err, "metric 'peer.count' is not recorded"));
+  g_assert_false(g_file_test(db2, G_FILE_TEST_EXISTS));
+  g_free(out);
+  g_free(err);
+
   const char *bad_set[] = {"run", good, "--out", db2, "--set", "network.lossy=1%", NULL};
   g_assert_cmpint(run_cli(bad_set, &out, &err), ==, 2);
   g_assert_nonnull(strstr(err, "lossy"));
