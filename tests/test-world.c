@@ -231,6 +231,32 @@ test_partition_heal(void)
   sim_scenario_free(sc);
 }
 
+/* Timeouts are counted against the population of the peer that went
+ * silent: silent nodes (handshake, never a PONG) collect them, honest ones
+ * next to them almost none, and the per-population counters add up to
+ * peer.timeout. */
+static void
+test_timed_out_by_population(void)
+{
+  static const char text[] =
+      "[run]\nname = silent\nseed = 3\nduration = 2min\nsample_interval = 10s\n"
+      "[protocol.peer]\nheartbeat_interval = 5s\npeer_timeout = 15s\n"
+      "[population.peers]\ncount = 150\njoin_at = uniform(0s, 5s)\n"
+      "[population.silent]\ncount = 10\nbehaviour = silent\njoin_at = uniform(0s, 5s)\n";
+  sim_scenario *sc = load(text, NULL, NULL);
+  sim_world *w = NULL;
+  g_free(run_digest(sc, &w));
+  double all = stat_of(w, "peer.timeout", SIM_STAT_SUM);
+  double silent = stat_of(w, "pop.silent.peer.timed_out", SIM_STAT_SUM);
+  double honest = stat_of(w, "pop.peers.peer.timed_out", SIM_STAT_SUM);
+  g_test_message("timed out: silent %.0f, honest %.0f, all %.0f", silent, honest, all);
+  g_assert_cmpfloat(silent, >=, 10 * 5); /* each dropped again and again */
+  g_assert_cmpfloat(honest, <, silent / 10);
+  g_assert_cmpfloat(silent + honest, ==, all);
+  sim_world_free(w);
+  sim_scenario_free(sc);
+}
+
 static void
 test_crash_restart_churn(void)
 {
@@ -585,6 +611,7 @@ main(int argc, char **argv)
   g_test_add_func("/world/overlay", test_overlay_forms);
   g_test_add_func("/world/partition-heal", test_partition_heal);
   g_test_add_func("/world/crash-restart-churn", test_crash_restart_churn);
+  g_test_add_func("/world/timed-out-by-population", test_timed_out_by_population);
   g_test_add_func("/world/results", test_results_database);
   g_test_add_func("/world/interrupted", test_interrupted);
   g_test_add_func("/world/cli", test_cli);
