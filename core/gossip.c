@@ -801,6 +801,31 @@ check_data(pl_node *node, gossip_state *st, pl_time_ns now, const pl_gossip_item
   return PL_OK;
 }
 
+/* Heartbeats after the first copy within which a duplicate from a mesh
+ * peer still counts as a mesh delivery: this one and the one before.
+ * (gossipsub counts duplicates within a few milliseconds of the first;
+ * the node keeps a stored message's receipt heartbeat, not its time.)
+ * Without a window a silent relay could keep its count up by echoing old
+ * messages back. */
+#define GOSSIP_MESH_DELIVERY_WINDOW_HB 1
+
+/* A DATA item from |p| (new, or a duplicate of |dup|, the stored copy or
+ * NULL): a mesh delivery if |p| is in a mesh of ours (gossipsub's P3) and
+ * the item is new or a timely duplicate. */
+static inline void
+mesh_delivery(gossip_state *st, const gpeer *p, bool duplicate, uint64_t short_id,
+              const uint8_t *id)
+{
+  if (st->p3 == NULL || st->p3[p - st->peers].since_hb == 0)
+    return;
+  if (duplicate) {
+    const gmsg *m = gossip_lookup(st, short_id, id);
+    if (m == NULL || st->hb - m->hb_received > GOSSIP_MESH_DELIVERY_WINDOW_HB)
+      return;
+  }
+  gossip_bump(&st->p3[p - st->peers].deliv);
+}
+
 /* Check and take a DATA item from |p|.  Returns PL_OK (new or duplicate)
  * or the reason it was refused (already counted). */
 static int
@@ -820,6 +845,7 @@ on_data(pl_node *node, gossip_state *st, gpeer *p, pl_time_ns now, const pl_goss
       st->stats.data_cancelled++;
     }
     st->stats.duplicates++;
+    mesh_delivery(st, p, true, short_id, it->id);
     pl_node_metric(node, PL_METRIC_GOSSIP_DUPLICATE, 1);
     pl_observation obs = {.kind = PL_OBS_GOSSIP_DUPLICATE, .key = it->id, .a = it->hops};
     pl_node_observe(node, &obs);
@@ -854,12 +880,15 @@ on_data(pl_node *node, gossip_state *st, gpeer *p, pl_time_ns now, const pl_goss
   m->round = it->round;
   st->stats.received_new++;
   gossip_bump(&p->first);
+  mesh_delivery(st, p, false, 0, NULL);
   bool recovered =
       gossip_promise_kept(st, short_id) || (p->await_until_hb != 0 && st->hb <= p->await_until_hb);
   if (recovered)
     pl_node_metric(node, PL_METRIC_GOSSIP_RECOVERED, 1);
   gtopic *t = gossip_topic(st, topic);
   if (t != NULL && t->subscribed) {
+    if (st->p3 != NULL)
+      gossip_bump(&st->mesh_recv);
     st->stats.delivered++;
     pl_node_metric(node, PL_METRIC_GOSSIP_DELIVERED, 1);
     pl_observation obs = {.kind = PL_OBS_GOSSIP_DELIVERED,
@@ -1085,7 +1114,7 @@ gossip_init(pl_node *node)
   st->peers_cap = max_peers;
   if (inline_handles)
     st->handles = st->handles_inline;
-  return st;
+  return st;  /* p3 is allocated with the first peers (gossip_peer_up) */
 }
 
 static void
@@ -1106,6 +1135,7 @@ gossip_clear(pl_node *node, void *state)
   for (uint32_t i = 0; i < st->n_peers; i++)
     free_peer(st, &st->peers[i]);
   g_free(st->peers);
+  g_free(st->p3);
   if (st->handles != st->handles_inline)
     g_free(st->handles);
   for (uint32_t i = 0; i < st->n_topics; i++)
@@ -1155,11 +1185,17 @@ gossip_bump(uint32_t *counter)
 /* Lose 1/PL_GOSSIP_SCORE_DECAY_DIV (counters below 100 milli-events, a
  * tenth of an event, drop to 0). */
 static void
-decay(uint32_t *v)
+decay_by(uint32_t *v, uint32_t div)
 {
-  *v -= *v / PL_GOSSIP_SCORE_DECAY_DIV;
+  *v -= *v / div;
   if (*v < 100)
     *v = 0;
+}
+
+static void
+decay(uint32_t *v)
+{
+  decay_by(v, PL_GOSSIP_SCORE_DECAY_DIV);
 }
 
 static void
@@ -1174,6 +1210,14 @@ heartbeat(pl_node *node, gossip_state *st, pl_time_ns now)
     decay(&p->invalid);
     decay(&p->broken);
     decay(&p->violations);
+    if (st->p3 != NULL) {
+      decay(&st->p3[i].deliv);
+      decay_by(&st->p3[i].failure, PL_GOSSIP_SCORE_MESH_FAILURE_DECAY_DIV);
+    }
+  }
+  if (st->p3 != NULL) {
+    decay(&st->mesh_recv);
+    gossip_mesh_p3_update(st);
   }
   if (st->cfg->mode == PL_GOSSIP_MESH)
     gossip_mesh_heartbeat(node, st, now);
@@ -1232,8 +1276,17 @@ gossip_peer_up(pl_node *node, void *state, pl_time_ns now, pl_peer peer)
         return;
       st->handles = handles;
     }
+    if (st->cfg->mode == PL_GOSSIP_MESH && st->cfg->score_enabled &&
+        st->cfg->score_mesh_share > 0) {
+      gp3 *p3 = g_try_renew(gp3, st->p3, cap);
+      if (p3 == NULL)
+        return;
+      st->p3 = p3;
+    }
     st->peers_alloc = cap;
   }
+  if (st->p3 != NULL)
+    memset(&st->p3[st->n_peers], 0, sizeof *st->p3);
   st->handles[st->n_peers] = peer;
   gpeer *p = &st->peers[st->n_peers++];
   memset(p, 0, sizeof *p);
@@ -1269,6 +1322,8 @@ gossip_peer_down(pl_node *node, void *state, pl_time_ns now, pl_peer peer)
   }
   memmove(p, p + 1, (st->n_peers - idx - 1) * sizeof *p);
   memmove(st->handles + idx, st->handles + idx + 1, (st->n_peers - idx - 1) * sizeof(pl_peer));
+  if (st->p3 != NULL)
+    memmove(st->p3 + idx, st->p3 + idx + 1, (st->n_peers - idx - 1) * sizeof *st->p3);
   st->n_peers--;
   /* The writers of the moved peers point at their own heap buffers: fine. */
   gossip_mesh_peer_gone(st, peer);
@@ -1280,6 +1335,7 @@ gossip_memory(const pl_node *node, const void *state)
   (void)node;
   const gossip_state *st = state;
   size_t bytes = sizeof *st + st->peers_alloc * sizeof(gpeer) +
+                 (st->p3 != NULL ? st->peers_alloc * sizeof(gp3) : 0) +
                  (st->handles == st->handles_inline ? st->peers_cap : st->peers_alloc) *
                      sizeof(pl_peer);
   for (uint32_t i = 0; i < st->n_peers; i++) {

@@ -93,6 +93,25 @@ enum {
 #define PL_GOSSIP_SCORE_BROKEN (-10)    /* per IWANT'd id the peer advertised but never sent */
 #define PL_GOSSIP_SCORE_VIOLATION (-20) /* per GRAFT during backoff / same id twice in a batch */
 #define PL_GOSSIP_SCORE_DECAY_DIV 10    /* counters lose a tenth per heartbeat */
+/* Mesh delivery deficit (gossipsub v1.1's P3 and P3b; on when the config's
+ * score_mesh_share S > 0).  Let M be the messages of subscribed topics this
+ * node received (new ones, a decaying counter like the others) and d a
+ * peer's mesh deliveries (DATA items it sent us while in a mesh of ours,
+ * new or within a heartbeat of the first copy, decaying too).  A peer in
+ * one of our meshes for at least score_mesh_activation heartbeats owes
+ * T = M * S / 100 deliveries; when T is at least one delivery and d < T,
+ * its score gains MESH_DEFICIT * ((T - d) / T)^2, and when it leaves our
+ * meshes owing, that penalty is kept as a slowly decaying one (P3b), so a
+ * pruned silent relay is not grafted back at once.  gossipsub squares the
+ * deficit against an absolute threshold tuned per topic; measured as a
+ * share of what the node itself received, the same setting serves any
+ * message rate, and nothing is owed on an idle topic. */
+#define PL_GOSSIP_SCORE_MESH_DEFICIT (-20) /* a mesh peer that delivers none of what it owes */
+#define PL_GOSSIP_SCORE_MESH_FAILURE_DECAY_DIV 100 /* the failure penalty loses a hundredth
+                                                  * per heartbeat: it outlasts the prune
+                                                  * backoff, so a relay pruned for silence
+                                                  * is not grafted back as soon as the
+                                                  * backoff ends */
 
 /*
  * An external score for |peer| (higher = more trusted), added to the

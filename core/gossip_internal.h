@@ -99,6 +99,17 @@ typedef struct gpeer {
 
 _Static_assert(sizeof(gpeer) == 56, "one per connected peer for a node's whole life");
 
+/* Mesh delivery state of one connected peer (gossipsub's P3 / P3b), kept in
+ * an array beside |peers| and only when score_mesh_share > 0, so that
+ * networks without it pay no byte per peer. */
+typedef struct gp3 {
+  uint32_t deliv;            /* DATA items from it while in a mesh of ours, new or within
+                              * a heartbeat of the first copy, milli-events (decaying) */
+  uint32_t since_hb;         /* heartbeat it was first seen in a mesh of ours (0: in none) */
+  uint32_t failure;          /* deficit penalty it left our meshes with, milli-points
+                              * (decaying slowly: P3b) */
+} gp3;
+
 /* A topic the node subscribes to or publishes to (fanout). */
 typedef struct gtopic {
   uint32_t topic;            /* topic number */
@@ -140,6 +151,11 @@ typedef struct gossip_state {
   uint32_t peers_cap;        /* = config max_peers */
   uint32_t topics_alloc;     /* entries allocated in |topics| */
   backoff *backoffs;         /* mesh backoffs (heap, grown) */
+  gp3 *p3;                   /* mesh delivery state, parallel to |peers| (peers_alloc
+                              * entries); NULL unless score_mesh_share > 0 */
+  uint32_t mesh_recv;        /* with |p3|: new messages of subscribed topics received,
+                              * milli-events (decaying): what mesh peers' deliveries
+                              * are measured against */
   uint32_t n_backoffs, backoffs_cap;
 
   /* store: ring of |store_cap| message pointers, absolute sequence numbers
@@ -242,6 +258,10 @@ void gossip_bump(uint32_t *counter);
 
 /* Score of |p|: behaviour (if enabled) + hook. */
 int32_t gossip_peer_score(pl_node *node, gossip_state *st, const gpeer *p);
+/* At each mesh heartbeat, before the mesh is maintained: note which peers
+ * are in a mesh of ours since when, and turn the deficit of one that left
+ * into its failure penalty (st->p3 != NULL). */
+void gossip_mesh_p3_update(gossip_state *st);
 void gossip_mesh_heartbeat(pl_node *node, gossip_state *st, pl_time_ns now);
 void gossip_on_ihave(pl_node *node, gossip_state *st, gpeer *p, pl_time_ns now,
                      const pl_gossip_item *it);

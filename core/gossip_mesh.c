@@ -41,6 +41,17 @@
 
 #include <glib.h>
 
+/* The mesh deficit term of |g|'s score, milli-points (<= 0; gossip.h). */
+static int64_t
+mesh_deficit_penalty(const gossip_state *st, const gp3 *g)
+{
+  const int64_t owed = (int64_t)st->mesh_recv * st->cfg->score_mesh_share / 100;
+  if (owed < 1000 || g->deliv >= owed)
+    return 0;
+  int64_t r = (owed - g->deliv) * 1000 / owed; /* deficit per mille of what is owed */
+  return PL_GOSSIP_SCORE_MESH_DEFICIT * r * r / 1000;
+}
+
 int32_t
 gossip_peer_score(pl_node *node, gossip_state *st, const gpeer *p)
 {
@@ -51,11 +62,41 @@ gossip_peer_score(pl_node *node, gossip_state *st, const gpeer *p)
     s += (int64_t)p->invalid * PL_GOSSIP_SCORE_INVALID;
     s += (int64_t)p->broken * PL_GOSSIP_SCORE_BROKEN;
     s += (int64_t)p->violations * PL_GOSSIP_SCORE_VIOLATION;
+    if (st->p3 != NULL) {
+      const gp3 *g = &st->p3[p - st->peers];
+      if (g->since_hb != 0 && st->hb - g->since_hb >= st->cfg->score_mesh_activation)
+        s += mesh_deficit_penalty(st, g);
+      s -= g->failure;
+    }
     s /= 1000;
   }
   if (st->score_fn != NULL)
     s += st->score_fn(node, p->peer, st->score_user_data);
   return (int32_t)CLAMP(s, (int64_t)INT32_MIN, (int64_t)INT32_MAX);
+}
+
+static bool in_mesh(const gtopic *t, pl_peer peer);
+
+void
+gossip_mesh_p3_update(gossip_state *st)
+{
+  const pl_gossip_config *cfg = st->cfg;
+  for (uint32_t i = 0; i < st->n_peers; i++) {
+    gp3 *g = &st->p3[i];
+    bool meshed = false;
+    for (uint32_t ti = 0; ti < st->n_topics && !meshed; ti++)
+      meshed = st->topics[ti].subscribed && in_mesh(&st->topics[ti], st->peers[i].peer);
+    if (meshed && g->since_hb == 0) {
+      g->since_hb = st->hb; /* >= 1: the heartbeat counter was just stepped */
+      g->deliv = 0;
+    } else if (!meshed && g->since_hb != 0) {
+      /* P3b: it left (pruned, or it pruned us) owing deliveries */
+      if (st->hb - g->since_hb >= cfg->score_mesh_activation)
+        g->failure = (uint32_t)MIN((int64_t)g->failure - mesh_deficit_penalty(st, g),
+                                   (int64_t)UINT32_MAX);
+      g->since_hb = 0;
+    }
+  }
 }
 
 static bool

@@ -128,6 +128,8 @@ pl_config_defaults(pl_config *config)
   g->prune_backoff_hb = 60;
   g->max_topics = 8;
   g->score_enabled = 1;
+  g->score_mesh_share = 0;
+  g->score_mesh_activation = 10;
   g->score_gossip_threshold = -50;
   g->score_graylist = -200;
 }

@@ -432,6 +432,11 @@ typedef struct pl_gossip_config {
   uint8_t prune_backoff_hb;     /* MESH: heartbeats a pruned peer may not be regrafted */
   uint8_t max_topics;           /* topics a node subscribes to / tracks per peer at most */
   uint8_t score_enabled;        /* MESH: 1 = peer scores from delivery behaviour */
+  uint8_t score_mesh_share;     /* MESH: percent (0-100) of the messages this node received
+                                 * that a mesh peer owes as mesh deliveries; below it the
+                                 * squared deficit is a penalty (gossipsub's P3 and P3b,
+                                 * docs/gossip.md); 0 = off */
+  uint8_t score_mesh_activation; /* MESH: heartbeats in our mesh before that applies */
   int32_t score_gossip_threshold; /* MESH: no IHAVE / IWANT with peers below this score */
   int32_t score_graylist;       /* MESH: ignore every batch from peers below this score */
 } pl_gossip_config;

@@ -292,7 +292,8 @@ static const skey schema[] = {
   { "network", "nat_share", V_RATIO, "0", NULL, 0, NOCFG, 0,
     "Share of nodes behind NAT: they receive only from peers they sent to recently." },
   { "network", "nat_timeout", V_DURATION, "120s", NULL, 0, NOCFG, 0,
-    "A path opened through a NAT stays open this long after its last use." },
+    "A path a NATed node opened by sending stays open this long after its last send to "
+    "that peer (only the NATed node's own sends refresh it)." },
   { "network", "regions", V_NAMES, NULL, "none", 0, NOCFG, 0,
     "Names of regions (at most 256); each node is placed in one." },
   { "network", "region_weights", V_WEIGHTS, NULL, "equal", 0, NOCFG, 0,
@@ -366,8 +367,9 @@ static const skey schema[] = {
     KCFG(stale_failures), 0, "Consecutive timeouts after which a contact is dropped." },
   { "protocol.kad", "replacement_cache", V_U8, NULL, NULL, F_CFG, KCFG(replacement_cache), 0,
     "0: a newcomer to a full bucket makes the node ping the least-recently-seen contact; "
-    "N: the newcomer waits in a cache of the N latest per bucket instead (no ping) and "
-    "replaces a contact that stops answering." },
+    "N: the newcomer waits instead (no ping) in one cache per node of the N latest such "
+    "newcomers, each tagged with its bucket, and replaces a contact of its bucket that "
+    "stops answering." },
   { "protocol.kad", "prefix_limit", V_U8, NULL, NULL, F_CFG, KCFG(prefix_limit), 0,
     "Contacts per bucket from one network prefix (0: no limit)." },
   { "protocol.kad", "sibling_size", V_U8, NULL, NULL, F_CFG, KCFG(sibling_size), 0,
@@ -476,6 +478,17 @@ static const skey schema[] = {
   { "protocol.gossip", "scoring", V_BOOL, NULL, NULL, F_CFG, CFG(gossip.score_enabled), 0,
     "mesh: peer scores from delivery behaviour (first deliveries, invalid messages, "
     "broken promises, violations) choose whom to keep, prune and ignore." },
+  { "protocol.gossip", "score_mesh_share", V_U8, NULL, NULL, F_CFG,
+    CFG(gossip.score_mesh_share), 0,
+    "mesh, with scoring: percent (0-100) of the messages this node received that a mesh "
+    "peer owes as mesh deliveries (new messages, and copies within a heartbeat of the "
+    "first, sent while it is in our mesh; both counts lose a tenth per heartbeat, like "
+    "the other score counters). After `score_mesh_activation` heartbeats in our mesh, "
+    "each delivery short of that costs its square in score, and a peer that leaves the "
+    "mesh owing keeps that as a decaying penalty (gossipsub's P3 and P3b). 0: off." },
+  { "protocol.gossip", "score_mesh_activation", V_U8, NULL, NULL, F_CFG,
+    CFG(gossip.score_mesh_activation), 0,
+    "mesh: heartbeats a peer spends in our mesh before `score_mesh_share` applies." },
   { "protocol.gossip", "score_gossip_threshold", V_I32, NULL, NULL, F_CFG,
     CFG(gossip.score_gossip_threshold), 0,
     "mesh: no IHAVE / IWANT with peers scored below this." },
@@ -1709,6 +1722,9 @@ check_cfg(ctx *c, const char *group, const pl_config *cfg)
 static bool
 check_gossip_cfg(ctx *c, const char *group, const pl_gossip_config *g)
 {
+  if (g->score_mesh_share > 100)
+    return fail(c, SIM_SCENARIO_ERROR_VALUE, group, "score_mesh_share",
+                "found '%u', expected a percentage from 0 to 100", g->score_mesh_share);
   if (g->mesh_d_low > g->mesh_d)
     return fail(c, SIM_SCENARIO_ERROR_CONFLICT, group, "mesh_d_low",
                 "found '%u', expected at most 'mesh_d' (%u)", g->mesh_d_low, g->mesh_d);

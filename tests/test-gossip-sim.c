@@ -112,6 +112,9 @@ test_key_errors(void)
   t = g_strconcat(head, "[protocol.gossip]\nmesh_d = 6\nmesh_d_low = 7\n", NULL);
   load_fails(t, SIM_SCENARIO_ERROR_CONFLICT, "[protocol.gossip] mesh_d_low: found '7'");
   g_free(t);
+  t = g_strconcat(head, "[protocol.gossip]\nscore_mesh_share = 101\n", NULL);
+  load_fails(t, SIM_SCENARIO_ERROR_VALUE, "score_mesh_share: found '101', expected a percentage");
+  g_free(t);
   t = g_strconcat(head, "[protocol.gossip]\nmesh_d_high = 5\n", NULL);
   load_fails(t, SIM_SCENARIO_ERROR_CONFLICT, "mesh_d_high: found '5', expected at least");
   g_free(t);
@@ -514,6 +517,42 @@ test_run_mesh_sybils(void)
   g_free(text);
 }
 
+static void
+test_run_mesh_deficit(void)
+{
+  /* 60 of 210 relays go silent at 30 s (covert flash); messages every
+   * second until the end.  The mesh delivery deficit (score_mesh_share)
+   * prunes them from honest meshes; the first-delivery score alone does
+   * not (a silent relay breaks no rule it punishes). */
+  static const char text[] =
+      "[run]\nduration = 110s\nseed = 4\nsample_interval = 5s\n"
+      "[network]\nlatency = lognormal(30ms, 0.3)\n"
+      "[protocol.peer]\ntarget_peers = 10\nmax_peers = 20\nbootstrap = 8\n"
+      "[protocol.gossip]\nmode = mesh\nsubscribe = 4\nseen_ttl = 20s\nstore_ttl = 15s\n"
+      "[population.honest]\ncount = 150\njoin_at = uniform(0s, 5s)\n"
+      "[population.flash]\ncount = 60\njoin_at = uniform(0s, 5s)\n"
+      "behaviour = covert-flash\nattack_at = 30s\n"
+      "[event.pub]\nat = 10s\naction = command\ncommand = publish\ntarget = honest\n"
+      "topic = 4\nsize = 100B\ncount = 1\nevery = 500ms\n";
+  double last[2], ratio[2];
+  for (int on = 0; on < 2; on++) {
+    const char *sets[] = { on ? "protocol.gossip.score_mesh_share=10"
+                              : "protocol.gossip.score_mesh_share=0", NULL };
+    sim_scenario *sc;
+    sim_world *w = run_text(text, sets, &sc);
+    last[on] = stat(w, "pop.honest.gossip.mesh.attacker_share", SIM_STAT_LAST);
+    ratio[on] = stat(w, "gossip.delivery.ratio", SIM_STAT_MEAN);
+    sim_world_free(w);
+    sim_scenario_free(sc);
+  }
+  g_test_message("silent relays' share of honest meshes at the end: %.3f without the "
+                 "deficit, %.3f with it (delivery %.4f, %.4f)",
+                 last[0], last[1], ratio[0], ratio[1]);
+  g_assert_cmpfloat(last[0], >, 0.2);
+  g_assert_cmpfloat(last[1], <, 0.05);
+  g_assert_cmpfloat(ratio[1], >=, ratio[0] - 0.01);
+}
+
 /* ------------------------------------------------------------ scenarios */
 
 static void
@@ -554,6 +593,7 @@ main(int argc, char **argv)
   g_test_add_func("/gossip-sim/run-modes", test_run_modes);
   g_test_add_func("/gossip-sim/run-attacks", test_run_attacks);
   g_test_add_func("/gossip-sim/run-mesh-sybils", test_run_mesh_sybils);
+  g_test_add_func("/gossip-sim/run-mesh-deficit", test_run_mesh_deficit);
   g_test_add_func("/gossip-sim/scenario-files", test_scenario_files);
   return g_test_run();
 }
