@@ -26,6 +26,7 @@
 #define SIM_ATTACK_ECLIPSE_H
 
 #include "pl.h"
+#include "capability.h"
 #include "kad_truth.h"
 
 typedef struct sim_eclipse sim_eclipse;
@@ -34,6 +35,18 @@ typedef struct sim_eclipse sim_eclipse;
  * knows who is live).  Free with sim_eclipse_free. */
 sim_eclipse *sim_eclipse_new(const sim_kad_truth *colluders, sim_kad_id_fn id_of,
                              void *user_data);
+
+/* Teach the colluders the capability-ad keys of |tasks| (|n_tasks| task
+ * types, those the scenario's workers offer and requesters ask for) under
+ * |classes|: a FIND_VALUE of one of them is answered with a forged ad filed
+ * under that very key, dated |now_of|(user_data) and unsigned, so that an
+ * honest validator refuses it for its signature (dht.records.forged_rejected)
+ * rather than for a wrong key.  Without it, or for another key, the answer
+ * is one fixed forged ad, which validators refuse as filed under the wrong
+ * key (dht.records.invalid_rejected). */
+void sim_eclipse_set_ad_keys(sim_eclipse *e, const pl_cap_classes *classes,
+                             const uint32_t *tasks, uint32_t n_tasks,
+                             uint64_t (*now_of)(void *user_data));
 
 /* Free |e|.  NULL is ignored. */
 void sim_eclipse_free(sim_eclipse *e);

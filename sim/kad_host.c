@@ -188,6 +188,52 @@ kad_node_seed(const sim_world *w, uint32_t h, uint8_t seed[PL_SEED_BYTES])
 
 /* ------------------------------------------------------------------ init */
 
+static uint64_t
+world_now(void *user_data)
+{
+  return sim_world_now(user_data);
+}
+
+/* The colluders know which capability keys the scenario's workers announce
+ * under and its requesters look up: the task types of the announce and
+ * find-workers commands (an attacker watching the network learns them),
+ * under the first colluder population's classes. */
+static void
+teach_ad_keys(sim_eclipse *e, const sim_scenario *sc)
+{
+  GArray *tasks = g_array_new(FALSE, FALSE, sizeof(uint32_t));
+  const sim_population *coll = NULL;
+  for (uint32_t p = 0; p < sc->n_populations; p++) {
+    const sim_population *pop = &sc->populations[p];
+    if (pop->behaviour == SIM_BEHAVIOUR_ECLIPSE && coll == NULL)
+      coll = pop;
+    for (uint32_t i = 0; i < sc->n_events; i++) {
+      const sim_event_spec *ev = &sc->events[i];
+      if (ev->action == SIM_ACTION_COMMAND && ev->command == PL_CMD_KAD_ANNOUNCE &&
+          (ev->target < 0 || (uint32_t)ev->target == p))
+        g_array_append_val(tasks, pop->kad.task);
+    }
+  }
+  for (uint32_t i = 0; i < sc->n_events; i++)
+    if (sc->events[i].action == SIM_ACTION_COMMAND &&
+        sc->events[i].command == PL_CMD_KAD_FIND_WORKERS)
+      g_array_append_val(tasks, sc->events[i].task);
+  /* distinct task types, in order of first mention */
+  uint32_t n = 0;
+  for (uint32_t i = 0; i < tasks->len; i++) {
+    uint32_t t = g_array_index(tasks, uint32_t, i);
+    bool seen = false;
+    for (uint32_t j = 0; j < n && !seen; j++)
+      seen = g_array_index(tasks, uint32_t, j) == t;
+    if (!seen)
+      g_array_index(tasks, uint32_t, n++) = t;
+  }
+  g_assert(coll != NULL);
+  pl_cap_policy pol = pl_cap_policy_of(&coll->config);
+  sim_eclipse_set_ad_keys(e, &pol.classes, (const uint32_t *)tasks->data, n, world_now);
+  g_array_free(tasks, TRUE);
+}
+
 static void *
 kad_init(sim_world *w)
 {
@@ -258,8 +304,10 @@ kad_init(sim_world *w)
   if (honest->len != all->len)
     k->honest = sim_kad_truth_new((uint32_t *)honest->data, honest->len, id_of, w);
   k->colluders = sim_kad_truth_new((uint32_t *)coll->data, coll->len, id_of, w);
-  if (coll->len)
+  if (coll->len) {
     k->eclipse = sim_eclipse_new(k->colluders, id_of, w);
+    teach_ad_keys(k->eclipse, sc);
+  }
   k->n_victims = victims->len;
   k->victims = (uint32_t *)g_array_free(victims, FALSE);
   g_array_free(all, TRUE);

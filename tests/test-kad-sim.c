@@ -543,6 +543,29 @@ test_run_eclipse(void)
   run r2 = run_text(small_dht, sets_d);
   g_assert_cmpfloat(stat(&r2, "dht.lookup.success_honest", SIM_STAT_MEAN), >, honest);
   run_free(&r2);
+
+  /* Colluders answer a find's FIND_VALUE with an unsigned ad filed under
+   * the very key asked (they know the scenario's task types): honest
+   * requesters refuse it for its signature, never for its key, and none is
+   * ranked. */
+  const char *sets_ads[] = {"population.att.count=100", "population.att.behaviour=eclipse",
+                            "population.att.victim=vic", "population.vic.count=1",
+                            "population.w.count=30", "population.w.speed=2000",
+                            "population.w.price=4000", "event.a.at=2s", "event.a.action=command",
+                            "event.a.command=announce", "event.a.target=w", "event.f.at=10s",
+                            "event.f.action=command", "event.f.command=find-workers",
+                            "event.f.target=nodes", "event.f.fraction=5%", "event.f.every=2s",
+                            "event.f.min_speed=1000", "event.f.max_price=5000",
+                            "event.f.want=8", NULL};
+  run r3 = run_text(small_dht, sets_ads);
+  double forged = stat(&r3, "dht.records.forged_rejected", SIM_STAT_SUM);
+  double invalid = stat(&r3, "dht.records.invalid_rejected", SIM_STAT_SUM);
+  g_test_message("forged ads refused: %.0f for their signature, %.0f for their key", forged,
+                 invalid);
+  g_assert_cmpfloat(forged, >=, 100);
+  g_assert_cmpfloat(invalid, ==, 0);
+  g_assert_cmpfloat(stat(&r3, "cap.find.workers", SIM_STAT_MEAN), >=, 7);
+  run_free(&r3);
 }
 
 static void

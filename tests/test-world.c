@@ -463,32 +463,23 @@ test_cli(void)
   sqlite3_finalize(st);
   sqlite3_close(sdb);
 
-  /* --set of an unknown key: exit 2, the key is named, nothing runs. */
+  /* Refused before anything runs (exit 2, the problem named, no
+   * database): --set of an unknown key; an expectation on a metric the
+   * world does not have, or does not record ([metrics] include). */
   char *db2 = g_build_filename(dir, "never.db", NULL);
-
-  /* An expectation on a metric the world does not have, or does not record
-   * ([metrics] include): exit 2 before the run, naming the expectation. */
-  const char *no_metric[] = {"run", good, "--out", db2, "--quiet", "--set",
-                             "expect.connected=peer.cuont.mean >= 4", NULL};
-  g_assert_cmpint(run_cli(no_metric, &out, &err), ==, 2);
-  g_assert_nonnull(strstr(err, "[expect] connected: no metric 'peer.cuont'"));
-  g_assert_false(g_file_test(db2, G_FILE_TEST_EXISTS));
-  g_free(out);
-  g_free(err);
-  const char *masked[] = {"run", good, "--out", db2, "--quiet", "--set",
-                          "metrics.include=ping.*", NULL};
-  g_assert_cmpint(run_cli(masked, &out, &err), ==, 2);
-  g_assert_nonnull(strstr(err, "metric 'peer.count' is not recorded"));
-  g_assert_false(g_file_test(db2, G_FILE_TEST_EXISTS));
-  g_free(out);
-  g_free(err);
-
-  const char *bad_set[] = {"run", good, "--out", db2, "--set", "network.lossy=1%", NULL};
-  g_assert_cmpint(run_cli(bad_set, &out, &err), ==, 2);
-  g_assert_nonnull(strstr(err, "lossy"));
-  g_assert_false(g_file_test(db2, G_FILE_TEST_EXISTS));
-  g_free(out);
-  g_free(err);
+  static const char *const refusals[][2] = {
+      {"network.lossy=1%", "lossy"},
+      {"expect.connected=peer.cuont.mean >= 4", "[expect] connected: no metric 'peer.cuont'"},
+      {"metrics.include=ping.*", "metric 'peer.count' is not recorded"},
+  };
+  for (size_t i = 0; i < G_N_ELEMENTS(refusals); i++) {
+    const char *args[] = {"run", good, "--out", db2, "--quiet", "--set", refusals[i][0], NULL};
+    g_assert_cmpint(run_cli(args, &out, &err), ==, 2);
+    g_assert_nonnull(strstr(err, refusals[i][1]));
+    g_assert_false(g_file_test(db2, G_FILE_TEST_EXISTS));
+    g_free(out);
+    g_free(err);
+  }
 
   /* A broken file: exit 2 from run and from validate, naming the file. */
   char *bad = write_file(dir, "bad.ini", "[run]\nduration = soon\n[population.p]\ncount = 3\n");
