@@ -816,14 +816,15 @@ static inline void
 mesh_delivery(gossip_state *st, const gpeer *p, bool duplicate, uint64_t short_id,
               const uint8_t *id)
 {
-  if (st->p3 == NULL || st->p3[p - st->peers].since_hb == 0)
+  gp3 *p3 = gossip_p3(st);
+  if (p3 == NULL || p3[p - st->peers].since_hb == 0)
     return;
   if (duplicate) {
     const gmsg *m = gossip_lookup(st, short_id, id);
     if (m == NULL || st->hb - m->hb_received > GOSSIP_MESH_DELIVERY_WINDOW_HB)
       return;
   }
-  gossip_bump(&st->p3[p - st->peers].deliv);
+  gossip_bump(&p3[p - st->peers].deliv);
 }
 
 /* Check and take a DATA item from |p|.  Returns PL_OK (new or duplicate)
@@ -887,7 +888,7 @@ on_data(pl_node *node, gossip_state *st, gpeer *p, pl_time_ns now, const pl_goss
     pl_node_metric(node, PL_METRIC_GOSSIP_RECOVERED, 1);
   gtopic *t = gossip_topic(st, topic);
   if (t != NULL && t->subscribed) {
-    if (st->p3 != NULL)
+    if (gossip_p3_on(st->cfg))
       gossip_bump(&st->mesh_recv);
     st->stats.delivered++;
     pl_node_metric(node, PL_METRIC_GOSSIP_DELIVERED, 1);
@@ -1114,7 +1115,7 @@ gossip_init(pl_node *node)
   st->peers_cap = max_peers;
   if (inline_handles)
     st->handles = st->handles_inline;
-  return st;  /* p3 is allocated with the first peers (gossip_peer_up) */
+  return st;
 }
 
 static void
@@ -1134,8 +1135,7 @@ gossip_clear(pl_node *node, void *state)
   gossip_state *st = state;
   for (uint32_t i = 0; i < st->n_peers; i++)
     free_peer(st, &st->peers[i]);
-  g_free(st->peers);
-  g_free(st->p3);
+  g_free(st->peers); /* and the mesh delivery state after it */
   if (st->handles != st->handles_inline)
     g_free(st->handles);
   for (uint32_t i = 0; i < st->n_topics; i++)
@@ -1204,18 +1204,19 @@ heartbeat(pl_node *node, gossip_state *st, pl_time_ns now)
   st->hb++;
   seen_expire(st, now);
   store_expire(st, now);
+  gp3 *p3 = gossip_p3(st);
   for (uint32_t i = 0; i < st->n_peers; i++) {
     gpeer *p = &st->peers[i];
     decay(&p->first);
     decay(&p->invalid);
     decay(&p->broken);
     decay(&p->violations);
-    if (st->p3 != NULL) {
-      decay(&st->p3[i].deliv);
-      decay_by(&st->p3[i].failure, PL_GOSSIP_SCORE_MESH_FAILURE_DECAY_DIV);
+    if (p3 != NULL) {
+      decay(&p3[i].deliv);
+      decay_by(&p3[i].failure, PL_GOSSIP_SCORE_MESH_FAILURE_DECAY_DIV);
     }
   }
-  if (st->p3 != NULL) {
+  if (p3 != NULL) {
     decay(&st->mesh_recv);
     gossip_mesh_p3_update(st);
   }
@@ -1266,9 +1267,14 @@ gossip_peer_up(pl_node *node, void *state, pl_time_ns now, pl_peer peer)
      * it has had at once, within 4): no gpeer pointer is held across
      * peer_up. */
     uint32_t cap = MIN(st->peers_alloc + 4u, st->peers_cap);
-    gpeer *peers = g_try_renew(gpeer, st->peers, cap);
+    const bool p3_on = gossip_p3_on(st->cfg);
+    size_t entry = sizeof(gpeer) + (p3_on ? sizeof(gp3) : 0);
+    gpeer *peers = g_try_realloc(st->peers, cap * entry);
     if (peers == NULL)
       return;
+    /* the mesh delivery state follows the gpeers: move it past the new ones */
+    if (p3_on && st->peers_alloc > 0)
+      memmove(peers + cap, peers + st->peers_alloc, st->peers_alloc * sizeof(gp3));
     st->peers = peers;
     if (st->handles != st->handles_inline) {
       pl_peer *handles = g_try_renew(pl_peer, st->handles, cap);
@@ -1276,17 +1282,11 @@ gossip_peer_up(pl_node *node, void *state, pl_time_ns now, pl_peer peer)
         return;
       st->handles = handles;
     }
-    if (st->cfg->mode == PL_GOSSIP_MESH && st->cfg->score_enabled &&
-        st->cfg->score_mesh_share > 0) {
-      gp3 *p3 = g_try_renew(gp3, st->p3, cap);
-      if (p3 == NULL)
-        return;
-      st->p3 = p3;
-    }
     st->peers_alloc = cap;
   }
-  if (st->p3 != NULL)
-    memset(&st->p3[st->n_peers], 0, sizeof *st->p3);
+  gp3 *p3 = gossip_p3(st);
+  if (p3 != NULL)
+    memset(&p3[st->n_peers], 0, sizeof *p3);
   st->handles[st->n_peers] = peer;
   gpeer *p = &st->peers[st->n_peers++];
   memset(p, 0, sizeof *p);
@@ -1322,8 +1322,9 @@ gossip_peer_down(pl_node *node, void *state, pl_time_ns now, pl_peer peer)
   }
   memmove(p, p + 1, (st->n_peers - idx - 1) * sizeof *p);
   memmove(st->handles + idx, st->handles + idx + 1, (st->n_peers - idx - 1) * sizeof(pl_peer));
-  if (st->p3 != NULL)
-    memmove(st->p3 + idx, st->p3 + idx + 1, (st->n_peers - idx - 1) * sizeof *st->p3);
+  gp3 *p3 = gossip_p3(st);
+  if (p3 != NULL)
+    memmove(p3 + idx, p3 + idx + 1, (st->n_peers - idx - 1) * sizeof *p3);
   st->n_peers--;
   /* The writers of the moved peers point at their own heap buffers: fine. */
   gossip_mesh_peer_gone(st, peer);
@@ -1335,7 +1336,7 @@ gossip_memory(const pl_node *node, const void *state)
   (void)node;
   const gossip_state *st = state;
   size_t bytes = sizeof *st + st->peers_alloc * sizeof(gpeer) +
-                 (st->p3 != NULL ? st->peers_alloc * sizeof(gp3) : 0) +
+                 (gossip_p3(st) != NULL ? st->peers_alloc * sizeof(gp3) : 0) +
                  (st->handles == st->handles_inline ? st->peers_cap : st->peers_alloc) *
                      sizeof(pl_peer);
   for (uint32_t i = 0; i < st->n_peers; i++) {

@@ -99,9 +99,10 @@ typedef struct gpeer {
 
 _Static_assert(sizeof(gpeer) == 56, "one per connected peer for a node's whole life");
 
-/* Mesh delivery state of one connected peer (gossipsub's P3 / P3b), kept in
- * an array beside |peers| and only when score_mesh_share > 0, so that
- * networks without it pay no byte per peer. */
+/* Mesh delivery state of one connected peer (gossipsub's P3 / P3b), kept
+ * only when score_mesh_share > 0, in the same allocation as |peers|, after
+ * its |peers_alloc| entries (gossip_p3), so that networks without it pay no
+ * byte, per peer or per node. */
 typedef struct gp3 {
   uint32_t deliv;            /* DATA items from it while in a mesh of ours, new or within
                               * a heartbeat of the first copy, milli-events (decaying) */
@@ -151,11 +152,6 @@ typedef struct gossip_state {
   uint32_t peers_cap;        /* = config max_peers */
   uint32_t topics_alloc;     /* entries allocated in |topics| */
   backoff *backoffs;         /* mesh backoffs (heap, grown) */
-  gp3 *p3;                   /* mesh delivery state, parallel to |peers| (peers_alloc
-                              * entries); NULL unless score_mesh_share > 0 */
-  uint32_t mesh_recv;        /* with |p3|: new messages of subscribed topics received,
-                              * milli-events (decaying): what mesh peers' deliveries
-                              * are measured against */
   uint32_t n_backoffs, backoffs_cap;
 
   /* store: ring of |store_cap| message pointers, absolute sequence numbers
@@ -164,6 +160,9 @@ typedef struct gossip_state {
   gmsg **store;
   uint32_t *store_index;
   uint32_t store_cap;
+  uint32_t mesh_recv;        /* with gossip_p3: new messages of subscribed topics received,
+                              * milli-events (decaying): what mesh peers' deliveries are
+                              * measured against (fills what would be padding) */
   uint64_t store_first, store_next;
 
   /* seen cache: ring of |seen_cap| entries (any multiple of 8) from
@@ -197,6 +196,24 @@ typedef struct gossip_state {
                               * else heap, grown with |peers| */
   pl_peer handles_inline[];  /* max_peers entries when used, none otherwise */
 } gossip_state;
+
+/* Whether |cfg| keeps mesh delivery state (gossipsub's P3). */
+static inline bool
+gossip_p3_on(const pl_gossip_config *cfg)
+{
+  return cfg->mode == PL_GOSSIP_MESH && cfg->score_enabled && cfg->score_mesh_share > 0;
+}
+
+/* The mesh delivery state of |st|'s peers (entry i is peers[i]'s), after
+ * the |peers_alloc| gpeers of the same allocation; NULL when off or before
+ * the first peer. */
+static inline gp3 *
+gossip_p3(const gossip_state *st)
+{
+  if (st->peers == NULL || !gossip_p3_on(st->cfg))
+    return NULL;
+  return (gp3 *)(void *)(st->peers + st->peers_alloc);
+}
 
 /* ---------------------------------------------------------- gossip.c */
 
@@ -260,7 +277,7 @@ void gossip_bump(uint32_t *counter);
 int32_t gossip_peer_score(pl_node *node, gossip_state *st, const gpeer *p);
 /* At each mesh heartbeat, before the mesh is maintained: note which peers
  * are in a mesh of ours since when, and turn the deficit of one that left
- * into its failure penalty (st->p3 != NULL). */
+ * into its failure penalty (gossip_p3(st) != NULL). */
 void gossip_mesh_p3_update(gossip_state *st);
 void gossip_mesh_heartbeat(pl_node *node, gossip_state *st, pl_time_ns now);
 void gossip_on_ihave(pl_node *node, gossip_state *st, gpeer *p, pl_time_ns now,

@@ -62,8 +62,9 @@ gossip_peer_score(pl_node *node, gossip_state *st, const gpeer *p)
     s += (int64_t)p->invalid * PL_GOSSIP_SCORE_INVALID;
     s += (int64_t)p->broken * PL_GOSSIP_SCORE_BROKEN;
     s += (int64_t)p->violations * PL_GOSSIP_SCORE_VIOLATION;
-    if (st->p3 != NULL) {
-      const gp3 *g = &st->p3[p - st->peers];
+    const gp3 *p3 = gossip_p3(st);
+    if (p3 != NULL) {
+      const gp3 *g = &p3[p - st->peers];
       if (g->since_hb != 0 && st->hb - g->since_hb >= st->cfg->score_mesh_activation)
         s += mesh_deficit_penalty(st, g);
       s -= g->failure;
@@ -81,8 +82,9 @@ void
 gossip_mesh_p3_update(gossip_state *st)
 {
   const pl_gossip_config *cfg = st->cfg;
+  gp3 *p3 = gossip_p3(st);
   for (uint32_t i = 0; i < st->n_peers; i++) {
-    gp3 *g = &st->p3[i];
+    gp3 *g = &p3[i];
     bool meshed = false;
     for (uint32_t ti = 0; ti < st->n_topics && !meshed; ti++)
       meshed = st->topics[ti].subscribed && in_mesh(&st->topics[ti], st->peers[i].peer);
