@@ -94,9 +94,7 @@ struct pl_sigcache {
   size_t fr_bytes;   /* bytes of frame copies held */
 };
 
-/* Largest capacity whose entry index + 1 fits a uint32_t slot and whose
- * slot count (2 * capacity rounded up to a power of two) fits a size_t. */
-#define MAX_CAPACITY ((size_t)1 << 30)
+#define MAX_CAPACITY PL_SIGCACHE_CAPACITY_MAX
 
 static size_t
 home_of(const pl_sigcache *c, const digest *d)

@@ -14,8 +14,12 @@
 
 #include "pl.h"
 
-/* Create a memo holding at most |capacity| verdicts (>= 1).  NULL only on
- * allocation failure. */
+/* Largest capacity: an entry index + 1 fits a uint32_t slot, and the slot
+ * count (2 * capacity rounded up to a power of two) a size_t. */
+#define PL_SIGCACHE_CAPACITY_MAX ((size_t)1 << 30)
+
+/* Create a memo holding at most |capacity| verdicts (1 to
+ * PL_SIGCACHE_CAPACITY_MAX).  NULL only on allocation failure. */
 pl_sigcache *pl_sigcache_new(size_t capacity);
 
 /* Free |cache|.  NULL is ignored. */

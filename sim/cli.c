@@ -270,8 +270,13 @@ cmd_run(int argc, char **argv)
     fprintf(stderr, "peerlab: %s\n", error->message);
     goto out;
   }
-  path = out_path ? g_strdup(out_path)
-                  : g_strdup_printf("results/%s-seed%" G_GUINT64_FORMAT ".db", sc->name, sc->seed);
+  if (out_path) {
+    path = g_strdup(out_path);
+  } else {
+    char *stem = sim_scenario_file_stem(sc);
+    path = g_strdup_printf("results/%s-seed%" G_GUINT64_FORMAT ".db", stem, sc->seed);
+    g_free(stem);
+  }
   bool show_progress = !quiet && !json && isatty(STDERR_FILENO);
   sim_interrupt_install(NULL);
   sim_world_options opt = {

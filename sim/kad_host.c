@@ -188,6 +188,17 @@ kad_node_seed(const sim_world *w, uint32_t h, uint8_t seed[PL_SEED_BYTES])
 
 /* ------------------------------------------------------------------ init */
 
+/* Hashes per slice of an id puzzle search (a few milliseconds). */
+#define SOLVE_SLICE (UINT64_C(1) << 14)
+
+/* Whether the run was asked to stop (SIGINT, SIGTERM) while the world is
+ * being built; sim_world_new then gives up. */
+static bool
+stopped(const sim_world *w)
+{
+  return w->opt.stop_flag != NULL && *w->opt.stop_flag;
+}
+
 static uint64_t
 world_now(void *user_data)
 {
@@ -282,13 +293,21 @@ kad_init(sim_world *w)
         g_array_append_val(honest, h);
       if (f & F_COLLUDER)
         g_array_append_val(coll, h);
-      if (bits) {
+      if (bits && !stopped(w)) {
+        /* The same search as one unbounded call (start, start + 1, ...),
+         * in slices, so that a run whose puzzle is too hard to solve for
+         * every node can still be interrupted while the world is built. */
         sim_rng r;
         sim_rng_init(&r, sc->seed, "kad-nonce", h);
-        uint64_t tries;
-        int rc = pl_idcost_solve(sim_world_node_id(w, h), bits, sim_rng_next(&r), 0,
-                                 &k->nonce[h], &tries);
-        g_assert(rc == PL_OK); /* no try limit: always solves */
+        uint64_t start = sim_rng_next(&r), tries;
+        while (pl_idcost_solve(sim_world_node_id(w, h), bits, start, SOLVE_SLICE, &k->nonce[h],
+                               &tries) != PL_OK) {
+          if (stopped(w)) {
+            w->build_cut = true; /* sim_world_new gives up */
+            break;
+          }
+          start += SOLVE_SLICE;
+        }
       }
     }
     if (pop->behaviour == SIM_BEHAVIOUR_ECLIPSE && pop->kad.victim >= 0) {

@@ -36,14 +36,19 @@
 
 #include "kad.h" /* limits of [protocol.kad] */
 
+#include <errno.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <math.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <string.h>
 
-#include "gossip.h" /* PL_GOSSIP_PAYLOAD_MAX */
+#include "gossip.h"   /* PL_GOSSIP_PAYLOAD_MAX */
+#include "idcost.h"   /* PL_IDCOST_BITS_MAX */
+#include "peer.h"     /* PL_PEER_SLOTS_MAX */
+#include "sigcache.h" /* PL_SIGCACHE_CAPACITY_MAX */
 
 G_DEFINE_QUARK(sim-scenario-error-quark, sim_scenario_error)
 
@@ -170,7 +175,18 @@ enum {
   F_REQUIRED = 1u << 0, /* must be present (for events: when the key belongs to the action) */
   F_POSITIVE = 1u << 1, /* numeric value must be > 0 */
   F_CFG = 1u << 2,      /* default taken from pl_config_defaults() */
+  F_TICK = 1u << 3,     /* a period of something repeated: 0 (where F_POSITIVE allows
+                         * it) or at least TICK_MIN_NS, so that a typo like 1ns cannot
+                         * schedule a run that never ends; for a distribution, a mean
+                         * of at least TICK_MIN_NS */
+  F_NONZERO_MAJOR = 1u << 4, /* version: major version at least 1 */
 };
+
+#define TICK_MIN_NS UINT64_C(1000000) /* 1 ms */
+
+/* Runs one [sweep] may describe (its run ids, job files and databases are
+ * enumerated up front). */
+#define SWEEP_RUNS_MAX 1000000u
 
 #define NOCFG (-1)
 #define CFG(field) ((int)offsetof(pl_config, field))
@@ -273,7 +289,7 @@ static const skey schema[] = {
     "Seed of every random stream of the run (`--seed` overrides it)." },
   { "run", "duration", V_DURATION, NULL, NULL, F_REQUIRED | F_POSITIVE, NOCFG, 0,
     "Virtual time simulated." },
-  { "run", "sample_interval", V_DURATION, "1s", NULL, F_POSITIVE, NOCFG, 0,
+  { "run", "sample_interval", V_DURATION, "1s", NULL, F_POSITIVE | F_TICK, NOCFG, 0,
     "Length of a metrics window: time series get one row per metric this often." },
 
   /* [network] */
@@ -303,7 +319,7 @@ static const skey schema[] = {
     "entries separated by `,`, rows by `;`, as many rows and columns as regions." },
 
   /* [protocol.peer] */
-  { "protocol.peer", "version", V_VERSION, NULL, NULL, F_CFG, CFG(version_major), 0,
+  { "protocol.peer", "version", V_VERSION, NULL, NULL, F_CFG | F_NONZERO_MAJOR, CFG(version_major), 0,
     "Protocol version spoken: major.minor (a node speaks every minor from `min_minor` up)." },
   { "protocol.peer", "min_minor", V_U8, NULL, NULL, F_CFG, CFG(version_minor_min), 0,
     "Lowest minor version still accepted from a peer (at most the minor of `version`)." },
@@ -319,13 +335,13 @@ static const skey schema[] = {
     "Cap on peers the node connected to." },
   { "protocol.peer", "eviction", V_EVICTION, NULL, NULL, F_CFG, CFG(eviction), 0,
     "Which peer makes room for a new inbound one (`none` refuses the newcomer)." },
-  { "protocol.peer", "heartbeat_interval", V_DURATION, NULL, NULL, F_CFG | F_POSITIVE,
+  { "protocol.peer", "heartbeat_interval", V_DURATION, NULL, NULL, F_CFG | F_POSITIVE | F_TICK,
     CFG(heartbeat_interval_ns), 0, "A PING goes to each peer this often." },
   { "protocol.peer", "peer_timeout", V_DURATION, NULL, NULL, F_CFG | F_POSITIVE,
     CFG(peer_timeout_ns), 0, "A peer silent this long is dropped." },
   { "protocol.peer", "handshake_timeout", V_DURATION, NULL, NULL, F_CFG | F_POSITIVE,
     CFG(handshake_timeout_ns), 0, "An unanswered HELLO is given up after this long." },
-  { "protocol.peer", "maintenance_interval", V_DURATION, NULL, NULL, F_CFG | F_POSITIVE,
+  { "protocol.peer", "maintenance_interval", V_DURATION, NULL, NULL, F_CFG | F_POSITIVE | F_TICK,
     CFG(maintenance_interval_ns), 0,
     "Below `target_peers`, the node looks for more peers this often." },
   { "protocol.peer", "replay_window", V_DURATION, NULL, NULL, F_CFG | F_POSITIVE,
@@ -384,11 +400,11 @@ static const skey schema[] = {
     "Values a node stores for others at most." },
   { "protocol.kad", "rpc_timeout", V_DURATION, NULL, NULL, F_CFG | F_POSITIVE,
     KCFG(rpc_timeout_ns), 0, "A request unanswered this long has failed." },
-  { "protocol.kad", "refresh_interval", V_DURATION, NULL, NULL, F_CFG, KCFG(refresh_interval_ns),
+  { "protocol.kad", "refresh_interval", V_DURATION, NULL, NULL, F_CFG | F_TICK, KCFG(refresh_interval_ns),
     0, "A bucket untouched this long is refreshed (0: never)." },
   { "protocol.kad", "record_ttl", V_DURATION, NULL, NULL, F_CFG | F_POSITIVE,
     KCFG(record_ttl_ns), 0, "Default lifetime of a stored value." },
-  { "protocol.kad", "republish_interval", V_DURATION, NULL, NULL, F_CFG,
+  { "protocol.kad", "republish_interval", V_DURATION, NULL, NULL, F_CFG | F_TICK,
     KCFG(republish_interval_ns), 0, "Own values are published again this often (0: never)." },
   { "protocol.kad", "max_values_per_key", V_U8, NULL, NULL, F_CFG | F_POSITIVE,
     KCFG(max_values_per_key), 0, "Values (one per owner) a node keeps under one key." },
@@ -404,7 +420,7 @@ static const skey schema[] = {
     "Capability ads: upper bound of price class 0, milli-credits." },
   { "protocol.kad", "cap_ttl", V_DURATION, NULL, NULL, F_CFG | F_POSITIVE, KCFG(cap_ttl_ns), 0,
     "Capability ads: lifetime of an ad." },
-  { "protocol.kad", "cap_reannounce", V_DURATION, NULL, NULL, F_CFG | F_POSITIVE,
+  { "protocol.kad", "cap_reannounce", V_DURATION, NULL, NULL, F_CFG | F_POSITIVE | F_TICK,
     KCFG(cap_reannounce_ns), 0, "Capability ads: a worker re-announces this often." },
   { "protocol.kad", "cap_clock_skew", V_DURATION, NULL, NULL, F_CFG, KCFG(cap_clock_skew_ns), 0,
     "Capability ads: how far in the future an ad's last-seen may be." },
@@ -413,7 +429,7 @@ static const skey schema[] = {
     "Dissemination: off; push, pull, push-pull (anti-entropy rounds with random "
     "partners); rumor (rumour mongering); flood (fanout with a hop TTL); mesh "
     "(gossipsub-like)." },
-  { "protocol.gossip", "heartbeat", V_DURATION, NULL, NULL, F_CFG | F_POSITIVE,
+  { "protocol.gossip", "heartbeat", V_DURATION, NULL, NULL, F_CFG | F_POSITIVE | F_TICK,
     CFG(gossip.heartbeat_ns), 0, "Mesh heartbeat, and the round of the epidemic modes." },
   { "protocol.gossip", "batch_window", V_DURATION, NULL, NULL, F_CFG,
     CFG(gossip.batch_window_ns), 0,
@@ -426,7 +442,7 @@ static const skey schema[] = {
   { "protocol.gossip", "store_ttl", V_DURATION, NULL, NULL, F_CFG | F_POSITIVE,
     CFG(gossip.store_ttl_ns), 0,
     "Messages are held for pulls, IWANT and anti-entropy this long (at most `seen_ttl`)." },
-  { "protocol.gossip", "anti_entropy", V_DURATION, NULL, NULL, F_CFG,
+  { "protocol.gossip", "anti_entropy", V_DURATION, NULL, NULL, F_CFG | F_TICK,
     CFG(gossip.anti_entropy_ns), 0,
     "Digest exchange with one random peer this often, in any mode (0: off)." },
   { "protocol.gossip", "seen_max", V_U32, NULL, NULL, F_CFG | F_POSITIVE,
@@ -512,7 +528,7 @@ static const skey schema[] = {
     "nodes of `victim`, grafts itself into their meshes ignoring PRUNE, never relays)." },
   { "population.*", "join_at", V_DIST, "0", NULL, 0, NOCFG, 0,
     "When each node joins, drawn per node." },
-  { "population.*", "version", V_VERSION, NULL, "[protocol.peer] `version`", 0,
+  { "population.*", "version", V_VERSION, NULL, "[protocol.peer] `version`", F_NONZERO_MAJOR,
     CFG(version_major), 0, "Protocol version of these nodes." },
   { "population.*", "min_minor", V_U8, NULL, "[protocol.peer] `min_minor`", 0,
     CFG(version_minor_min), 0, "Lowest minor version these nodes accept." },
@@ -590,9 +606,9 @@ static const skey schema[] = {
     "Exact number of target nodes affected, instead of `fraction` (0: use `fraction`)." },
   { "event.*", "fractions", V_FRACTIONS, NULL, NULL, F_REQUIRED, NOCFG, ACT(PARTITION),
     "Sizes of the partition's groups: at least 2 ratios summing to 1." },
-  { "event.*", "session", V_DIST, NULL, NULL, F_REQUIRED, NOCFG, ACT(CHURN),
+  { "event.*", "session", V_DIST, NULL, NULL, F_REQUIRED | F_TICK, NOCFG, ACT(CHURN),
     "Time a node stays online, drawn per session." },
-  { "event.*", "downtime", V_DIST, NULL, NULL, F_REQUIRED, NOCFG, ACT(CHURN),
+  { "event.*", "downtime", V_DIST, NULL, NULL, F_REQUIRED | F_TICK, NOCFG, ACT(CHURN),
     "Time a node stays offline, drawn per absence." },
   { "event.*", "command", V_COMMAND, NULL, NULL, F_REQUIRED, NOCFG, ACT(COMMAND),
     "What each target node is told to do: ping a connected peer; connect to a peer; "
@@ -603,7 +619,7 @@ static const skey schema[] = {
     "find-workers: find workers for `task` meeting `min_speed` and `max_price`; "
     "subscribe, unsubscribe: to gossip `topic`; publish: a gossip message of `size` "
     "bytes on `topic`." },
-  { "event.*", "every", V_DURATION, "0", NULL, 0, NOCFG, ACT(COMMAND),
+  { "event.*", "every", V_DURATION, "0", NULL, F_TICK, NOCFG, ACT(COMMAND),
     "Repeat the command this often (0: once)." },
   { "event.*", "until", V_DURATION, NULL, "end of run", 0, NOCFG, ACT(CHURN) | ACT(COMMAND),
     "Stop churning or repeating at this time (after `at`)." },
@@ -850,7 +866,10 @@ vtype_expected(vtype t, unsigned flags)
   case V_TEXT: r = g_strdup("text"); break;
   case V_SEED: r = g_strdup("an integer from 0 to 18446744073709551615"); break;
   case V_DURATION:
-    r = g_strdup_printf("%s%s", sim_units_expected(SIM_UNIT_DURATION), pos ? ", above 0" : "");
+    r = g_strdup_printf("%s%s", sim_units_expected(SIM_UNIT_DURATION),
+                        (flags & F_TICK) ? (pos ? ", at least 1ms" : ", 0 or at least 1ms")
+                        : pos            ? ", above 0"
+                                         : "");
     break;
   case V_SIZE32:
     r = g_strdup_printf("%s, below 4GiB", sim_units_expected(SIM_UNIT_SIZE));
@@ -868,7 +887,10 @@ vtype_expected(vtype t, unsigned flags)
                  "uniform(lower, upper), normal(mean, sd), lognormal(median, sigma), "
                  "pareto(scale, alpha), exponential(mean)");
     break;
-  case V_VERSION: r = g_strdup("a version major.minor like 1.2 (each 0 to 255)"); break;
+  case V_VERSION:
+    r = g_strdup_printf("a version major.minor like 1.2 (major %s to 255, minor 0 to 255)",
+                        (flags & F_NONZERO_MAJOR) ? "1" : "0");
+    break;
   case V_FEATURES: r = g_strdup_printf("a comma-separated list of %s, or none", list); break;
   case V_ROLES: r = g_strdup_printf("a comma-separated list of %s", list); break;
   case V_EVICTION:
@@ -1044,7 +1066,8 @@ parse_value(vtype t, unsigned flags, const char *text, pval *out, char **expecte
     break;
   }
   case V_DURATION:
-    ok = sim_units_parse_u64(text, SIM_UNIT_DURATION, &out->u) && (!pos || out->u > 0);
+    ok = sim_units_parse_u64(text, SIM_UNIT_DURATION, &out->u) && (!pos || out->u > 0) &&
+         (!(flags & F_TICK) || out->u == 0 || out->u >= TICK_MIN_NS);
     break;
   case V_SIZE32:
     ok = sim_units_parse_u64(text, SIM_UNIT_SIZE, &out->u) && out->u <= UINT32_MAX;
@@ -1065,13 +1088,18 @@ parse_value(vtype t, unsigned flags, const char *text, pval *out, char **expecte
   }
   case V_DIST:
     ok = sim_dist_parse(text, SIM_UNIT_DURATION, &out->dist, &dist_why);
+    if (ok && (flags & F_TICK) && sim_dist_mean(&out->dist) < (double)TICK_MIN_NS) {
+      ok = false;
+      dist_why = "a distribution of durations with a mean of at least 1ms";
+    }
     break;
   case V_VERSION: {
     char **parts = g_strsplit(text, ".", -1);
     guint64 major, minor;
     ok = g_strv_length(parts) == 2 &&
          g_ascii_string_to_unsigned(parts[0], 10, 0, 255, &major, NULL) &&
-         g_ascii_string_to_unsigned(parts[1], 10, 0, 255, &minor, NULL);
+         g_ascii_string_to_unsigned(parts[1], 10, 0, 255, &minor, NULL) &&
+         (!(flags & F_NONZERO_MAJOR) || major >= 1);
     if (ok)
       out->u = major << 8 | minor;
     g_strfreev(parts);
@@ -1691,6 +1719,9 @@ check_cfg(ctx *c, const char *group, const pl_config *cfg)
     return fail(c, SIM_SCENARIO_ERROR_CONFLICT, group, "min_minor",
                 "found '%u', expected at most the minor version of 'version' (%u.%u)",
                 cfg->version_minor_min, cfg->version_major, cfg->version_minor);
+  if (cfg->max_peers < 1 || cfg->max_peers > PL_PEER_SLOTS_MAX)
+    return fail(c, SIM_SCENARIO_ERROR_VALUE, group, "max_peers",
+                "found '%u', expected 1 to %u", cfg->max_peers, PL_PEER_SLOTS_MAX);
   if (cfg->target_peers > cfg->max_peers)
     return fail(c, SIM_SCENARIO_ERROR_CONFLICT, group, "target_peers",
                 "found '%u', expected at most 'max_peers' (%u)", cfg->target_peers,
@@ -1703,6 +1734,7 @@ check_cfg(ctx *c, const char *group, const pl_config *cfg)
     { "b", offsetof(pl_kad_config, b), PL_KAD_B_MAX },
     { "d", offsetof(pl_kad_config, d), PL_KAD_D_MAX },
     { "sibling_size", offsetof(pl_kad_config, sibling_size), PL_KAD_SIBLINGS_MAX },
+    { "id_puzzle_bits", offsetof(pl_kad_config, id_puzzle_bits), PL_IDCOST_BITS_MAX },
   };
   const char *kgroup = strcmp(group, "protocol.peer") == 0 ? "protocol.kad" : group;
   for (size_t i = 0; i < G_N_ELEMENTS(limits); i++) {
@@ -1879,6 +1911,9 @@ build_protocol(ctx *c)
   get_val(c, "protocol.peer", "protocol.peer", "bootstrap", &v);
   s->bootstrap_count = (uint32_t)v.u;
   get_val(c, "protocol.crypto", "protocol.crypto", "sigcache_capacity", &v);
+  if (v.u > PL_SIGCACHE_CAPACITY_MAX)
+    return fail(c, SIM_SCENARIO_ERROR_VALUE, "protocol.crypto", "sigcache_capacity",
+                "found '%" PRIu64 "', expected at most %zu", v.u, PL_SIGCACHE_CAPACITY_MAX);
   s->sigcache_capacity = (uint32_t)v.u;
   apply_cfg(c, "protocol.gossip", "protocol.gossip", &s->protocol);
   get_val(c, "protocol.gossip", "protocol.gossip", "subscribe", &v);
@@ -2485,6 +2520,11 @@ build_sweep(ctx *c)
                 "'%s' is not a key of this event's action", key);
     } else if (k->type == V_MATRIX) {
       ok = fail(c, SIM_SCENARIO_ERROR_UNKNOWN, "sweep", dotted, "'%s' cannot be swept", key);
+    } else if (strcmp(pattern, "run") == 0 && strcmp(key, "seed") == 0) {
+      /* each run's seed is the sweep's to set (S, S+1, ... per point) */
+      ok = fail(c, SIM_SCENARIO_ERROR_UNKNOWN, "sweep", dotted,
+                "the seed cannot be swept: `seeds = N` runs every point with seeds S, S+1, "
+                "..., S+N-1 from [run] seed");
     }
 
     GPtrArray *values = g_ptr_array_new_with_free_func(g_free);
@@ -2538,6 +2578,16 @@ build_sweep(ctx *c)
     g_free(key);
   }
   g_strfreev(keys);
+  if (ok) {
+    double runs = s->sweep_seeds;
+    for (uint32_t i = 0; i < s->n_sweep; i++)
+      runs *= g_strv_length(s->sweep[i].values);
+    if (runs > SWEEP_RUNS_MAX)
+      ok = fail(c, SIM_SCENARIO_ERROR_VALUE, "sweep", "seeds",
+                "the grid holds %.0f runs (seeds times every parameter's values), expected at "
+                "most %u",
+                runs, SWEEP_RUNS_MAX);
+  }
   return ok;
 }
 
@@ -2690,6 +2740,59 @@ syntax_error_line(const char *text)
   }
 }
 
+/* GKeyFile keeps the last of two equal keys and merges two equal groups
+ * without a word, so a key given twice would silently lose one value (an
+ * [expect] line, say).  Scan the text for both, and for localised keys
+ * (key[locale]), which GKeyFile would hide from the unknown-key check. */
+static bool
+check_duplicates(ctx *c, const char *text)
+{
+  GHashTable *seen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+  char **lines = g_strsplit(text, "\n", -1);
+  char *group = NULL;
+  bool ok = true;
+  for (guint i = 0; ok && lines[i]; i++) {
+    char *l = g_strstrip(lines[i]);
+    if (l[0] == '\0' || l[0] == '#' || l[0] == ';')
+      continue;
+    char *id;
+    if (l[0] == '[') {
+      char *end = strchr(l, ']');
+      if (end == NULL)
+        continue; /* a syntax error: GKeyFile reports it */
+      g_free(group);
+      group = g_strndup(l + 1, (size_t)(end - l - 1));
+      id = g_strdup_printf("[%s]", group);
+    } else {
+      char *eq = strchr(l, '=');
+      if (eq == NULL || group == NULL)
+        continue; /* a syntax error: GKeyFile reports it */
+      char *key = g_strstrip(g_strndup(l, (size_t)(eq - l)));
+      if (strchr(key, '[') != NULL) {
+        ok = fail(c, SIM_SCENARIO_ERROR_UNKNOWN, group, key,
+                  "line %u: localised keys (key[locale]) are not part of a scenario", i + 1);
+        g_free(key);
+        break;
+      }
+      id = g_strdup_printf("[%s] %s", group, key);
+      g_free(key);
+    }
+    gpointer first = g_hash_table_lookup(seen, id);
+    if (first != NULL) {
+      ok = fail(c, SIM_SCENARIO_ERROR_CONFLICT, NULL, NULL,
+                "%s appears twice (lines %u and %u): give each group and key once", id,
+                GPOINTER_TO_UINT(first), i + 1);
+      g_free(id);
+    } else {
+      g_hash_table_insert(seen, id, GUINT_TO_POINTER(i + 1));
+    }
+  }
+  g_free(group);
+  g_strfreev(lines);
+  g_hash_table_destroy(seen);
+  return ok;
+}
+
 /* ---------------------------------------------------------------- public */
 
 sim_scenario *
@@ -2716,6 +2819,8 @@ sim_scenario_load_data(const char *text, const char *display_name,
               syntax_error_line(text), e->message);
     g_error_free(e);
   }
+  if (ok)
+    ok = check_duplicates(&c, text);
   for (size_t i = 0; ok && overrides && overrides[i]; i++)
     ok = apply_override(&c, overrides[i]);
   if (ok && seed_override)
@@ -2753,22 +2858,84 @@ sim_scenario_load_data(const char *text, const char *display_name,
   return c.s;
 }
 
+/* Scenario files are small; anything larger is a mistake (or /dev/zero). */
+#define SCENARIO_BYTES_MAX ((size_t)16 << 20)
+
+/* The contents of |path|, NUL-terminated, at most SCENARIO_BYTES_MAX bytes
+ * (*|len| of them), read in bounded steps so that an endless file (a
+ * device, a FIFO) is refused instead of read forever. */
+static char *
+read_bounded(const char *path, size_t *len, GError **error)
+{
+  FILE *f = fopen(path, "rb");
+  if (f == NULL) {
+    int err = errno;
+    g_set_error(error, SIM_SCENARIO_ERROR, SIM_SCENARIO_ERROR_READ, "%s: cannot read: %s", path,
+                g_strerror(err));
+    return NULL;
+  }
+  GString *buf = g_string_new(NULL);
+  char chunk[65536];
+  size_t n;
+  bool too_big = false;
+  while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) {
+    if (buf->len + n > SCENARIO_BYTES_MAX) {
+      too_big = true;
+      break;
+    }
+    g_string_append_len(buf, chunk, (gssize)n);
+  }
+  int err = ferror(f) ? errno : 0;
+  fclose(f);
+  if (too_big || err) {
+    if (too_big)
+      g_set_error(error, SIM_SCENARIO_ERROR, SIM_SCENARIO_ERROR_READ,
+                  "%s: larger than %zu MiB: not a scenario file", path,
+                  SCENARIO_BYTES_MAX >> 20);
+    else
+      g_set_error(error, SIM_SCENARIO_ERROR, SIM_SCENARIO_ERROR_READ, "%s: cannot read: %s",
+                  path, g_strerror(err));
+    g_string_free(buf, TRUE);
+    return NULL;
+  }
+  *len = buf->len;
+  return g_string_free(buf, FALSE);
+}
+
 sim_scenario *
 sim_scenario_load(const char *path, const char *const *overrides,
                   const uint64_t *seed_override, GError **error)
 {
   g_return_val_if_fail(path != NULL, NULL);
-  char *text = NULL;
-  GError *e = NULL;
-  if (!g_file_get_contents(path, &text, NULL, &e)) {
-    g_set_error(error, SIM_SCENARIO_ERROR, SIM_SCENARIO_ERROR_READ, "%s: cannot read: %s",
-                path, e->message);
-    g_error_free(e);
+  size_t len;
+  char *text = read_bounded(path, &len, error);
+  if (text == NULL)
+    return NULL;
+  const char *nul = memchr(text, '\0', len);
+  if (nul != NULL) {
+    g_set_error(error, SIM_SCENARIO_ERROR, SIM_SCENARIO_ERROR_READ,
+                "%s: a NUL byte at offset %zu: not a text file", path, (size_t)(nul - text));
+    g_free(text);
     return NULL;
   }
   sim_scenario *s = sim_scenario_load_data(text, path, overrides, seed_override, error);
   g_free(text);
   return s;
+}
+
+char *
+sim_scenario_file_stem(const sim_scenario *s)
+{
+  g_return_val_if_fail(s != NULL && s->name != NULL, NULL);
+  if (s->name[0] == '\0')
+    return g_strdup("run");
+  char *stem = g_strdup(s->name);
+  for (unsigned char *p = (unsigned char *)stem; *p; p++)
+    if (*p == '/' || *p == '\\' || *p < 0x20 || *p == 0x7f)
+      *p = '_';
+  if (stem[0] == '.')
+    stem[0] = '_';
+  return stem;
 }
 
 void
@@ -2901,7 +3068,13 @@ static const char guide[] =
   "anything runs, and the first problem is reported as\n"
   "`FILE: [group] key: found 'VALUE', expected FORM`; an unknown group or key gets a\n"
   "\"did you mean\" suggestion when a known name is close. `peerlab validate FILE`\n"
-  "checks files without running them.\n"
+  "checks files without running them. A file is UTF-8 text of at most 16 MiB; each\n"
+  "group and each key within a group is given once (a repeated one is refused rather\n"
+  "than silently replaced). The default results file is named after `[run] name`,\n"
+  "with `/`, `\\`, control characters and a leading `.` replaced by `_`, so that a\n"
+  "name never writes outside `results/`.\n"
+  "Expectations are checked against the metrics when the run is set up, after the\n"
+  "file: one naming a metric the run does not have stops it there (exit status 2).\n"
   "\n"
   "Any key can be changed from the command line with `--set group.key=value`\n"
   "(repeatable), e.g. `--set network.loss=1%` or `--set population.extra.count=10`,\n"
@@ -2948,6 +3121,11 @@ sim_scenario_write_reference(GString *out)
     "`normal(mean, sd)` (truncated at 0); `lognormal(median, sigma)` (sigma of the\n"
     "underlying normal, a plain number); `pareto(scale, alpha)` (scale is the minimum,\n"
     "alpha a plain number); `exponential(mean)`.\n"
+    "\n"
+    "A *period* (the interval of something repeated: samples, heartbeats, refreshes, an\n"
+    "event's `every`) is a duration of at least 1ms, or 0 where the key allows 0 (off); a\n"
+    "*distribution of periods* (churn sessions and downtimes) has a mean of at least 1ms.\n"
+    "So a slip such as `1ns` is refused instead of scheduling a run that never ends.\n"
     "\n");
 
   for (size_t gi = 0; gi < G_N_ELEMENTS(groups); gi++) {
@@ -2962,7 +3140,9 @@ sim_scenario_write_reference(GString *out)
       const skey *k = &schema[i];
       if (strcmp(k->group, g->name) != 0)
         continue;
-      char *form = vtype_form(k->type);
+      char *form = (k->flags & F_TICK) ? g_strdup(k->type == V_DIST ? "distribution of periods"
+                                                                      : "period")
+                                       : vtype_form(k->type);
       char *def = default_text(k, &defaults);
       const char *key = strcmp(k->key, "*") != 0 ? k->key
                         : strcmp(g->name, "expect") == 0 ? "LABEL" : "GROUP.KEY";

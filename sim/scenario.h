@@ -236,6 +236,11 @@ sim_scenario *sim_scenario_load_data(const char *text, const char *display_name,
                                      const char *const *overrides,
                                      const uint64_t *seed_override, GError **error);
 
+/* |s|'s name as a file name stem (newly allocated): '/', '\\', control
+ * characters and a leading '.' become '_', an empty name "run", so that
+ * results/STEM-seedSEED.db and results/STEM-sweep stay inside results/. */
+char *sim_scenario_file_stem(const sim_scenario *s);
+
 /* Free |s| and everything it owns.  NULL is ignored. */
 void sim_scenario_free(sim_scenario *s);
 

@@ -666,7 +666,13 @@ sim_sweep_main(int argc, char **argv)
     rc = emit_jobs(file, emit_dir, sc, g, &plan);
     goto out;
   }
-  dir = out_dir ? g_strdup(out_dir) : g_strdup_printf("results/%s-sweep", sc->name);
+  if (out_dir) {
+    dir = g_strdup(out_dir);
+  } else {
+    char *stem = sim_scenario_file_stem(sc);
+    dir = g_strdup_printf("results/%s-sweep", stem);
+    g_free(stem);
+  }
   rc = run_sweep(file, dir, g, texts, (unsigned)jobs, quiet, &plan);
 out:
   g_clear_error(&error);

@@ -916,15 +916,16 @@ check_expectations(const sim_world *w, GError **error)
     int id = sim_expect_resolve(e, w->metrics, &metric, &stat);
     if (id < 0) {
       g_set_error(error, SIM_WORLD_ERROR, SIM_WORLD_ERROR_INPUT,
-                  "[expect] %s: no metric '%s' in this scenario (is its layer on? "
+                  "%s: [expect] %s: no metric '%s' in this scenario (is its layer on? "
                   "docs/metrics.md lists the names)",
-                  e->label, metric);
+                  w->sc->path, e->label, metric);
       return false;
     }
     if (!w->record_mask[id]) {
       g_set_error(error, SIM_WORLD_ERROR, SIM_WORLD_ERROR_INPUT,
-                  "[expect] %s: metric '%s' is not recorded: [metrics] include leaves it out",
-                  e->label, metric);
+                  "%s: [expect] %s: metric '%s' is not recorded: [metrics] include leaves it "
+                  "out",
+                  w->sc->path, e->label, metric);
       return false;
     }
   }
@@ -1009,8 +1010,8 @@ sim_world_new(const sim_scenario *sc, const sim_world_options *options, GError *
     return NULL;
   }
   if (sc->total_nodes == 0 || sc->total_nodes >= PL_PEER_MAX / 2) {
-    g_set_error(error, SIM_WORLD_ERROR, SIM_WORLD_ERROR_INPUT, "%s: population size %u is out of range",
-                sc->path, sc->total_nodes);
+    g_set_error(error, SIM_WORLD_ERROR, SIM_WORLD_ERROR_INPUT,
+                "%s: population size %u is out of range", sc->path, sc->total_nodes);
     return NULL;
   }
   sim_world *w = g_new0(sim_world, 1);
@@ -1023,8 +1024,17 @@ sim_world_new(const sim_scenario *sc, const sim_world_options *options, GError *
   /* Room for every node's record and then some: a memo smaller than the
    * set of distinct signatures in use thrashes.  Verdicts are identical
    * whatever the size; only the run time changes. */
-  size_t memo = MAX((size_t)sc->sigcache_capacity, 2 * (size_t)w->n);
+  size_t memo = MIN(MAX((size_t)sc->sigcache_capacity, 2 * (size_t)w->n),
+                    PL_SIGCACHE_CAPACITY_MAX);
   w->sigcache = pl_sigcache_new(memo);
+  if (w->sigcache == NULL) {
+    g_set_error(error, SIM_WORLD_ERROR, SIM_WORLD_ERROR_FAILED,
+                "out of memory for a signature memo of %zu entries "
+                "([protocol.crypto] sigcache_capacity)",
+                memo);
+    sim_world_free(w);
+    return NULL;
+  }
   w->metrics = sim_metrics_new();
   sim_trace_init(&w->trace);
   sim_rng_init(&w->event_rng, sc->seed, "event", 0);
@@ -1070,6 +1080,14 @@ sim_world_new(const sim_scenario *sc, const sim_world_options *options, GError *
       w->module_state[i] = host_modules[i]->init(w);
   }
   build_record_mask(w);
+  if (w->build_cut) {
+    /* asked to stop while a module built its state (id puzzles): that
+     * state is incomplete */
+    g_set_error(error, SIM_WORLD_ERROR, SIM_WORLD_ERROR_FAILED,
+                "interrupted while the world was being built; nothing was run or written");
+    sim_world_free(w);
+    return NULL;
+  }
   if (!check_expectations(w, error)) {
     sim_world_free(w);
     return NULL;
@@ -1194,6 +1212,12 @@ sim_world_run(sim_world *w, GError **error)
       sample(w);
       if (!flush_results(w, &err)) {
         status = SIM_RUN_FAILED;
+        break;
+      }
+      /* also here, not only every PROGRESS_EVERY events: a run with small
+       * windows spends its time writing them (this one is kept) */
+      if (w->opt.stop_flag && *w->opt.stop_flag) {
+        status = SIM_RUN_INTERRUPTED;
         break;
       }
       if (w->now_ns < end) {

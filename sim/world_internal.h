@@ -105,6 +105,7 @@ struct sim_world {
   sim_rng *rngs;              /* the node's own stream ("node", i) */
   uint64_t *busy_ns;          /* virtual CPU busy until */
   uint16_t *epoch;            /* incremented at each crash */
+  bool build_cut;             /* a module stopped building its state early (stop flag) */
   uint16_t *pop_of;           /* population index */
 
   /* per population */

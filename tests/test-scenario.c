@@ -319,6 +319,84 @@ test_regions_defaults(void)
   sim_scenario_free(s);
 }
 
+/* Texts the loader refuses that GKeyFile alone would take, or that would
+ * make a run that never ends. */
+static void
+test_bad_texts(void)
+{
+  static const char head[] = "[run]\nduration = 1min\n[population.p]\ncount = 10\n";
+  static const struct {
+    const char *tail;
+    sim_scenario_error_code code;
+    const char *message;
+  } cases[] = {
+    { "[population.p]\ncount = 20\n", SIM_SCENARIO_ERROR_CONFLICT,
+      "t.ini: [population.p] appears twice (lines 3 and 5)" },
+    { "[expect]\na = peer.count.mean >= 2\na = peer.count.mean >= 100\n",
+      SIM_SCENARIO_ERROR_CONFLICT, "t.ini: [expect] a appears twice (lines 6 and 7)" },
+    { "[run]\nseed = 2\n", SIM_SCENARIO_ERROR_CONFLICT, "t.ini: [run] appears twice" },
+    { "[population.q]\ncount = 1\nname[fr] = x\n", SIM_SCENARIO_ERROR_UNKNOWN,
+      "t.ini: [population.q] name[fr]: line 7: localised keys" },
+    { "[event.c]\nat = 1s\naction = churn\nsession = 0\ndowntime = 1s\n",
+      SIM_SCENARIO_ERROR_VALUE,
+      "t.ini: [event.c] session: found '0', expected a distribution of durations with a mean "
+      "of at least 1ms" },
+    { "[event.c]\nat = 1s\naction = command\ncommand = ping\nevery = 1ns\n",
+      SIM_SCENARIO_ERROR_VALUE, "t.ini: [event.c] every: found '1ns'" },
+    { "[sweep]\nrun.seed = 1, 2\n", SIM_SCENARIO_ERROR_UNKNOWN,
+      "t.ini: [sweep] run.seed: the seed cannot be swept" },
+    { "[sweep]\nseeds = 4294967295\n", SIM_SCENARIO_ERROR_VALUE,
+      "t.ini: [sweep] seeds: the grid holds 4294967295 runs" },
+    { "[sweep]\nnetwork.loss = range(0, 0.9999, 0.0001)\nprotocol.peer.target_peers = "
+      "range(1, 200, 1)\n",
+      SIM_SCENARIO_ERROR_VALUE, "t.ini: [sweep] seeds: the grid holds 2000000 runs" },
+  };
+  for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
+    char *text = g_strconcat(head, cases[i].tail, NULL);
+    GError *error = NULL;
+    sim_scenario *s = sim_scenario_load_data(text, "t.ini", NULL, NULL, &error);
+    g_assert_null(s);
+    g_assert_error(error, SIM_SCENARIO_ERROR, (gint)cases[i].code);
+    if (!g_str_has_prefix(error->message, cases[i].message))
+      g_error("case %u: message\n  %s\ndoes not start with\n  %s", i, error->message,
+              cases[i].message);
+    g_error_free(error);
+    g_free(text);
+  }
+  /* the run's name as a file name stays inside results/ */
+  static const char *const stems[][2] = {
+    { "../../etc/x", "_._.._etc_x" }, { ".hidden", "_hidden" }, { "a\nb\\c", "a_b_c" },
+    { "<script>alert(\"x\")</script>tiny", "<script>alert(\"x\")<_script>tiny" }, { "", "run" },
+  };
+  GError *error = NULL;
+  for (guint i = 0; i < G_N_ELEMENTS(stems); i++) {
+    char *set = g_strconcat("run.name=", stems[i][0], NULL);
+    const char *sets[] = { set, NULL };
+    sim_scenario *s = sim_scenario_load_data(head, "t.ini", sets, NULL, &error);
+    g_assert_no_error(error);
+    char *stem = sim_scenario_file_stem(s);
+    g_assert_cmpstr(stem, ==, stems[i][1]);
+    g_free(stem);
+    sim_scenario_free(s);
+    g_free(set);
+  }
+  /* a NUL byte, an endless file */
+  char *dir = tu_tmpdir();
+  char *nul = g_build_filename(dir, "nul.ini", NULL);
+  g_assert_true(g_file_set_contents(nul, "[run]\nduration = 1min\0junk\n", 26, NULL));
+  g_assert_null(sim_scenario_load(nul, NULL, NULL, &error));
+  g_assert_nonnull(strstr(error->message, "a NUL byte at offset 21"));
+  g_clear_error(&error);
+  if (g_file_test("/dev/zero", G_FILE_TEST_EXISTS)) {
+    g_assert_null(sim_scenario_load("/dev/zero", NULL, NULL, &error));
+    g_assert_nonnull(strstr(error->message, "/dev/zero: larger than 16 MiB"));
+    g_clear_error(&error);
+  }
+  tu_rmtree(dir);
+  g_free(nul);
+  g_free(dir);
+}
+
 /* The scenarios shipped in scenarios/ load. */
 static void
 test_shipped_scenarios(void)
@@ -621,6 +699,23 @@ test_override_rejected(void)
       "base.ini: [event.split] target: not a key of action 'partition'" },
     { "population.extra.behaviour=silent", SIM_SCENARIO_ERROR_MISSING,
       "base.ini: [population.extra] count: missing" },
+    /* values the loader accepted and the run then aborted on, or never
+     * finished with */
+    { "run.sample_interval=1ns", SIM_SCENARIO_ERROR_VALUE,
+      "base.ini: [run] sample_interval: found '1ns', expected a duration like" },
+    { "protocol.peer.heartbeat_interval=10us", SIM_SCENARIO_ERROR_VALUE,
+      "base.ini: [protocol.peer] heartbeat_interval: found '10us'" },
+    { "protocol.peer.version=0.2", SIM_SCENARIO_ERROR_VALUE,
+      "base.ini: [protocol.peer] version: found '0.2', expected a version major.minor like "
+      "1.2 (major 1 to 255" },
+    { "protocol.peer.max_peers=65535", SIM_SCENARIO_ERROR_VALUE,
+      "base.ini: [protocol.peer] max_peers: found '65535', expected 1 to 4096" },
+    { "protocol.peer.max_peers=0", SIM_SCENARIO_ERROR_VALUE,
+      "base.ini: [protocol.peer] max_peers: found '0', expected 1 to 4096" },
+    { "protocol.crypto.sigcache_capacity=4294967295", SIM_SCENARIO_ERROR_VALUE,
+      "base.ini: [protocol.crypto] sigcache_capacity: found '4294967295', expected at most" },
+    { "protocol.kad.id_puzzle_bits=255", SIM_SCENARIO_ERROR_VALUE,
+      "base.ini: [protocol.kad] id_puzzle_bits: found '255', expected at most 64" },
   };
   for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
     const char *sets[] = { cases[i].set, NULL };
@@ -697,6 +792,7 @@ main(int argc, char **argv)
   g_test_add_func("/scenario/good/regions-defaults", test_regions_defaults);
   g_test_add_func("/scenario/good/shipped-scenarios", test_shipped_scenarios);
   g_test_add_func("/scenario/bad/files", test_bad_files);
+  g_test_add_func("/scenario/bad/texts", test_bad_texts);
   g_test_add_func("/scenario/bad/table-complete", test_bad_table_complete);
   g_test_add_func("/scenario/bad/missing-file", test_missing_file);
   g_test_add_func("/scenario/set/values", test_override_values);
