@@ -160,6 +160,19 @@ job_name(const job *j)
   return j->sc ? j->sc->name : j->path;
 }
 
+/* errno of the first failed flush of stdout in this sim_check_main, 0
+ * while none (reported once, at the end). */
+static int stdout_errno;
+
+/* Flush stdout, keeping the errno of its first failure. */
+static void
+flush_stdout(void)
+{
+  errno = 0;
+  if (fflush(stdout) != 0 && !stdout_errno)
+    stdout_errno = errno ? errno : EIO;
+}
+
 static void
 print_diag(const char *prefix, const char *text)
 {
@@ -242,7 +255,7 @@ run_job(job *j, bool digests_mode, bool print_digests, unsigned *next, bool *int
   if (w && !print_digests)
     printf("# %s: %u nodes, %" G_GUINT64_FORMAT " events, %.2f s wall\n", name,
            j->sc->total_nodes, sim_world_events(w), sim_world_wall_s(w));
-  fflush(stdout);
+  flush_stdout();
   g_free(why);
   g_clear_error(&error);
   sim_world_free(w);
@@ -274,7 +287,8 @@ sim_check_main(int argc, char **argv)
       "as one TAP stream, test points named \"SCENARIO: LABEL\". With --ci each file's\n"
       "[check] set overrides scale it down first. With --digests FILE the pinned trace\n"
       "digests listed there are checked instead (one test point per line).\n"
-      "Exit status: 0 all passed, 1 a test point failed, 2 bad usage, 3 interrupted.");
+      "Exit status: 0 all passed, 1 a test point failed, 2 bad usage, 3 interrupted or\n"
+      "stdout could not be written.");
   g_option_context_add_main_entries(ctx, entries, NULL);
   GError *error = NULL;
   int rc = EXIT_USAGE;
@@ -282,6 +296,7 @@ sim_check_main(int argc, char **argv)
   job *jobs = NULL;
   size_t n_jobs = 0;
   uint64_t seed = 0;
+  stdout_errno = 0;
 
   if (!g_option_context_parse(ctx, &argc, &argv, &error)) {
     fprintf(stderr, "peerlab check: %s\n", error->message);
@@ -357,9 +372,20 @@ sim_check_main(int argc, char **argv)
     if (!run_job(&jobs[i], digests != NULL, print_digests, &next, &interrupted))
       all_ok = false;
   }
-  fflush(stdout);
+  flush_stdout();
   sim_interrupt_restore(&saved);
   rc = interrupted ? EXIT_RUNTIME : all_ok ? EXIT_OK : EXIT_FAIL;
+  if (stdout_errno != EPIPE && (stdout_errno || ferror(stdout))) {
+    /* the TAP stream was lost (a full disk, /dev/full): a runtime
+     * failure, whatever the points said.  A reader that closed the pipe
+     * is let go, as main.c does. */
+    if (stdout_errno)
+      fprintf(stderr, "peerlab check: writing standard output: %s\n", g_strerror(stdout_errno));
+    else
+      fprintf(stderr, "peerlab check: writing standard output failed\n");
+    rc = EXIT_RUNTIME;
+  }
+  clearerr(stdout); /* reported here, not again at exit */
 
 out:
   for (size_t i = 0; jobs && i < n_jobs; i++) {

@@ -57,7 +57,8 @@ void sim_check_digests_free(GArray *digests);
  * stdout (or digest lines with --print-digests).  Returns 0 when every
  * test point passed, 1 when one failed (an expectation, a run that failed
  * or did not load, a digest mismatch), 2 on usage errors or an unreadable
- * digests file, 3 when interrupted.
+ * digests file, 3 when interrupted or when stdout could not be written
+ * (a message on stderr; a reader that closed the pipe is not counted).
  */
 int sim_check_main(int argc, char **argv);
 

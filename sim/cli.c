@@ -277,6 +277,11 @@ cmd_run(int argc, char **argv)
     path = g_strdup_printf("results/%s-seed%" G_GUINT64_FORMAT ".db", stem, sc->seed);
     g_free(stem);
   }
+  if (!sim_results_check_path(path, &error)) {
+    /* refused before anything runs or is created: bad input */
+    fprintf(stderr, "peerlab run: %s\n", error->message);
+    goto out;
+  }
   bool show_progress = !quiet && !json && isatty(STDERR_FILENO);
   sim_interrupt_install(NULL);
   sim_world_options opt = {

@@ -444,7 +444,13 @@ sim_export_main(int argc, char **argv)
     }
   }
   if (out_path) {
+    /* FILE.tmp is renamed over FILE: both must be files it may replace
+     * (not a device, FIFO, socket or directory, nor a link to one) */
     tmp = g_strconcat(out_path, ".tmp", NULL);
+    if (!sim_results_check_path(out_path, &error) || !sim_results_check_path(tmp, &error)) {
+      fprintf(stderr, "peerlab export: %s\n", error->message);
+      goto done;
+    }
     out = fopen(tmp, "wb");
     if (!out) {
       int e = errno;

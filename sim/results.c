@@ -13,6 +13,7 @@
 #include <math.h>
 #include <sqlite3.h>
 #include <string.h>
+#include <sys/stat.h>
 
 G_DEFINE_QUARK(sim-results-error-quark, sim_results_error)
 
@@ -195,6 +196,79 @@ bind_u64(sqlite3_stmt *st, int i, uint64_t v)
 
 /* --------------------------------------------------------------- create */
 
+/* What a file that is not a regular file is, for messages. */
+static const char *
+file_kind(mode_t mode)
+{
+  if (S_ISDIR(mode))
+    return "a directory";
+  if (S_ISCHR(mode))
+    return "a character device";
+  if (S_ISBLK(mode))
+    return "a block device";
+  if (S_ISFIFO(mode))
+    return "a FIFO";
+  if (S_ISSOCK(mode))
+    return "a socket";
+  return "not a regular file";
+}
+
+/* sim_results_check_path for |file|: |path| itself or one of its
+ * companions (the message then names both, starting with |path|). */
+static gboolean
+check_file(const char *path, const char *file, GError **error)
+{
+  char *subject = strcmp(path, file) == 0 ? g_strdup("")
+                                          : g_strdup_printf(" its companion %s", file);
+  GStatBuf st;
+  gboolean ok = FALSE;
+  if (g_lstat(file, &st) != 0) {
+    int e = errno;
+    if (e == ENOENT)
+      ok = TRUE;
+    else
+      g_set_error(error, SIM_RESULTS_ERROR, SIM_RESULTS_ERROR_FILE, "%s:%s cannot be checked: %s",
+                  path, subject, g_strerror(e));
+  } else if (S_ISREG(st.st_mode)) {
+    ok = TRUE;
+  } else if (!S_ISLNK(st.st_mode)) {
+    g_set_error(error, SIM_RESULTS_ERROR, SIM_RESULTS_ERROR_FILE,
+                "%s:%s is %s, not a regular file; refusing to replace it", path,
+                subject, file_kind(st.st_mode));
+  } else if (g_stat(file, &st) != 0) {
+    /* a dangling link is replaced like a file; a loop or an unreadable
+     * target is not something to guess about */
+    int e = errno;
+    if (e == ENOENT)
+      ok = TRUE;
+    else
+      g_set_error(error, SIM_RESULTS_ERROR, SIM_RESULTS_ERROR_FILE,
+                  "%s:%s is a symbolic link that cannot be followed: %s", path, subject,
+                  g_strerror(e));
+  } else if (S_ISREG(st.st_mode)) {
+    ok = TRUE;
+  } else {
+    g_set_error(error, SIM_RESULTS_ERROR, SIM_RESULTS_ERROR_FILE,
+                "%s:%s is a symbolic link to %s, not a regular file; refusing to replace "
+                "it", path, subject, file_kind(st.st_mode));
+  }
+  g_free(subject);
+  return ok;
+}
+
+gboolean
+sim_results_check_path(const char *path, GError **error)
+{
+  g_assert(path != NULL);
+  g_return_val_if_fail(error == NULL || *error == NULL, FALSE);
+  if (!*path) {
+    g_set_error(error, SIM_RESULTS_ERROR, SIM_RESULTS_ERROR_FILE,
+                "'': empty path, expected a file path");
+    return FALSE;
+  }
+  return check_file(path, path, error);
+}
+
 static gboolean
 remove_old(const char *path, const char *suffix, GError **error)
 {
@@ -300,10 +374,15 @@ sim_results_create(const char *path, const sim_run_info *info, GError **error)
   g_assert(path != NULL && info != NULL);
   g_return_val_if_fail(error == NULL || *error == NULL, NULL);
 
-  if (g_file_test(path, G_FILE_TEST_IS_DIR)) {
-    g_set_error(error, SIM_RESULTS_ERROR, SIM_RESULTS_ERROR_FILE,
-                "%s: is a directory, expected a database file path", path);
+  static const char *const suffixes[] = { "", "-wal", "-shm", "-journal" };
+  if (!sim_results_check_path(path, error))
     return NULL;
+  for (size_t i = 1; i < G_N_ELEMENTS(suffixes); i++) {
+    char *file = g_strconcat(path, suffixes[i], NULL);
+    gboolean ok = check_file(path, file, error);
+    g_free(file);
+    if (!ok)
+      return NULL;
   }
   char *dir = g_path_get_dirname(path);
   if (g_mkdir_with_parents(dir, 0777) != 0) {
@@ -314,7 +393,6 @@ sim_results_create(const char *path, const sim_run_info *info, GError **error)
     return NULL;
   }
   g_free(dir);
-  static const char *const suffixes[] = { "", "-wal", "-shm", "-journal" };
   for (size_t i = 0; i < G_N_ELEMENTS(suffixes); i++)
     if (!remove_old(path, suffixes[i], error))
       return NULL;

@@ -34,7 +34,8 @@ GQuark sim_results_error_quark(void);
 /* Error codes in SIM_RESULTS_ERROR.  Every message starts with the
  * database path. */
 typedef enum sim_results_error {
-  SIM_RESULTS_ERROR_FILE,    /* creating the parent directory or removing an old file failed */
+  SIM_RESULTS_ERROR_FILE,    /* the path is refused (sim_results_check_path), or creating
+                                the parent directory or removing an old file failed */
   SIM_RESULTS_ERROR_SQLITE,  /* SQLite failed (message has sqlite3_errmsg) */
 } sim_results_error;
 
@@ -83,8 +84,21 @@ const char *sim_results_schema_sql(void);
  * when there is no '=' or the key is empty. */
 gboolean sim_results_split_param(const char *param, char **key, char **value);
 
-/* Create the database at |path|: remove any file there and its -wal,
- * -shm and -journal companions (a directory at |path| is an error), create
+/* Check that |path| names a file an output may replace (remove, or rename
+ * over): it is not empty, and what exists there, if anything, is a regular
+ * file, a symbolic link to one or a dangling symbolic link.  A directory,
+ * device, FIFO or socket there (or a link to one) is refused: removing it
+ * would destroy something that is not an output, and writing to it would
+ * not make a file.  Looks only (lstat, then stat through a link); creates
+ * and removes nothing.  Returns TRUE, or FALSE + |error|
+ * (SIM_RESULTS_ERROR_FILE; the message starts with |path|, or says the
+ * path is empty).  For the CLI to refuse an --out before it runs anything;
+ * sim_results_create checks again. */
+gboolean sim_results_check_path(const char *path, GError **error);
+
+/* Create the database at |path|: refuse a path sim_results_check_path
+ * refuses, or a -wal, -shm or -journal companion that is not a regular
+ * file (or a link to one); remove any file there and its companions, create
  * the parent directories, then write the schema, the run row from |info|
  * (strings copied; NULL strings are stored as NULL) with status 'running'
  * and its run_param rows, in one transaction.  A parameter without '=' is

@@ -1246,7 +1246,9 @@ sim_world_run(sim_world *w, GError **error)
         .virtual_ns = w->now_ns,
         .wall_s = w->wall_s,
         .peak_rss_bytes = w->peak_rss,
-        .error = err ? err->message : NULL,
+        .error = err                          ? err->message
+                 : status == SIM_RUN_INTERRUPTED ? "interrupted by a signal (SIGINT or SIGTERM)"
+                                                 : NULL,
     };
     GError *ferr = NULL;
     if (!sim_results_finish(w->results, w->metrics, &final, w->outcomes, w->sc->n_expects,

@@ -4,6 +4,7 @@
 #include <signal.h>
 #include <sqlite3.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -591,6 +592,76 @@ test_unwritable(void)
   g_free(dir);
 }
 
+/* Paths that are not a file to replace are refused before anything is
+ * created or removed, and left as they were: empty, a FIFO, a link to a
+ * FIFO, a FIFO companion.  A dangling link is replaced like a file. */
+static void
+test_refused_paths(void)
+{
+  char *dir = tu_tmpdir();
+  GError *error = NULL;
+
+  g_assert_false(sim_results_check_path("", &error));
+  g_assert_error(error, SIM_RESULTS_ERROR, SIM_RESULTS_ERROR_FILE);
+  g_assert_nonnull(strstr(error->message, "empty path"));
+  g_clear_error(&error);
+  g_assert_null(sim_results_create("", &info, &error));
+  g_assert_error(error, SIM_RESULTS_ERROR, SIM_RESULTS_ERROR_FILE);
+  g_clear_error(&error);
+
+  char *fifo = g_build_filename(dir, "fifo", NULL);
+  g_assert_cmpint(mkfifo(fifo, 0600), ==, 0);
+  g_assert_null(sim_results_create(fifo, &info, &error));
+  g_assert_error(error, SIM_RESULTS_ERROR, SIM_RESULTS_ERROR_FILE);
+  g_assert_true(g_str_has_prefix(error->message, fifo));
+  g_assert_nonnull(strstr(error->message, "a FIFO"));
+  g_clear_error(&error);
+  GStatBuf st;
+  g_assert_cmpint(g_lstat(fifo, &st), ==, 0);
+  g_assert_true(S_ISFIFO(st.st_mode));
+
+  char *link = g_build_filename(dir, "link", NULL);
+  g_assert_cmpint(symlink(fifo, link), ==, 0);
+  g_assert_null(sim_results_create(link, &info, &error));
+  g_assert_error(error, SIM_RESULTS_ERROR, SIM_RESULTS_ERROR_FILE);
+  g_assert_nonnull(strstr(error->message, "symbolic link to a FIFO"));
+  g_clear_error(&error);
+  g_assert_cmpint(g_lstat(link, &st), ==, 0);
+  g_assert_true(S_ISLNK(st.st_mode));
+
+  /* a FIFO companion: refused before the database itself is removed */
+  char *path = g_build_filename(dir, "run.db", NULL);
+  char *journal = g_strconcat(path, "-journal", NULL);
+  write_file(path, "old");
+  g_assert_cmpint(mkfifo(journal, 0600), ==, 0);
+  g_assert_null(sim_results_create(path, &info, &error));
+  g_assert_error(error, SIM_RESULTS_ERROR, SIM_RESULTS_ERROR_FILE);
+  g_assert_true(g_str_has_prefix(error->message, path));
+  g_assert_nonnull(strstr(error->message, journal));
+  g_clear_error(&error);
+  g_assert_true(g_file_test(path, G_FILE_TEST_IS_REGULAR));
+  g_assert_cmpint(g_lstat(journal, &st), ==, 0);
+  g_assert_true(S_ISFIFO(st.st_mode));
+
+  /* a dangling link is replaced by the database */
+  char *dangling = g_build_filename(dir, "dangling", NULL);
+  g_assert_cmpint(symlink("nowhere", dangling), ==, 0);
+  g_assert_true(sim_results_check_path(dangling, &error));
+  sim_results *r = sim_results_create(dangling, &info, &error);
+  g_assert_no_error(error);
+  sim_results_close(r);
+  g_assert_cmpint(g_lstat(dangling, &st), ==, 0);
+  g_assert_true(S_ISREG(st.st_mode));
+
+  g_free(dangling);
+  g_free(journal);
+  g_free(path);
+  g_free(link);
+  g_free(fifo);
+  tu_rmtree(dir);
+  g_free(dir);
+}
+
 /* analysis/views.sql loads into a finished database and its views answer. */
 /* A run with an id and parameters (as `peerlab sweep` starts it): the run
  * row, run_param rows (a later duplicate key wins, blanks stripped) and
@@ -750,6 +821,7 @@ main(int argc, char **argv)
   g_test_add_func("/results/sigkill", test_sigkill);
   g_test_add_func("/results/reader-mid-run", test_reader_mid_run);
   g_test_add_func("/results/unwritable", test_unwritable);
+  g_test_add_func("/results/refused-paths", test_refused_paths);
   g_test_add_func("/results/views", test_views);
   g_test_add_func("/results/params", test_params);
   g_test_add_func("/results/split-param", test_split_param);

@@ -169,10 +169,10 @@ fi
 check "SIGINT: resuming gives the uninterrupted database" same_db D/sweep.db E/sweep.db
 
 # --- a run that fails: reported, the rest merged, exit 3 ------------------
-mkdir -p F/runs/2.db             # a directory where run 2's database goes
+mkdir -p F/runs/2.db             # a directory where run 2's database goes (refused: exit 2)
 "$peerlab" sweep tiny.ini --out F --quiet > F.out 2> F.err
 rc=$?
-if [ $rc -eq 3 ] && grep -q "peerlab sweep: run 2 (seed 6, protocol.peer.target_peers=3) failed (exit 3); see F/runs/2.log" F.err \
+if [ $rc -eq 3 ] && grep -q "peerlab sweep: run 2 (seed 6, protocol.peer.target_peers=3) failed (exit 2); see F/runs/2.log" F.err \
    && grep -q "3 of the sweep's 4 runs merged" F.err \
    && [ "$(q F/sweep.db 'SELECT group_concat(id) FROM run')" = "1,3,4" ]; then
   ok "a failing run is reported with its log, the others merged, exit 3"
