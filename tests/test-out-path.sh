@@ -174,9 +174,8 @@ fi
 
 # ------------------------------------------------------ interrupted run.error
 
-# docs/results.md: run.error is the failure or interruption message.  The
-# message is set by the world (sim/world.c, sim_world_run); until it is,
-# this point is a TODO.
+# docs/results.md: run.error is the failure or interruption message (set
+# by sim_world_run).
 cat > long.ini <<'EOF'
 [run]
 name = long
@@ -200,12 +199,9 @@ status=$(sqlite3 long.db 'SELECT status FROM run')
 error=$(sqlite3 long.db 'SELECT error FROM run WHERE error IS NOT NULL')
 if [ $rc -eq 3 ] && [ "$status" = interrupted ] && [ -n "$error" ]; then
   ok "interrupted run: status interrupted, run.error says why"
-elif [ $rc -eq 3 ] && [ "$status" = interrupted ]; then
-  echo "not ok $((n + 1)) - interrupted run: run.error says why # TODO sim/world.c leaves it NULL"
-  n=$((n + 1))
 else
-  not_ok "interrupted run: status interrupted, run.error says why" "exit $rc, status $status" \
-    "$(cat err.txt)"
+  not_ok "interrupted run: status interrupted, run.error says why" \
+    "exit $rc, status $status, error '$error'" "$(cat err.txt)"
 fi
 
 echo "1..$n"
