@@ -197,18 +197,25 @@ is_stat(const char *s)
   return false;
 }
 
-/* Select the complete runs of |s| matching every KEY=VALUE of |params|. */
+/* Select into s->run_ids the complete runs of |s| matching every
+ * KEY=VALUE of |params| (possibly none).  False with |error| set when
+ * reading fails. */
 static bool
-select_runs(side *s, char **params)
+select_runs(side *s, char **params, GError **error)
 {
   s->run_ids = g_array_new(FALSE, FALSE, sizeof(int64_t));
-  sqlite3_stmt *st = NULL;
-  sqlite3_prepare_v2(s->db, "SELECT id FROM run WHERE status = 'complete' ORDER BY id", -1, &st,
-                     NULL);
-  sqlite3_stmt *pst = NULL;
-  sqlite3_prepare_v2(s->db, "SELECT value FROM run_param WHERE run_id = ? AND key = ?", -1, &pst,
-                     NULL);
-  while (st && sqlite3_step(st) == SQLITE_ROW) {
+  sqlite3_stmt *st = sim_plot_prepare(
+      s->db, "SELECT id FROM run WHERE status = 'complete' ORDER BY id", error);
+  if (!st)
+    return false;
+  sqlite3_stmt *pst = sim_plot_prepare(
+      s->db, "SELECT value FROM run_param WHERE run_id = ? AND key = ?", error);
+  if (!pst) {
+    sqlite3_finalize(st);
+    return false;
+  }
+  GError *e = NULL;
+  while (!e && sim_plot_step(st, &e)) {
     int64_t id = sqlite3_column_int64(st, 0);
     bool keep = true;
     for (size_t i = 0; keep && params && params[i]; i++) {
@@ -217,7 +224,7 @@ select_runs(side *s, char **params)
       sqlite3_reset(pst);
       sqlite3_bind_int64(pst, 1, id);
       sqlite3_bind_text(pst, 2, key, -1, SQLITE_TRANSIENT);
-      keep = sqlite3_step(pst) == SQLITE_ROW &&
+      keep = sim_plot_step(pst, &e) &&
              strcmp((const char *)sqlite3_column_text(pst, 0), eq + 1) == 0;
       g_free(key);
     }
@@ -226,48 +233,89 @@ select_runs(side *s, char **params)
   }
   sqlite3_finalize(pst);
   sqlite3_finalize(st);
-  return s->run_ids->len > 0;
+  if (e) {
+    g_propagate_error(error, e);
+    return false;
+  }
+  return true;
 }
 
-/* Values of metric |name| statistic |stat| over the runs of |s| (missing: 0). */
+/* Values of metric |name| statistic |stat| over the runs of |s| (missing:
+ * 0), or NULL with |error| set when reading fails. */
 static double *
-side_values(const side *s, const char *name, const char *stat)
+side_values(const side *s, const char *name, const char *stat, GError **error)
 {
-  double *v = g_new0(double, s->run_ids->len + 1);
   int64_t id;
-  if (!sim_plot_metric(s->db, name, &id, NULL))
-    return v;
+  GError *e = NULL;
+  if (!sim_plot_metric(s->db, name, &id, NULL, &e)) {
+    if (e) {
+      g_propagate_error(error, e);
+      return NULL;
+    }
+    return g_new0(double, s->run_ids->len + 1);
+  }
   char *sql = g_strdup_printf("SELECT %s FROM summary WHERE run_id = ? AND metric_id = ?", stat);
-  sqlite3_stmt *st = NULL;
-  sqlite3_prepare_v2(s->db, sql, -1, &st, NULL);
+  sqlite3_stmt *st = sim_plot_prepare(s->db, sql, error);
   g_free(sql);
-  for (guint i = 0; i < s->run_ids->len; i++) {
+  if (!st)
+    return NULL;
+  double *v = g_new0(double, s->run_ids->len + 1);
+  for (guint i = 0; !e && i < s->run_ids->len; i++) {
     sqlite3_reset(st);
     sqlite3_bind_int64(st, 1, g_array_index(s->run_ids, int64_t, i));
     sqlite3_bind_int64(st, 2, id);
-    if (sqlite3_step(st) == SQLITE_ROW)
+    if (sim_plot_step(st, &e))
       v[i] = sqlite3_column_double(st, 0);
   }
   sqlite3_finalize(st);
+  if (e) {
+    g_propagate_error(error, e);
+    g_free(v);
+    return NULL;
+  }
   return v;
 }
 
-/* Names of metrics recorded (a summary row) in both databases, sorted. */
+/* Names of metrics recorded (a summary row) in both databases, sorted;
+ * NULL with |error| set when reading either fails. */
 static GPtrArray *
-common_metrics(const side *a, const side *b)
+common_metrics(const side *a, const side *b, GError **error)
 {
+  sqlite3_stmt *st = sim_plot_prepare(a->db, "SELECT DISTINCT m.name FROM metric AS m "
+                                             "JOIN summary AS s ON s.metric_id = m.id "
+                                             "ORDER BY m.name", error);
+  if (!st)
+    return NULL;
   GPtrArray *names = g_ptr_array_new_with_free_func(g_free);
-  sqlite3_stmt *st = NULL;
-  sqlite3_prepare_v2(a->db, "SELECT DISTINCT m.name FROM metric AS m JOIN summary AS s "
-                            "ON s.metric_id = m.id ORDER BY m.name", -1, &st, NULL);
-  while (sqlite3_step(st) == SQLITE_ROW) {
+  GError *e = NULL;
+  while (!e && sim_plot_step(st, &e)) {
     const char *name = (const char *)sqlite3_column_text(st, 0);
     int64_t id;
-    if (sim_plot_metric(b->db, name, &id, NULL))
+    if (sim_plot_metric(b->db, name, &id, NULL, &e))
       g_ptr_array_add(names, g_strdup(name));
   }
   sqlite3_finalize(st);
+  if (e) {
+    g_propagate_error(error, e);
+    g_ptr_array_free(names, TRUE);
+    return NULL;
+  }
   return names;
+}
+
+/* Whether metric |name| is in either database; false with |error| set
+ * when reading fails. */
+static bool
+known_metric(const side *sides, const char *name, GError **error)
+{
+  int64_t id;
+  GError *e = NULL;
+  for (int s = 0; !e && s < 2; s++)
+    if (sim_plot_metric(sides[s].db, name, &id, NULL, &e))
+      return true;
+  if (e)
+    g_propagate_error(error, e);
+  return false;
 }
 
 static bool
@@ -368,7 +416,11 @@ sim_compare_main(int argc, char **argv)
       fprintf(stderr, "peerlab compare: %s\n", error->message);
       goto done;
     }
-    if (!select_runs(&sides[s], params)) {
+    if (!select_runs(&sides[s], params, &error)) {
+      fprintf(stderr, "peerlab compare: %s\n", error->message);
+      goto done;
+    }
+    if (sides[s].run_ids->len == 0) {
       fprintf(stderr, "peerlab compare: %s: no complete run%s\n", sides[s].path,
                       params ? " with the given --param values" : "");
       goto done;
@@ -379,38 +431,50 @@ sim_compare_main(int argc, char **argv)
     names = g_ptr_array_new_with_free_func(g_free);
     for (size_t i = 0; metrics[i]; i++)
       g_ptr_array_add(names, g_strdup(metrics[i]));
-  } else {
-    names = common_metrics(&sides[0], &sides[1]);
+  } else if (!(names = common_metrics(&sides[0], &sides[1], &error))) {
+    fprintf(stderr, "peerlab compare: %s\n", error->message);
+    goto done;
   }
-  /* resolve every NAME[.STAT] before printing the plan */
+  /* resolve every NAME[.STAT] and read every value before printing the
+   * plan: a database that fails to read gives an error, not half a TAP
+   * stream */
   char **mnames = g_new0(char *, names->len + 1), **mstats = g_new0(char *, names->len + 1);
+  double **values = g_new0(double *, 2 * names->len + 1); /* base, new for each metric */
   bool ok = true;
-  for (guint i = 0; i < names->len; i++) {
+  for (guint i = 0; ok && i < names->len; i++) {
     const char *spec = g_ptr_array_index(names, i);
-    int64_t id;
     const char *dot = strrchr(spec, '.');
-    bool known = sim_plot_metric(sides[0].db, spec, &id, NULL) ||
-                 sim_plot_metric(sides[1].db, spec, &id, NULL);
-    if (!known && dot && is_stat(dot + 1)) {
+    bool known = known_metric(sides, spec, &error);
+    if (!known && !error && dot && is_stat(dot + 1)) {
       char *base = g_strndup(spec, (size_t)(dot - spec));
-      if (sim_plot_metric(sides[0].db, base, &id, NULL) ||
-          sim_plot_metric(sides[1].db, base, &id, NULL)) {
+      if (known_metric(sides, base, &error)) {
         mnames[i] = base;
         mstats[i] = g_strdup(dot + 1);
-        continue;
+      } else {
+        g_free(base);
       }
-      g_free(base);
     }
-    if (!known) {
+    if (error) {
+      fprintf(stderr, "peerlab compare: %s\n", error->message);
+      ok = false;
+    } else if (!known && !mnames[i]) {
       fprintf(stderr, "peerlab compare: no metric '%s' in %s or %s\n", spec, sides[0].path,
               sides[1].path);
       ok = false;
-      break;
+    } else if (!mnames[i]) {
+      mnames[i] = g_strdup(spec);
+      mstats[i] = g_strdup(stat ? stat : "mean");
     }
-    mnames[i] = g_strdup(spec);
-    mstats[i] = g_strdup(stat ? stat : "mean");
+    for (int s = 0; ok && s < 2; s++)
+      if (!(values[2 * i + s] = side_values(&sides[s], mnames[i], mstats[i], &error))) {
+        fprintf(stderr, "peerlab compare: %s\n", error->message);
+        ok = false;
+      }
   }
   if (!ok) {
+    for (guint i = 0; i < 2 * names->len; i++)
+      g_free(values[i]);
+    g_free(values);
     g_strfreev(mnames);
     g_strfreev(mstats);
     goto done;
@@ -422,7 +486,7 @@ sim_compare_main(int argc, char **argv)
   bool regressed = false;
   for (guint i = 0; i < names->len; i++) {
     const char *name = mnames[i], *st = mstats[i];
-    double *va = side_values(&sides[0], name, st), *vb = side_values(&sides[1], name, st);
+    double *va = values[2 * i], *vb = values[2 * i + 1];
     size_t na = sides[0].run_ids->len, nb = sides[1].run_ids->len;
     double ma, ha, mb, hb, u;
     int exact = 0;
@@ -454,6 +518,7 @@ sim_compare_main(int argc, char **argv)
     g_free(vb);
   }
   fflush(stdout);
+  g_free(values);
   g_strfreev(mnames);
   g_strfreev(mstats);
   rc = regressed ? EXIT_REGRESSION : EXIT_OK;

@@ -176,7 +176,8 @@ load_params(sqlite3 *db, const char *path, params *p, GError **error)
     g_hash_table_destroy(seen);
     return FALSE;
   }
-  while (sqlite3_step(st) == SQLITE_ROW) {
+  int rc;
+  while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
     int64_t run = sqlite3_column_int64(st, 0);
     const char *k = (const char *)sqlite3_column_text(st, 1);
     const char *v = (const char *)sqlite3_column_text(st, 2);
@@ -192,9 +193,14 @@ load_params(sqlite3 *db, const char *path, params *p, GError **error)
       g_hash_table_add(seen, key);
     }
   }
+  /* a damaged page ends the loop like the last row would */
+  gboolean ok = rc == SQLITE_DONE;
+  if (!ok)
+    g_set_error(error, SIM_EXPORT_ERROR, SIM_EXPORT_ERROR_INPUT, "%s: reading run_param: %s",
+                path, sqlite3_errmsg(db));
   sqlite3_finalize(st);
   g_hash_table_destroy(seen);
-  return TRUE;
+  return ok;
 }
 
 static gboolean

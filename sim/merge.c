@@ -265,6 +265,9 @@ check_input(merger *m, const char *file, char **name, const char **name_file, GA
       ok = FALSE;
     }
   }
+  /* a damaged page ends the loop like the last row would */
+  if (ok && rc != SQLITE_DONE)
+    ok = sql_fail(m->db, file, error, SIM_MERGE_ERROR_INPUT, "reading its runs");
   sqlite3_finalize(st);
   if (ok && ids->len == before) {
     g_set_error(error, SIM_MERGE_ERROR, SIM_MERGE_ERROR_INPUT, "%s: holds no run", file);
@@ -332,6 +335,8 @@ map_metrics(merger *m, const char *file, GError **error)
         sql_fail(m->db, file, error, SIM_MERGE_ERROR_OUTPUT, "mapping a metric");
     }
   }
+  if (ok && rc != SQLITE_DONE)
+    ok = sql_fail(m->db, file, error, SIM_MERGE_ERROR_INPUT, "reading its metrics");
   sqlite3_finalize(st);
   sqlite3_finalize(ins);
   sqlite3_finalize(map);
@@ -380,31 +385,36 @@ copy_input(merger *m, const char *file, const int64_t *dst, guint n, GPtrArray *
                     == SQLITE_OK
              && sqlite3_prepare_v2(m->db, "INSERT INTO temp.rmap(src, dst) VALUES (?, ?)", -1,
                                    &ins, NULL) == SQLITE_OK;
-  for (guint i = 0; ok && i < n && sqlite3_step(st) == SQLITE_ROW; i++) {
+  guint i = 0;
+  for (; ok && i < n && sqlite3_step(st) == SQLITE_ROW; i++) {
     sqlite3_bind_int64(ins, 1, sqlite3_column_int64(st, 0));
     sqlite3_bind_int64(ins, 2, dst[i]);
     ok = sqlite3_step(ins) == SQLITE_DONE;
     sqlite3_reset(ins);
   }
-  sqlite3_finalize(st);
-  sqlite3_finalize(ins);
   if (!ok)
     sql_fail(m->db, file, error, SIM_MERGE_ERROR_OUTPUT, "mapping run ids");
+  else if (i < n) /* check_input counted n runs: stepping failed */
+    ok = sql_fail(m->db, file, error, SIM_MERGE_ERROR_INPUT, "reading its runs");
+  sqlite3_finalize(st);
+  sqlite3_finalize(ins);
   ok = ok && map_metrics(m, file, error)
        && exec(m, copy_sql, file, error, SIM_MERGE_ERROR_INPUT, "copying its rows");
   if (ok && warnings) {
     st = NULL;
-    if (sqlite3_prepare_v2(m->db, "SELECT r.dst, s.status FROM src.run s"
-                           " JOIN temp.rmap r ON r.src = s.id"
-                           " WHERE s.status <> 'complete' ORDER BY s.id", -1, &st, NULL)
-        == SQLITE_OK) {
-      while (sqlite3_step(st) == SQLITE_ROW)
-        g_ptr_array_add(warnings,
-                        g_strdup_printf("%s: run %" G_GINT64_FORMAT " has status '%s', not "
-                                        "'complete' (merged anyway)", file,
-                                        (int64_t)sqlite3_column_int64(st, 0),
-                                        (const char *)sqlite3_column_text(st, 1)));
-    }
+    int rc = SQLITE_DONE;
+    ok = sqlite3_prepare_v2(m->db, "SELECT r.dst, s.status FROM src.run s"
+                            " JOIN temp.rmap r ON r.src = s.id"
+                            " WHERE s.status <> 'complete' ORDER BY s.id", -1, &st, NULL)
+         == SQLITE_OK;
+    while (ok && (rc = sqlite3_step(st)) == SQLITE_ROW)
+      g_ptr_array_add(warnings,
+                      g_strdup_printf("%s: run %" G_GINT64_FORMAT " has status '%s', not "
+                                      "'complete' (merged anyway)", file,
+                                      (int64_t)sqlite3_column_int64(st, 0),
+                                      (const char *)sqlite3_column_text(st, 1)));
+    if (!ok || rc != SQLITE_DONE)
+      ok = sql_fail(m->db, file, error, SIM_MERGE_ERROR_INPUT, "reading its runs");
     sqlite3_finalize(st);
   }
   if (ok)
@@ -414,31 +424,42 @@ copy_input(merger *m, const char *file, const int64_t *dst, guint n, GPtrArray *
   return ok;
 }
 
-/* The grid of the merged runs' parameters, as sim_merge documents. */
+/* The grid of the merged runs' parameters, as sim_merge documents; NULL
+ * with |error| set when reading them back fails. */
 static char *
-reconstruct_grid(merger *m)
+reconstruct_grid(merger *m, GError **error)
 {
+  sqlite3_stmt *st = NULL;
+  if (sqlite3_prepare_v2(m->db, "SELECT key, value FROM run_param ORDER BY run_id, rowid", -1,
+                         &st, NULL) != SQLITE_OK) {
+    sql_fail(m->db, m->out, error, SIM_MERGE_ERROR_OUTPUT, "reading the merged parameters");
+    return NULL;
+  }
   GPtrArray *keys = g_ptr_array_new_with_free_func(g_free);
   GHashTable *values = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
                                              (GDestroyNotify)g_ptr_array_unref);
-  sqlite3_stmt *st = NULL;
-  if (sqlite3_prepare_v2(m->db, "SELECT key, value FROM run_param ORDER BY run_id, rowid", -1,
-                         &st, NULL) == SQLITE_OK) {
-    while (sqlite3_step(st) == SQLITE_ROW) {
-      const char *k = (const char *)sqlite3_column_text(st, 0);
-      const char *v = (const char *)sqlite3_column_text(st, 1);
-      GPtrArray *vals = g_hash_table_lookup(values, k);
-      if (!vals) {
-        vals = g_ptr_array_new_with_free_func(g_free);
-        g_hash_table_insert(values, g_strdup(k), vals);
-        g_ptr_array_add(keys, g_strdup(k));
-      }
-      gboolean seen = FALSE;
-      for (guint i = 0; i < vals->len && !seen; i++)
-        seen = strcmp(g_ptr_array_index(vals, i), v) == 0;
-      if (!seen)
-        g_ptr_array_add(vals, g_strdup(v));
+  int rc;
+  while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    const char *k = (const char *)sqlite3_column_text(st, 0);
+    const char *v = (const char *)sqlite3_column_text(st, 1);
+    GPtrArray *vals = g_hash_table_lookup(values, k);
+    if (!vals) {
+      vals = g_ptr_array_new_with_free_func(g_free);
+      g_hash_table_insert(values, g_strdup(k), vals);
+      g_ptr_array_add(keys, g_strdup(k));
     }
+    gboolean seen = FALSE;
+    for (guint i = 0; i < vals->len && !seen; i++)
+      seen = strcmp(g_ptr_array_index(vals, i), v) == 0;
+    if (!seen)
+      g_ptr_array_add(vals, g_strdup(v));
+  }
+  if (rc != SQLITE_DONE) {
+    sql_fail(m->db, m->out, error, SIM_MERGE_ERROR_OUTPUT, "reading the merged parameters");
+    sqlite3_finalize(st);
+    g_hash_table_destroy(values);
+    g_ptr_array_free(keys, TRUE);
+    return NULL;
   }
   sqlite3_finalize(st);
   GString *j = g_string_new("{");
@@ -462,14 +483,21 @@ reconstruct_grid(merger *m)
   return g_string_free(j, FALSE);
 }
 
+/* Run |sql| (one statement) and return its first column of the first row
+ * as a new string (NULL for no row or a NULL value); |ok| FALSE on an
+ * SQLite error. */
 static char *
-query_text(sqlite3 *db, const char *sql)
+query_text(sqlite3 *db, const char *sql, gboolean *ok)
 {
   sqlite3_stmt *st = NULL;
   char *v = NULL;
-  if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW
-      && sqlite3_column_text(st, 0))
+  *ok = FALSE;
+  if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+    return NULL;
+  int rc = sqlite3_step(st);
+  if (rc == SQLITE_ROW && sqlite3_column_text(st, 0))
     v = g_strdup((const char *)sqlite3_column_text(st, 0));
+  *ok = rc == SQLITE_ROW || rc == SQLITE_DONE;
   sqlite3_finalize(st);
   return v;
 }
@@ -490,9 +518,16 @@ write_meta(merger *m, const sim_merge_plan *plan, guint n_runs, GPtrArray *warni
                                       plan->runs));
   } else {
     gboolean ok;
-    file = query_text(m->db, "SELECT scenario_path FROM run ORDER BY id LIMIT 1");
-    grid = reconstruct_grid(m);
-    seeds = (uint64_t)query_int(m->db, "SELECT count(DISTINCT seed) FROM run", &ok);
+    file = query_text(m->db, "SELECT scenario_path FROM run ORDER BY id LIMIT 1", &ok);
+    seeds = ok ? (uint64_t)query_int(m->db, "SELECT count(DISTINCT seed) FROM run", &ok) : 0;
+    if (!ok) {
+      g_free(file);
+      return sql_fail(m->db, m->out, error, SIM_MERGE_ERROR_OUTPUT, "reading the merged runs");
+    }
+    if (!(grid = reconstruct_grid(m, error))) {
+      g_free(file);
+      return FALSE;
+    }
   }
   sqlite3_stmt *st = NULL;
   gboolean ok = sqlite3_prepare_v2(m->db, "INSERT INTO meta(key, value) VALUES"

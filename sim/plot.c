@@ -76,6 +76,53 @@ is_stat(const char *s)
 
 /* ------------------------------------------------------------ database */
 
+/* The tables of schema version 2 (results.c).  A file without one of them
+ * was cut down by hand or damaged; it is refused on open rather than read
+ * as if the missing table were empty. */
+static const char *const schema_tables[] = {
+  "meta", "run", "run_param", "metric", "series", "summary", "histogram", "expectation", NULL,
+};
+
+static char *
+col_text(sqlite3_stmt *st, int i)
+{
+  const unsigned char *t = sqlite3_column_text(st, i);
+  return g_strdup(t ? (const char *)t : "");
+}
+
+/* |error| from the last failed call on |db|, naming its file (the full
+ * path: the name as given is not at hand here). */
+static void
+db_fail(sqlite3 *db, GError **error)
+{
+  g_set_error(error, SIM_PLOT_ERROR, SIM_PLOT_ERROR_DATABASE,
+              "%s: reading the results database: %s", sqlite3_db_filename(db, "main"),
+              sqlite3_errmsg(db));
+}
+
+sqlite3_stmt *
+sim_plot_prepare(sqlite3 *db, const char *sql, GError **error)
+{
+  sqlite3_stmt *st = NULL;
+  if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+    db_fail(db, error); /* and st is NULL */
+  return st;
+}
+
+bool
+sim_plot_step(sqlite3_stmt *st, GError **error)
+{
+  g_assert(st != NULL);
+  int rc = sqlite3_step(st);
+  if (rc == SQLITE_ROW)
+    return true;
+  /* anything but DONE (CORRUPT, IOERR, NOMEM, BUSY...) means rows are
+   * missing: never let it pass as the end of the table */
+  if (rc != SQLITE_DONE)
+    db_fail(sqlite3_db_handle(st), error);
+  return false;
+}
+
 sqlite3 *
 sim_plot_db_open(const char *path, GError **error)
 {
@@ -92,70 +139,98 @@ sim_plot_db_open(const char *path, GError **error)
     return NULL;
   }
   sqlite3_busy_timeout(db, 5000);
+  GHashTable *tables = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
   sqlite3_stmt *st = NULL;
+  GError *e = NULL;
   int version = -1;
-  bool has_run = false;
-  if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL) == SQLITE_OK &&
-      sqlite3_step(st) == SQLITE_ROW)
+  const char *missing = NULL;
+  /* the first statement reads the schema: a file that is not a database
+   * fails to prepare it */
+  if (sqlite3_prepare_v2(db, "SELECT name FROM sqlite_master WHERE type = 'table'", -1, &st,
+                         NULL) != SQLITE_OK) {
+    g_set_error(error, SIM_PLOT_ERROR, SIM_PLOT_ERROR_INPUT,
+                "%s: not a peerlab results database (%s)", path, sqlite3_errmsg(db));
+    goto fail;
+  }
+  while (sim_plot_step(st, &e))
+    g_hash_table_add(tables, col_text(st, 0));
+  sqlite3_finalize(st);
+  if (e)
+    goto fail;
+  if (!g_hash_table_contains(tables, "run")) {
+    g_set_error(error, SIM_PLOT_ERROR, SIM_PLOT_ERROR_INPUT,
+                "%s: not a peerlab results database (no run table)", path);
+    goto fail;
+  }
+  if (!(st = sim_plot_prepare(db, "PRAGMA user_version", &e)))
+    goto fail;
+  if (sim_plot_step(st, &e))
     version = sqlite3_column_int(st, 0);
   sqlite3_finalize(st);
-  st = NULL;
-  if (sqlite3_prepare_v2(db, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'run'",
-                         -1, &st, NULL) == SQLITE_OK)
-    has_run = sqlite3_step(st) == SQLITE_ROW;
-  else
-    version = -2; /* not a database at all */
-  sqlite3_finalize(st);
-  if (version == -2 || !has_run) {
-    g_set_error(error, SIM_PLOT_ERROR, SIM_PLOT_ERROR_INPUT,
-                "%s: not a peerlab results database (%s)", path,
-                version == -2 ? sqlite3_errmsg(db) : "no run table");
-    sqlite3_close(db);
-    return NULL;
-  }
+  if (e)
+    goto fail;
   if (version != 2) {
     g_set_error(error, SIM_PLOT_ERROR, SIM_PLOT_ERROR_INPUT,
                 "%s: results schema version %d, expected 2 (re-run it with this peerlab)",
                 path, version);
-    sqlite3_close(db);
-    return NULL;
+    goto fail;
   }
+  for (size_t i = 0; !missing && schema_tables[i]; i++)
+    if (!g_hash_table_contains(tables, schema_tables[i]))
+      missing = schema_tables[i];
+  if (missing) {
+    g_set_error(error, SIM_PLOT_ERROR, SIM_PLOT_ERROR_INPUT,
+                "%s: not a complete results database (no %s table)", path, missing);
+    goto fail;
+  }
+  g_hash_table_destroy(tables);
   return db;
+
+fail:
+  if (e)
+    g_propagate_error(error, e);
+  g_hash_table_destroy(tables);
+  sqlite3_close(db);
+  return NULL;
 }
 
-static sqlite3_stmt *
-prep(sqlite3 *db, const char *sql)
-{
-  sqlite3_stmt *st = NULL;
-  if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
-    g_error("plot: preparing '%s': %s", sql, sqlite3_errmsg(db)); /* schema checked on open */
-  return st;
-}
-
+/* First column of the first row of |st| (bound), newly allocated; NULL
+ * when there is no row, or NULL with |error| set when reading fails.
+ * Finalizes |st|. */
 static char *
-col_text(sqlite3_stmt *st, int i)
+first_text(sqlite3_stmt *st, GError **error)
 {
-  const unsigned char *t = sqlite3_column_text(st, i);
-  return g_strdup(t ? (const char *)t : "");
-}
-
-char *
-sim_plot_meta(sqlite3 *db, const char *key)
-{
-  sqlite3_stmt *st = prep(db, "SELECT value FROM meta WHERE key = ?");
-  sqlite3_bind_text(st, 1, key, -1, SQLITE_TRANSIENT);
-  char *v = sqlite3_step(st) == SQLITE_ROW ? col_text(st, 0) : NULL;
+  char *v = sim_plot_step(st, error) ? col_text(st, 0) : NULL;
   sqlite3_finalize(st);
   return v;
 }
 
-GArray *
-sim_plot_runs(sqlite3 *db)
+char *
+sim_plot_meta(sqlite3 *db, const char *key, GError **error)
 {
+  sqlite3_stmt *st = sim_plot_prepare(db, "SELECT value FROM meta WHERE key = ?", error);
+  if (!st)
+    return NULL;
+  sqlite3_bind_text(st, 1, key, -1, SQLITE_TRANSIENT);
+  return first_text(st, error);
+}
+
+GArray *
+sim_plot_runs(sqlite3 *db, GError **error)
+{
+  sqlite3_stmt *st = sim_plot_prepare(db, "SELECT id, name, seed, status FROM run ORDER BY id",
+                                      error);
+  if (!st)
+    return NULL;
+  sqlite3_stmt *pst = sim_plot_prepare(
+      db, "SELECT key, value FROM run_param WHERE run_id = ? ORDER BY key", error);
+  if (!pst) {
+    sqlite3_finalize(st);
+    return NULL;
+  }
   GArray *runs = g_array_new(FALSE, TRUE, sizeof(sim_plot_run));
-  sqlite3_stmt *st = prep(db, "SELECT id, name, seed, status FROM run ORDER BY id");
-  sqlite3_stmt *pst = prep(db, "SELECT key, value FROM run_param WHERE run_id = ? ORDER BY key");
-  while (sqlite3_step(st) == SQLITE_ROW) {
+  GError *e = NULL;
+  while (!e && sim_plot_step(st, &e)) {
     sim_plot_run r = {
       .id = sqlite3_column_int64(st, 0),
       .name = col_text(st, 1),
@@ -165,7 +240,7 @@ sim_plot_runs(sqlite3 *db)
     GString *p = g_string_new(NULL);
     sqlite3_reset(pst);
     sqlite3_bind_int64(pst, 1, r.id);
-    while (sqlite3_step(pst) == SQLITE_ROW)
+    while (sim_plot_step(pst, &e))
       g_string_append_printf(p, "%s%s=%s", p->len ? ", " : "",
                              (const char *)sqlite3_column_text(pst, 0),
                              (const char *)sqlite3_column_text(pst, 1));
@@ -174,6 +249,11 @@ sim_plot_runs(sqlite3 *db)
   }
   sqlite3_finalize(pst);
   sqlite3_finalize(st);
+  if (e) {
+    g_propagate_error(error, e);
+    sim_plot_runs_free(runs);
+    return NULL;
+  }
   return runs;
 }
 
@@ -192,11 +272,13 @@ sim_plot_runs_free(GArray *runs)
 }
 
 bool
-sim_plot_metric(sqlite3 *db, const char *name, int64_t *id, char **kind)
+sim_plot_metric(sqlite3 *db, const char *name, int64_t *id, char **kind, GError **error)
 {
-  sqlite3_stmt *st = prep(db, "SELECT id, kind FROM metric WHERE name = ?");
+  sqlite3_stmt *st = sim_plot_prepare(db, "SELECT id, kind FROM metric WHERE name = ?", error);
+  if (!st)
+    return false;
   sqlite3_bind_text(st, 1, name, -1, SQLITE_TRANSIENT);
-  bool found = sqlite3_step(st) == SQLITE_ROW;
+  bool found = sim_plot_step(st, error);
   if (found) {
     *id = sqlite3_column_int64(st, 0);
     if (kind)
@@ -206,16 +288,18 @@ sim_plot_metric(sqlite3 *db, const char *name, int64_t *id, char **kind)
   return found;
 }
 
-/* Value of run_param |key| for run |run_id| (newly allocated) or NULL. */
+/* Value of run_param |key| for run |run_id| (newly allocated) or NULL;
+ * NULL with |error| set when reading fails. */
 static char *
-run_param(sqlite3 *db, int64_t run_id, const char *key)
+run_param(sqlite3 *db, int64_t run_id, const char *key, GError **error)
 {
-  sqlite3_stmt *st = prep(db, "SELECT value FROM run_param WHERE run_id = ? AND key = ?");
+  sqlite3_stmt *st = sim_plot_prepare(
+      db, "SELECT value FROM run_param WHERE run_id = ? AND key = ?", error);
+  if (!st)
+    return NULL;
   sqlite3_bind_int64(st, 1, run_id);
   sqlite3_bind_text(st, 2, key, -1, SQLITE_TRANSIENT);
-  char *v = sqlite3_step(st) == SQLITE_ROW ? col_text(st, 0) : NULL;
-  sqlite3_finalize(st);
-  return v;
+  return first_text(st, error);
 }
 
 static gint
@@ -234,19 +318,27 @@ cmp_grid_pos(gconstpointer a, gconstpointer b, gpointer grid)
 }
 
 char **
-sim_plot_varied_params(sqlite3 *db)
+sim_plot_varied_params(sqlite3 *db, GError **error)
 {
-  sqlite3_stmt *st = prep(db,
+  sqlite3_stmt *st = sim_plot_prepare(db,
       "SELECT key FROM run_param GROUP BY key "
       "HAVING COUNT(DISTINCT value) > 1 OR COUNT(*) < (SELECT COUNT(*) FROM run) "
-      "ORDER BY key");
-  GPtrArray *keys = g_ptr_array_new();
-  while (sqlite3_step(st) == SQLITE_ROW) {
+      "ORDER BY key", error);
+  if (!st)
+    return NULL;
+  GPtrArray *keys = g_ptr_array_new_with_free_func(g_free);
+  GError *e = NULL;
+  while (sim_plot_step(st, &e)) {
     /* a key present in some runs only varies too, unless there is one run */
     g_ptr_array_add(keys, col_text(st, 0));
   }
   sqlite3_finalize(st);
-  char *grid = sim_plot_meta(db, "sweep_grid");
+  char *grid = e ? NULL : sim_plot_meta(db, "sweep_grid", &e);
+  if (e) {
+    g_propagate_error(error, e);
+    g_ptr_array_free(keys, TRUE);
+    return NULL;
+  }
   g_ptr_array_sort_with_data(keys, cmp_grid_pos, grid);
   g_free(grid);
   g_ptr_array_add(keys, NULL);
@@ -387,25 +479,32 @@ run_title(const sim_plot_run *r, const char *metric, bool with_metric)
 }
 
 static bool
-data_series(sqlite3 *db, const sim_plot_request *req, GArray *runs, plotdata *pd)
+data_series(sqlite3 *db, const sim_plot_request *req, GArray *runs, plotdata *pd,
+            GError **error)
 {
   size_t nm = g_strv_length((char **)req->metrics);
-  sqlite3_stmt *st = prep(db, "SELECT t0_ns, t_ns, count, sum FROM series "
-                              "WHERE run_id = ? AND metric_id = ? ORDER BY t_ns");
+  sqlite3_stmt *st = sim_plot_prepare(db, "SELECT t0_ns, t_ns, count, sum FROM series "
+                                          "WHERE run_id = ? AND metric_id = ? ORDER BY t_ns",
+                                      error);
+  if (!st)
+    return false;
   bool counters = true;
-  for (size_t m = 0; m < nm; m++) {
+  GError *e = NULL;
+  for (size_t m = 0; !e && m < nm; m++) {
     int64_t id;
     char *kind = NULL;
-    sim_plot_metric(db, req->metrics[m], &id, &kind);
+    /* check_request found every metric, so only a read error fails here */
+    if (!sim_plot_metric(db, req->metrics[m], &id, &kind, &e))
+      break;
     bool counter = strcmp(kind, "counter") == 0;
     counters = counters && counter;
-    for (guint r = 0; r < runs->len; r++) {
+    for (guint r = 0; !e && r < runs->len; r++) {
       const sim_plot_run *run = &g_array_index(runs, sim_plot_run, r);
       sqlite3_reset(st);
       sqlite3_bind_int64(st, 1, run->id);
       sqlite3_bind_int64(st, 2, id);
       size_t rows = 0;
-      while (sqlite3_step(st) == SQLITE_ROW) {
+      while (sim_plot_step(st, &e)) {
         double t0 = (double)sqlite3_column_int64(st, 0), t = (double)sqlite3_column_int64(st, 1);
         double count = (double)sqlite3_column_int64(st, 2), sum = sqlite3_column_double(st, 3);
         double y = counter ? (t > t0 ? sum * 1e9 / (t - t0) : NAN) : sum / count;
@@ -421,6 +520,10 @@ data_series(sqlite3 *db, const sim_plot_request *req, GArray *runs, plotdata *pd
     g_free(kind);
   }
   sqlite3_finalize(st);
+  if (e) {
+    g_propagate_error(error, e);
+    return false;
+  }
   pd->xlabel = g_strdup("virtual time (s)");
   if (nm == 1)
     pd->ylabel = g_strdup_printf(counters ? "%s per second" : "%s (window mean)",
@@ -431,23 +534,29 @@ data_series(sqlite3 *db, const sim_plot_request *req, GArray *runs, plotdata *pd
 }
 
 static bool
-data_histogram(sqlite3 *db, const sim_plot_request *req, GArray *runs, plotdata *pd)
+data_histogram(sqlite3 *db, const sim_plot_request *req, GArray *runs, plotdata *pd,
+               GError **error)
 {
   size_t nm = g_strv_length((char **)req->metrics);
-  sqlite3_stmt *st = prep(db, "SELECT lo, hi, count FROM histogram "
-                              "WHERE run_id = ? AND metric_id = ? ORDER BY lo");
+  sqlite3_stmt *st = sim_plot_prepare(db, "SELECT lo, hi, count FROM histogram "
+                                          "WHERE run_id = ? AND metric_id = ? ORDER BY lo",
+                                      error);
+  if (!st)
+    return false;
   double min_lo = INFINITY, max_hi = -INFINITY;
-  for (size_t m = 0; m < nm; m++) {
+  GError *e = NULL;
+  for (size_t m = 0; !e && m < nm; m++) {
     int64_t id;
-    sim_plot_metric(db, req->metrics[m], &id, NULL);
-    for (guint r = 0; r < runs->len; r++) {
+    if (!sim_plot_metric(db, req->metrics[m], &id, NULL, &e))
+      break;
+    for (guint r = 0; !e && r < runs->len; r++) {
       const sim_plot_run *run = &g_array_index(runs, sim_plot_run, r);
       GArray *b = g_array_new(FALSE, FALSE, sizeof(double));
       double total = 0;
       sqlite3_reset(st);
       sqlite3_bind_int64(st, 1, run->id);
       sqlite3_bind_int64(st, 2, id);
-      while (sqlite3_step(st) == SQLITE_ROW) {
+      while (sim_plot_step(st, &e)) {
         double v[3] = { sqlite3_column_double(st, 0), sqlite3_column_double(st, 1),
                         (double)sqlite3_column_int64(st, 2) };
         if (!isfinite(v[0]) || !isfinite(v[1]) || v[2] <= 0)
@@ -455,7 +564,7 @@ data_histogram(sqlite3 *db, const sim_plot_request *req, GArray *runs, plotdata 
         g_array_append_vals(b, v, 3);
         total += v[2];
       }
-      if (total > 0) {
+      if (!e && total > 0) {
         double cum = 0;
         const double *v = (const double *)b->data;
         if (req->kind == SIM_PLOT_CDF) {
@@ -481,6 +590,10 @@ data_histogram(sqlite3 *db, const sim_plot_request *req, GArray *runs, plotdata 
     }
   }
   sqlite3_finalize(st);
+  if (e) {
+    g_propagate_error(error, e);
+    return false;
+  }
   pd->logx = min_lo > 0 && max_hi / min_lo > 100;
   pd->xlabel = g_strdup(nm == 1 ? req->metrics[0] : "value");
   pd->ylabel = g_strdup(req->kind == SIM_PLOT_CDF ? "share of records <= value"
@@ -525,9 +638,12 @@ data_sweep(sqlite3 *db, const sim_plot_request *req, GArray *runs, plotdata *pd,
            GError **error)
 {
   const char *stat = req->stat ? req->stat : "mean";
-  char **varied = sim_plot_varied_params(db);
+  char **varied = sim_plot_varied_params(db, error);
+  if (!varied)
+    return false;
   char *x_key = g_strdup(req->x_key ? req->x_key : varied[0]);
   bool ok = true;
+  GError *e = NULL;
   if (!x_key) {
     g_set_error(error, SIM_PLOT_ERROR, SIM_PLOT_ERROR_INPUT,
                 "a sweep plot needs a parameter that varies between runs, and this database "
@@ -538,17 +654,17 @@ data_sweep(sqlite3 *db, const sim_plot_request *req, GArray *runs, plotdata *pd,
   GPtrArray *xs = g_ptr_array_new_with_free_func(g_free);      /* distinct x, first seen */
   GPtrArray *groups = g_ptr_array_new_with_free_func(g_free);  /* distinct signatures */
   int *run_x = g_new0(int, runs->len + 1), *run_g = g_new0(int, runs->len + 1);
-  for (guint r = 0; ok && r < runs->len; r++) {
+  for (guint r = 0; ok && !e && r < runs->len; r++) {
     const sim_plot_run *run = &g_array_index(runs, sim_plot_run, r);
-    char *x = run_param(db, run->id, x_key);
+    char *x = run_param(db, run->id, x_key, &e);
     run_x[r] = -1;
     if (!x)
       continue;
     GString *sig = g_string_new(NULL);
-    for (size_t k = 0; varied[k]; k++) {
+    for (size_t k = 0; !e && varied[k]; k++) {
       if (strcmp(varied[k], x_key) == 0)
         continue;
-      char *v = run_param(db, run->id, varied[k]);
+      char *v = run_param(db, run->id, varied[k], &e);
       g_string_append_printf(sig, "%s%s=%s", sig->len ? ", " : "", varied[k], v ? v : "-");
       g_free(v);
     }
@@ -565,6 +681,10 @@ data_sweep(sqlite3 *db, const sim_plot_request *req, GArray *runs, plotdata *pd,
     run_g[r] = (int)gi;
     g_string_free(sig, TRUE);
     g_free(x);
+  }
+  if (e) {
+    g_propagate_error(error, e);
+    ok = false;
   }
   if (ok && xs->len == 0) {
     char *all = g_strjoinv(", ", varied);
@@ -594,27 +714,30 @@ data_sweep(sqlite3 *db, const sim_plot_request *req, GArray *runs, plotdata *pd,
 
   size_t nm = g_strv_length((char **)req->metrics);
   char *sql = g_strdup_printf("SELECT %s FROM summary WHERE run_id = ? AND metric_id = ?", stat);
-  sqlite3_stmt *st = prep(db, sql);
+  sqlite3_stmt *st = NULL;
+  if (ok && !(st = sim_plot_prepare(db, sql, error)))
+    ok = false;
   g_free(sql);
   double *vals = g_new0(double, runs->len + 1);
-  for (size_t m = 0; ok && m < nm; m++) {
+  for (size_t m = 0; ok && !e && m < nm; m++) {
     int64_t id;
-    sim_plot_metric(db, req->metrics[m], &id, NULL);
-    for (guint g = 0; g < groups->len; g++) {
+    if (!sim_plot_metric(db, req->metrics[m], &id, NULL, &e))
+      break;
+    for (guint g = 0; !e && g < groups->len; g++) {
       size_t rows = 0;
-      for (guint oi = 0; oi < xs->len; oi++) {
+      for (guint oi = 0; !e && oi < xs->len; oi++) {
         guint xi = order[oi];
         size_t n = 0;
-        for (guint r = 0; r < runs->len; r++) {
+        for (guint r = 0; !e && r < runs->len; r++) {
           if (run_x[r] != (int)xi || run_g[r] != (int)g)
             continue;
           sqlite3_reset(st);
           sqlite3_bind_int64(st, 1, g_array_index(runs, sim_plot_run, r).id);
           sqlite3_bind_int64(st, 2, id);
-          if (sqlite3_step(st) == SQLITE_ROW && isfinite(sqlite3_column_double(st, 0)))
+          if (sim_plot_step(st, &e) && isfinite(sqlite3_column_double(st, 0)))
             vals[n++] = sqlite3_column_double(st, 0);
         }
-        if (!n)
+        if (e || !n)
           continue;
         double mean, half;
         sim_compare_mean_ci(vals, n, &mean, &half);
@@ -636,6 +759,10 @@ data_sweep(sqlite3 *db, const sim_plot_request *req, GArray *runs, plotdata *pd,
     }
   }
   sqlite3_finalize(st);
+  if (e) {
+    g_propagate_error(error, e);
+    ok = false;
+  }
   if (ok) {
     pd->xlabel = g_strdup_printf("%s%s", x_key, suffix ? suffix : "");
     pd->ylabel = nm == 1 ? g_strdup_printf("%s %s (mean and 95%% CI over seeds)",
@@ -682,20 +809,30 @@ check_request(sqlite3 *db, const sim_plot_request *req, GError **error)
                       "p50, p90, p99, last", req->stat);
   for (size_t i = 0; req->metrics[i]; i++) {
     int64_t id;
-    if (!sim_plot_metric(db, req->metrics[i], &id, NULL)) {
-      sqlite3_stmt *st = prep(db, "SELECT m.name FROM metric AS m WHERE EXISTS "
-                                  "(SELECT 1 FROM summary AS s WHERE s.metric_id = m.id) "
-                                  "ORDER BY m.name");
-      GString *names = g_string_new(NULL);
-      while (sqlite3_step(st) == SQLITE_ROW)
-        g_string_append_printf(names, "%s%s", names->len ? ", " : "",
-                               (const char *)sqlite3_column_text(st, 0));
-      sqlite3_finalize(st);
-      fail_input(error, "no metric '%s' in the database (recorded: %s)", req->metrics[i],
-                 names->str);
-      g_string_free(names, TRUE);
+    GError *e = NULL;
+    if (sim_plot_metric(db, req->metrics[i], &id, NULL, &e))
+      continue;
+    if (e) {
+      g_propagate_error(error, e);
       return false;
     }
+    sqlite3_stmt *st = sim_plot_prepare(db, "SELECT m.name FROM metric AS m WHERE EXISTS "
+                                            "(SELECT 1 FROM summary AS s "
+                                            "WHERE s.metric_id = m.id) ORDER BY m.name", error);
+    if (!st)
+      return false;
+    GString *names = g_string_new(NULL);
+    while (sim_plot_step(st, &e))
+      g_string_append_printf(names, "%s%s", names->len ? ", " : "",
+                             (const char *)sqlite3_column_text(st, 0));
+    sqlite3_finalize(st);
+    if (e)
+      g_propagate_error(error, e);
+    else
+      fail_input(error, "no metric '%s' in the database (recorded: %s)", req->metrics[i],
+                 names->str);
+    g_string_free(names, TRUE);
+    return false;
   }
   return true;
 }
@@ -722,15 +859,20 @@ sim_plot_make(sqlite3 *db, const sim_plot_request *req, GError **error)
     return false;
   }
 
-  GArray *runs = sim_plot_runs(db);
+  GArray *runs = sim_plot_runs(db, error);
+  if (!runs) {
+    g_free(scripts);
+    g_free(gnuplot);
+    return false;
+  }
   plotdata pd = { .data = g_string_new(NULL),
                   .titles = g_ptr_array_new_with_free_func(g_free),
                   .xticks = g_ptr_array_new_with_free_func(g_free) };
   bool ok;
   switch (req->kind) {
-  case SIM_PLOT_SERIES: ok = data_series(db, req, runs, &pd); break;
+  case SIM_PLOT_SERIES: ok = data_series(db, req, runs, &pd, error); break;
   case SIM_PLOT_CDF:
-  case SIM_PLOT_HIST: ok = data_histogram(db, req, runs, &pd); break;
+  case SIM_PLOT_HIST: ok = data_histogram(db, req, runs, &pd, error); break;
   case SIM_PLOT_SWEEP: ok = data_sweep(db, req, runs, &pd, error); break;
   default: g_assert_not_reached();
   }
@@ -876,7 +1018,11 @@ sim_plot_main(int argc, char **argv)
     goto done;
   }
   if (kind < 0) {
-    char **varied = sim_plot_varied_params(db);
+    char **varied = sim_plot_varied_params(db, &error);
+    if (!varied) {
+      fprintf(stderr, "peerlab plot: %s\n", error->message);
+      goto done;
+    }
     kind = varied[0] ? SIM_PLOT_SWEEP : SIM_PLOT_SERIES;
     g_strfreev(varied);
   }
@@ -901,7 +1047,8 @@ sim_plot_main(int argc, char **argv)
     rc = EXIT_OK;
   } else {
     fprintf(stderr, "peerlab plot: %s\n", error->message);
-    rc = error->code == SIM_PLOT_ERROR_INPUT ? EXIT_USAGE : EXIT_RUNTIME;
+    rc = error->code == SIM_PLOT_ERROR_INPUT || error->code == SIM_PLOT_ERROR_DATABASE
+             ? EXIT_USAGE : EXIT_RUNTIME;
   }
 done:
   if (db)

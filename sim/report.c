@@ -84,14 +84,24 @@ col(sqlite3_stmt *st, int i)
 
 /* ------------------------------------------------------------- sections */
 
-static void
-section_scenario(GString *h, sqlite3 *db, GArray *runs)
+static bool
+section_scenario(GString *h, sqlite3 *db, GArray *runs, GError **error)
 {
-  sqlite3_stmt *st = NULL;
-  sqlite3_prepare_v2(db, "SELECT scenario_path, scenario_text, version, git_rev, started_at "
-                         "FROM run ORDER BY id LIMIT 1", -1, &st, NULL);
+  GError *e = NULL;
+  char *kind = sim_plot_meta(db, "kind", &e);
+  if (e) {
+    g_propagate_error(error, e);
+    return false;
+  }
+  sqlite3_stmt *st = sim_plot_prepare(db, "SELECT scenario_path, scenario_text, version, "
+                                          "git_rev, started_at FROM run ORDER BY id LIMIT 1",
+                                      error);
+  if (!st) {
+    g_free(kind);
+    return false;
+  }
   char *path = NULL, *text = NULL, *version = NULL, *rev = NULL, *started = NULL;
-  if (sqlite3_step(st) == SQLITE_ROW) {
+  if (sim_plot_step(st, &e)) {
     path = col(st, 0);
     text = col(st, 1);
     version = col(st, 2);
@@ -99,6 +109,11 @@ section_scenario(GString *h, sqlite3 *db, GArray *runs)
     started = col(st, 4);
   }
   sqlite3_finalize(st);
+  if (e) {
+    g_propagate_error(error, e);
+    g_free(kind);
+    return false;
+  }
   /* [run] description, from the text as run */
   char *description = NULL;
   GKeyFile *kf = g_key_file_new();
@@ -123,7 +138,6 @@ section_scenario(GString *h, sqlite3 *db, GArray *runs)
   esc(h, rev);
   g_string_append(h, "), started ");
   esc(h, started);
-  char *kind = sim_plot_meta(db, "kind");
   g_string_append(h, "; database kind ");
   esc(h, kind ? kind : "run");
   g_string_append(h, ".</p>\n<h2>Scenario as run</h2>\n<pre>");
@@ -136,22 +150,26 @@ section_scenario(GString *h, sqlite3 *db, GArray *runs)
   g_free(version);
   g_free(rev);
   g_free(started);
+  return true;
 }
 
-static void
-section_runs(GString *h, sqlite3 *db, GArray *runs)
+static bool
+section_runs(GString *h, sqlite3 *db, GArray *runs, GError **error)
 {
   g_string_append(h, "<h2>Runs</h2>\n<table>\n<tr><th>run</th><th>seed</th><th>parameters</th>"
                      "<th>status</th><th>nodes</th><th>events</th><th>virtual s</th>"
                      "<th>wall s</th><th>peak MiB</th><th>trace digest</th></tr>\n");
-  sqlite3_stmt *st = NULL;
-  sqlite3_prepare_v2(db, "SELECT nodes, events, virtual_ns, wall_s, peak_rss_bytes, trace, "
-                         "error FROM run WHERE id = ?", -1, &st, NULL);
-  for (guint i = 0; i < runs->len; i++) {
+  sqlite3_stmt *st = sim_plot_prepare(db, "SELECT nodes, events, virtual_ns, wall_s, "
+                                          "peak_rss_bytes, trace, error FROM run WHERE id = ?",
+                                      error);
+  if (!st)
+    return false;
+  GError *e = NULL;
+  for (guint i = 0; !e && i < runs->len; i++) {
     const sim_plot_run *r = &g_array_index(runs, sim_plot_run, i);
     sqlite3_reset(st);
     sqlite3_bind_int64(st, 1, r->id);
-    if (sqlite3_step(st) != SQLITE_ROW)
+    if (!sim_plot_step(st, &e))
       continue;
     g_string_append_printf(h, "<tr><td class=\"n\">%" G_GINT64_FORMAT "</td>"
                               "<td class=\"n\">%" G_GUINT64_FORMAT "</td>", r->id, r->seed);
@@ -180,24 +198,31 @@ section_runs(GString *h, sqlite3 *db, GArray *runs)
     g_free(trace);
   }
   sqlite3_finalize(st);
+  if (e) {
+    g_propagate_error(error, e);
+    return false;
+  }
   g_string_append(h, "</table>\n");
+  return true;
 }
 
-static void
-section_summary(GString *h, sqlite3 *db, GArray *runs)
+static bool
+section_summary(GString *h, sqlite3 *db, GArray *runs, GError **error)
 {
   g_string_append(h, "<h2>Summary</h2>\n");
   sqlite3_stmt *st = NULL;
+  GError *e = NULL;
   if (runs->len == 1) {
     g_string_append(h, "<table>\n<tr><th>metric</th><th>kind</th><th>count</th><th>sum</th>"
                        "<th>mean</th><th>min</th><th>p50</th><th>p90</th><th>p99</th>"
                        "<th>max</th><th>last</th></tr>\n");
-    sqlite3_prepare_v2(db, "SELECT m.name, m.kind, s.count, s.sum, s.mean, s.min, s.p50, s.p90, "
-                           "s.p99, s.max, s.last FROM summary AS s JOIN metric AS m "
-                           "ON m.id = s.metric_id WHERE s.run_id = ? ORDER BY m.name", -1, &st,
-                       NULL);
+    st = sim_plot_prepare(db, "SELECT m.name, m.kind, s.count, s.sum, s.mean, s.min, s.p50, "
+                              "s.p90, s.p99, s.max, s.last FROM summary AS s JOIN metric AS m "
+                              "ON m.id = s.metric_id WHERE s.run_id = ? ORDER BY m.name", error);
+    if (!st)
+      return false;
     sqlite3_bind_int64(st, 1, g_array_index(runs, sim_plot_run, 0).id);
-    while (sqlite3_step(st) == SQLITE_ROW) {
+    while (sim_plot_step(st, &e)) {
       g_string_append(h, "<tr>");
       char *name = col(st, 0), *kind = col(st, 1);
       cell(h, name);
@@ -213,15 +238,17 @@ section_summary(GString *h, sqlite3 *db, GArray *runs)
                        "confidence interval (Student t) of each run's statistic.</p>\n"
                        "<table>\n<tr><th>metric</th><th>kind</th><th>runs</th><th>mean</th>"
                        "<th>p50</th><th>p99</th><th>sum</th></tr>\n");
-    sqlite3_prepare_v2(db, "SELECT m.name, m.kind, s.mean, s.p50, s.p99, s.sum "
-                           "FROM summary AS s JOIN metric AS m ON m.id = s.metric_id "
-                           "ORDER BY m.name, s.run_id", -1, &st, NULL);
+    st = sim_plot_prepare(db, "SELECT m.name, m.kind, s.mean, s.p50, s.p99, s.sum "
+                              "FROM summary AS s JOIN metric AS m ON m.id = s.metric_id "
+                              "ORDER BY m.name, s.run_id", error);
+    if (!st)
+      return false;
     GArray *vals[4];
     for (int k = 0; k < 4; k++)
       vals[k] = g_array_new(FALSE, FALSE, sizeof(double));
     char *cur = NULL, *cur_kind = NULL;
     for (bool more = true; more;) {
-      more = sqlite3_step(st) == SQLITE_ROW;
+      more = sim_plot_step(st, &e);
       const char *name = more ? (const char *)sqlite3_column_text(st, 0) : NULL;
       if (cur && (!more || strcmp(name, cur) != 0)) {
         g_string_append(h, "<tr>");
@@ -253,18 +280,26 @@ section_summary(GString *h, sqlite3 *db, GArray *runs)
       g_array_free(vals[k], TRUE);
   }
   sqlite3_finalize(st);
+  if (e) {
+    g_propagate_error(error, e);
+    return false;
+  }
   g_string_append(h, "</table>\n");
+  return true;
 }
 
-/* Expectations; returns the metric names they refer to (for plots). */
+/* Expectations; returns the metric names they refer to (for plots), or
+ * NULL with |error| set when reading fails. */
 static GPtrArray *
-section_expectations(GString *h, sqlite3 *db, GArray *runs)
+section_expectations(GString *h, sqlite3 *db, GArray *runs, GError **error)
 {
+  sqlite3_stmt *st = sim_plot_prepare(db, "SELECT run_id, label, expr, metric, observed, pass "
+                                          "FROM expectation ORDER BY id, run_id", error);
+  if (!st)
+    return NULL;
   GPtrArray *metrics = g_ptr_array_new_with_free_func(g_free);
   g_string_append(h, "<h2>Expectations</h2>\n");
-  sqlite3_stmt *st = NULL;
-  sqlite3_prepare_v2(db, "SELECT run_id, label, expr, metric, observed, pass FROM expectation "
-                         "ORDER BY id, run_id", -1, &st, NULL);
+  GError *e = NULL;
   GString *rows = g_string_new(NULL);
   unsigned total = 0, passed = 0;
   char *cur = NULL;
@@ -273,7 +308,7 @@ section_expectations(GString *h, sqlite3 *db, GArray *runs)
   char *cur_expr = NULL;
   bool multi = runs->len > 1;
   for (bool more = true; more;) {
-    more = sqlite3_step(st) == SQLITE_ROW;
+    more = sim_plot_step(st, &e);
     const char *label = more ? (const char *)sqlite3_column_text(st, 1) : NULL;
     if (multi && cur && (!more || strcmp(label ? label : "", cur) != 0)) {
       bool all = cur_pass == cur_runs;
@@ -323,7 +358,10 @@ section_expectations(GString *h, sqlite3 *db, GArray *runs)
     g_free(metric);
   }
   sqlite3_finalize(st);
-  if (!total) {
+  if (e) {
+    g_propagate_error(error, e);
+    g_clear_pointer(&metrics, g_ptr_array_unref);
+  } else if (!total) {
     g_string_append(h, "<p class=\"muted\">The scenario has no expectations.</p>\n");
   } else {
     g_string_append_printf(h, "<p class=\"%s\">%u of %u passed.</p>\n<table>\n<tr><th>outcome"
@@ -339,50 +377,70 @@ section_expectations(GString *h, sqlite3 *db, GArray *runs)
   return metrics;
 }
 
-/* Whether metric |name| has a summary row in some run. */
+/* Whether metric |name| has a summary row in some run; false with
+ * |error| set when reading fails. */
 static bool
-recorded(sqlite3 *db, const char *name)
+recorded(sqlite3 *db, const char *name, GError **error)
 {
-  sqlite3_stmt *st = NULL;
-  sqlite3_prepare_v2(db, "SELECT 1 FROM summary AS s JOIN metric AS m ON m.id = s.metric_id "
-                         "WHERE m.name = ? LIMIT 1", -1, &st, NULL);
+  sqlite3_stmt *st = sim_plot_prepare(db, "SELECT 1 FROM summary AS s JOIN metric AS m "
+                                          "ON m.id = s.metric_id WHERE m.name = ? LIMIT 1",
+                                      error);
+  if (!st)
+    return false;
   sqlite3_bind_text(st, 1, name, -1, SQLITE_TRANSIENT);
-  bool found = sqlite3_step(st) == SQLITE_ROW;
+  bool found = sim_plot_step(st, error);
   sqlite3_finalize(st);
   return found;
 }
 
-/* Metrics to plot when neither --metric nor expectations name any. */
-static void
-auto_metrics(sqlite3 *db, GPtrArray *out)
+/* Metrics to plot when neither --metric nor expectations name any,
+ * appended to |out|; false with |error| set when reading fails. */
+static bool
+auto_metrics(sqlite3 *db, GPtrArray *out, GError **error)
 {
   static const char *const preferred[] = { "peer.count", "ping.rtt_ms", "msg.sent",
                                            "handshake.ok", NULL };
-  for (size_t i = 0; preferred[i] && out->len < MAX_AUTO_METRICS; i++)
-    if (recorded(db, preferred[i]))
+  GError *e = NULL;
+  for (size_t i = 0; !e && preferred[i] && out->len < MAX_AUTO_METRICS; i++)
+    if (recorded(db, preferred[i], &e))
       g_ptr_array_add(out, g_strdup(preferred[i]));
-  sqlite3_stmt *st = NULL;
-  sqlite3_prepare_v2(db, "SELECT DISTINCT m.name FROM metric AS m JOIN summary AS s "
-                         "ON s.metric_id = m.id ORDER BY m.name", -1, &st, NULL);
-  while (out->len < 3 && sqlite3_step(st) == SQLITE_ROW) {
+  sqlite3_stmt *st = e ? NULL : sim_plot_prepare(db, "SELECT DISTINCT m.name FROM metric AS m "
+                                                     "JOIN summary AS s ON s.metric_id = m.id "
+                                                     "ORDER BY m.name", &e);
+  while (st && out->len < 3 && sim_plot_step(st, &e)) {
     const char *name = (const char *)sqlite3_column_text(st, 0);
     if (!g_ptr_array_find_with_equal_func(out, name, g_str_equal, NULL))
       g_ptr_array_add(out, g_strdup(name));
   }
   sqlite3_finalize(st);
+  if (e) {
+    g_propagate_error(error, e);
+    return false;
+  }
+  return true;
 }
 
-static void
+/* Add the figure of one plot to |h|: the plot, or why it could not be
+ * made (counted in *|problems| unless it is only missing data).  False
+ * with |error| set when reading |db| fails: the report would be wrong. */
+static bool
 add_plot(GString *h, sqlite3 *db, const char *dir, const char *format, unsigned *n,
-         sim_plot_kind kind, const char *metric, unsigned *problems)
+         sim_plot_kind kind, const char *metric, unsigned *problems, GError **error)
 {
   char *file = g_strdup_printf("plot-%u-%s.%s", ++*n, sim_plot_kind_name(kind), format);
   char *path = g_build_filename(dir, file, NULL);
   const char *ms[] = { metric, NULL };
   sim_plot_request req = { .kind = kind, .metrics = ms, .out_path = path };
   GError *e = NULL;
+  bool ok = sim_plot_make(db, &req, &e);
+  if (!ok && e->code == SIM_PLOT_ERROR_DATABASE) {
+    g_propagate_error(error, e);
+    g_free(path);
+    g_free(file);
+    return false;
+  }
   g_string_append(h, "<figure>");
-  if (sim_plot_make(db, &req, &e)) {
+  if (ok) {
     g_string_append_printf(h, "<img src=\"%s\" alt=\"", file);
     esc(h, sim_plot_kind_name(kind));
     g_string_append(h, " of ");
@@ -412,6 +470,25 @@ add_plot(GString *h, sqlite3 *db, const char *dir, const char *format, unsigned 
   g_string_append(h, "</code></figcaption></figure>\n");
   g_free(path);
   g_free(file);
+  return true;
+}
+
+/* The kind of metric |name| into *|kind| (newly allocated; may be NULL).
+ * False with |error| set when there is no such metric (INPUT) or reading
+ * fails (DATABASE). */
+static bool
+find_metric(sqlite3 *db, const char *name, char **kind, GError **error)
+{
+  int64_t id;
+  GError *e = NULL;
+  if (sim_plot_metric(db, name, &id, kind, &e))
+    return true;
+  if (e)
+    g_propagate_error(error, e);
+  else
+    g_set_error(error, SIM_PLOT_ERROR, SIM_PLOT_ERROR_INPUT, "no metric '%s' in the database",
+                name);
+  return false;
 }
 
 bool
@@ -423,30 +500,63 @@ sim_report_write(sqlite3 *db, const char *db_path, const char *dir,
   unsigned problems = 0;
   if (!format)
     format = "svg";
-  for (size_t i = 0; metrics && metrics[i]; i++) {
-    int64_t id;
-    if (!sim_plot_metric(db, metrics[i], &id, NULL)) {
-      g_set_error(error, SIM_PLOT_ERROR, SIM_PLOT_ERROR_INPUT,
-                  "no metric '%s' in the database", metrics[i]);
+  for (size_t i = 0; metrics && metrics[i]; i++)
+    if (!find_metric(db, metrics[i], NULL, error))
       return false;
-    }
-  }
-  GArray *runs = sim_plot_runs(db);
+  GArray *runs = sim_plot_runs(db, error);
+  if (!runs)
+    return false;
   if (runs->len == 0) {
     sim_plot_runs_free(runs);
     g_set_error(error, SIM_PLOT_ERROR, SIM_PLOT_ERROR_INPUT, "%s: no runs in the database",
                 db_path);
     return false;
   }
-  if (g_mkdir_with_parents(dir, 0755) != 0) {
+  GString *h = g_string_new(NULL);
+  const sim_plot_run *r0 = &g_array_index(runs, sim_plot_run, 0);
+  g_string_append(h, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+                     "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+                     "<title>peerlab report: ");
+  esc(h, r0->name);
+  g_string_append_printf(h, "</title>\n<style>%s</style>\n</head>\n<body>\n", css);
+  /* every section is read before |dir| is touched: a database that fails
+   * to read leaves an earlier report there as it was */
+  GString *rest = g_string_new(NULL);
+  GPtrArray *expect_metrics = NULL;
+  bool ok = section_scenario(h, db, runs, error) && section_runs(h, db, runs, error)
+            && (expect_metrics = section_expectations(rest, db, runs, error))
+            && section_summary(h, db, runs, error);
+  g_string_append(h, rest->str);
+  g_string_free(rest, TRUE);
+
+  GPtrArray *key = g_ptr_array_new_with_free_func(g_free);
+  if (ok && metrics && metrics[0]) {
+    for (size_t i = 0; metrics[i]; i++)
+      g_ptr_array_add(key, g_strdup(metrics[i]));
+  } else if (ok) {
+    GError *e = NULL;
+    for (guint i = 0; !e && i < expect_metrics->len && key->len < MAX_AUTO_METRICS; i++) {
+      const char *m = g_ptr_array_index(expect_metrics, i);
+      if (recorded(db, m, &e))
+        g_ptr_array_add(key, g_strdup(m));
+    }
+    if (e) {
+      g_propagate_error(error, e);
+      ok = false;
+    } else if (key->len == 0) {
+      ok = auto_metrics(db, key, error);
+    }
+  }
+  char **varied = ok ? sim_plot_varied_params(db, error) : NULL;
+  ok = ok && varied;
+  if (ok && g_mkdir_with_parents(dir, 0755) != 0) {
     int err = errno;
-    sim_plot_runs_free(runs);
     g_set_error(error, SIM_PLOT_ERROR, SIM_PLOT_ERROR_FAILED, "%s: cannot create: %s", dir,
                 g_strerror(err));
-    return false;
+    ok = false;
   }
   /* plots of an earlier report in |dir| would linger under the same names */
-  GDir *old = g_dir_open(dir, 0, NULL);
+  GDir *old = ok ? g_dir_open(dir, 0, NULL) : NULL;
   for (const char *f; old && (f = g_dir_read_name(old));) {
     if (g_str_has_prefix(f, "plot-") &&
         (g_str_has_suffix(f, ".svg") || g_str_has_suffix(f, ".png"))) {
@@ -457,45 +567,16 @@ sim_report_write(sqlite3 *db, const char *db_path, const char *dir,
   }
   if (old)
     g_dir_close(old);
-  GString *h = g_string_new(NULL);
-  const sim_plot_run *r0 = &g_array_index(runs, sim_plot_run, 0);
-  g_string_append(h, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-                     "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-                     "<title>peerlab report: ");
-  esc(h, r0->name);
-  g_string_append_printf(h, "</title>\n<style>%s</style>\n</head>\n<body>\n", css);
-  section_scenario(h, db, runs);
-  section_runs(h, db, runs);
-  GString *rest = g_string_new(NULL);
-  GPtrArray *expect_metrics = section_expectations(rest, db, runs);
-  section_summary(h, db, runs);
-  g_string_append(h, rest->str);
-  g_string_free(rest, TRUE);
-
-  GPtrArray *key = g_ptr_array_new_with_free_func(g_free);
-  if (metrics && metrics[0]) {
-    for (size_t i = 0; metrics[i]; i++)
-      g_ptr_array_add(key, g_strdup(metrics[i]));
-  } else {
-    for (guint i = 0; i < expect_metrics->len && key->len < MAX_AUTO_METRICS; i++) {
-      const char *m = g_ptr_array_index(expect_metrics, i);
-      if (recorded(db, m))
-        g_ptr_array_add(key, g_strdup(m));
-    }
-    if (key->len == 0)
-      auto_metrics(db, key);
-  }
   g_string_append(h, "<h2>Plots</h2>\n");
-  char **varied = sim_plot_varied_params(db);
   unsigned n = 0;
-  for (guint i = 0; i < key->len; i++) {
+  for (guint i = 0; ok && i < key->len; i++) {
     const char *m = g_ptr_array_index(key, i);
     char *kind = NULL;
-    int64_t id;
-    sim_plot_metric(db, m, &id, &kind);
-    add_plot(h, db, dir, format, &n, varied[0] ? SIM_PLOT_SWEEP : SIM_PLOT_SERIES, m, &problems);
-    if (strcmp(kind, "observation") == 0)
-      add_plot(h, db, dir, format, &n, SIM_PLOT_CDF, m, &problems);
+    ok = find_metric(db, m, &kind, error)
+         && add_plot(h, db, dir, format, &n, varied[0] ? SIM_PLOT_SWEEP : SIM_PLOT_SERIES, m,
+                     &problems, error)
+         && (strcmp(kind, "observation") != 0
+             || add_plot(h, db, dir, format, &n, SIM_PLOT_CDF, m, &problems, error));
     g_free(kind);
   }
   if (!key->len)
@@ -506,17 +587,18 @@ sim_report_write(sqlite3 *db, const char *db_path, const char *dir,
 
   char *index = g_build_filename(dir, "index.html", NULL);
   GError *e = NULL;
-  bool ok = g_file_set_contents(index, h->str, (gssize)h->len, &e);
-  if (!ok) {
+  if (ok && !g_file_set_contents(index, h->str, (gssize)h->len, &e)) {
     g_set_error(error, SIM_PLOT_ERROR, SIM_PLOT_ERROR_FAILED, "%s", e->message);
     g_error_free(e);
+    ok = false;
   }
   if (plot_problems)
     *plot_problems = problems;
   g_free(index);
   g_strfreev(varied);
   g_ptr_array_free(key, TRUE);
-  g_ptr_array_free(expect_metrics, TRUE);
+  if (expect_metrics)
+    g_ptr_array_free(expect_metrics, TRUE);
   g_string_free(h, TRUE);
   sim_plot_runs_free(runs);
   return ok;
@@ -584,7 +666,8 @@ sim_report_main(int argc, char **argv)
     rc = EXIT_OK;
   } else {
     fprintf(stderr, "peerlab report: %s\n", error->message);
-    rc = error->code == SIM_PLOT_ERROR_INPUT ? EXIT_USAGE : EXIT_RUNTIME;
+    rc = error->code == SIM_PLOT_ERROR_INPUT || error->code == SIM_PLOT_ERROR_DATABASE
+             ? EXIT_USAGE : EXIT_RUNTIME;
   }
 done:
   if (db)

@@ -11,6 +11,9 @@
 #   not_ok DESC [LINE...]    a failing point, with diagnostic lines
 #   skip DESC REASON         a skipped point
 #   check DESC COMMAND...    ok if COMMAND succeeds, else not_ok with its last output
+#   corrupt DB NAME          zero the root page of table or index NAME of the SQLite
+#                            file DB: damage that reads of NAME meet every time (not
+#                            random bytes), checked with PRAGMA integrity_check
 #   tap_done                 exit 1 if any point failed (the caller prints the plan)
 set -u
 
@@ -33,5 +36,12 @@ check() {
   local d=$1; shift
   local out
   if out=$("$@" 2>&1); then ok "$d"; else not_ok "$d" "$(echo "$out" | tail -5)"; fi
+}
+corrupt() {
+  local root size
+  root=$(sqlite3 "$1" "SELECT rootpage FROM sqlite_master WHERE name = '$2'") && [ -n "$root" ] \
+    && size=$(sqlite3 "$1" 'PRAGMA page_size') \
+    && dd if=/dev/zero of="$1" bs="$size" seek=$((root - 1)) count=1 conv=notrunc status=none \
+    && [ "$(sqlite3 "$1" 'PRAGMA integrity_check' 2>&1 | head -1)" != ok ]
 }
 tap_done() { exit $((fails > 0)); }

@@ -5,7 +5,9 @@
 # Two sweeps of the same tiny scenario over 5 seeds compare clean; a sweep
 # run with a different seed range stays within the thresholds; a planted
 # regression (one-way latency doubled with --set) is flagged, and the
-# --higher-is-better and --threshold rules decide as documented.
+# --higher-is-better and --threshold rules decide as documented.  A
+# damaged database (a zeroed page, a dropped table) is an error, never a
+# comparison of whatever rows could be read.
 . "$(dirname "${BASH_SOURCE[0]}")/tap.sh" compare
 
 cat > tiny.ini <<'INI'
@@ -27,7 +29,7 @@ every = 5s
 seeds = 5
 INI
 
-echo "1..11"
+echo "1..12"
 sweep() { "$peerlab" sweep tiny.ini --jobs 2 --out "$@" >/dev/null 2>sweep.err; }
 check "baseline sweep over 5 seeds" sweep base
 check "the same sweep again" sweep same
@@ -101,4 +103,22 @@ for args in "base/sweep.db" "base/sweep.db missing.db" "base/sweep.db same/sweep
   fi
 done
 check "usage and input errors exit 2 with a message" test $bad -eq 0
+
+# the summary table's root page zeroed: the rows of the new side cannot be
+# read, which once compared as 0 ("diff -100% ... within the threshold")
+cp same/sweep.db bad.db && corrupt bad.db summary && cp same/sweep.db dropped.db \
+  && sqlite3 dropped.db 'DROP TABLE summary' || echo "# could not damage the copies"
+"$peerlab" compare base/sweep.db bad.db "${metrics[@]}" >out 2>err
+rc1=$?
+"$peerlab" compare bad.db base/sweep.db >>out 2>>err
+rc2=$?
+"$peerlab" compare base/sweep.db dropped.db >>out 2>>err
+rc3=$?
+if [ $rc1$rc2$rc3 = 222 ] && [ ! -s out ] \
+   && [ "$(grep -c 'bad.db: reading the results database: database disk image is malformed' err)" = 2 ] \
+   && grep -q 'dropped.db: not a complete results database (no summary table)' err; then
+  ok "a damaged database: exit 2 naming the file and SQLite's message, no TAP"
+else
+  not_ok "a damaged database (exit $rc1, $rc2, $rc3)" "$(cat out err | head -8)"
+fi
 tap_done

@@ -7,7 +7,9 @@
 # numeric and with a categorical parameter.  Text from the database (a
 # scenario name full of quotes and gnuplot syntax) must reach the plot as
 # text and run nothing.  Errors: unknown metric, bad output name, not a
-# database (exit 2), gnuplot missing (exit 3, naming gnuplot-nox).
+# database (exit 2), a damaged database (a table's page zeroed, a table
+# dropped: exit 2 naming the file and the reason), gnuplot missing (exit 3,
+# naming gnuplot-nox).
 # Without gnuplot the plotting points are skipped (CI installs it).
 . "$(dirname "${BASH_SOURCE[0]}")/tap.sh" plot
 is_png() { [ -s "$1" ] && [ "$(head -c 8 "$1" | od -An -tx1 | tr -d ' \n')" = 89504e470d0a1a0a ]; }
@@ -48,7 +50,7 @@ seeds = 2
 network.latency = lognormal(20ms, 0.3); lognormal(80ms, 0.3)
 INI
 
-echo "1..12"
+echo "1..14"
 "$peerlab" run tiny.ini --quiet --out one.db >/dev/null 2>err \
   && "$peerlab" sweep tiny.ini --jobs 2 --out sw >/dev/null 2>>err \
   && "$peerlab" sweep cat.ini --jobs 2 --out cat >/dev/null 2>>err
@@ -127,6 +129,32 @@ for args in "one.db" "one.db -m no.such" "one.db -m peer.count --out x.pdf" \
   fi
 done
 if [ $bad -eq 0 ]; then ok "bad input exits 2 with a message"; else not_ok "bad input exits 2"; fi
+
+# a CDF does not read the summary table, and was once made without it
+cp one.db dropped.db && sqlite3 dropped.db 'DROP TABLE summary'
+"$peerlab" plot dropped.db -m ping.rtt_ms --kind cdf --out d.svg >out 2>err
+rc=$?
+if [ $rc -eq 2 ] && [ ! -s out ] && [ ! -e d.svg ] \
+   && grep -q '^peerlab plot: dropped.db: not a complete results database (no summary table)' err; then
+  ok "a table dropped: exit 2, naming the table"
+else
+  not_ok "a table dropped (exit $rc)" "$(cat out err)"
+fi
+
+# the histogram table's root page zeroed: the CDF was once "nothing to plot"
+if command -v gnuplot >/dev/null 2>&1; then
+  cp one.db bad.db && corrupt bad.db histogram || echo "# could not damage the copy"
+  "$peerlab" plot bad.db -m ping.rtt_ms --kind cdf --out b.svg >out 2>err
+  rc=$?
+  if [ $rc -eq 2 ] && [ ! -s out ] && [ ! -e b.svg ] \
+     && grep -q '^peerlab plot: .*bad.db: reading the results database: database disk image is malformed' err; then
+    ok "a damaged page: exit 2 naming the file and SQLite's message"
+  else
+    not_ok "a damaged page (exit $rc)" "$(cat out err)"
+  fi
+else
+  skip "a damaged page" "gnuplot not installed (the data is read after looking for it)"
+fi
 
 # gnuplot missing: PATH without it (peerlab itself is called by path)
 mkdir -p emptybin

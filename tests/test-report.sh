@@ -7,7 +7,9 @@
 # them, marks passed and failed expectations, and links plot files that
 # exist.  When chromium is installed it loads the page headless, takes a
 # screenshot and checks it is a non-blank PNG and that the console logged
-# no error; without chromium that point is skipped (CI installs it).
+# no error; without chromium that point is skipped (CI installs it).  A
+# damaged database (a zeroed page, a dropped table) exits 2 and writes no
+# page.
 . "$(dirname "${BASH_SOURCE[0]}")/tap.sh" report
 
 cat > tiny.ini <<'INI'
@@ -32,7 +34,7 @@ seeds = 2
 protocol.peer.target_peers = 4, 8
 INI
 
-echo "1..8"
+echo "1..9"
 "$peerlab" run tiny.ini --quiet --out one.db >/dev/null 2>err
 rc1=$?
 "$peerlab" sweep tiny.ini --jobs 2 --out sw >/dev/null 2>>err
@@ -106,6 +108,22 @@ for args in "" "missing.db" "tiny.ini" "one.db --format pdf" "one.db --metric no
   fi
 done
 if [ $bad -eq 0 ]; then ok "bad input exits 2 with a message"; else not_ok "bad input exits 2"; fi
+
+# the summary table's root page zeroed: the page once came out with an
+# empty summary and exit 0
+cp one.db bad.db && corrupt bad.db summary && cp one.db dropped.db \
+  && sqlite3 dropped.db 'DROP TABLE expectation' || echo "# could not damage the copies"
+"$peerlab" report bad.db >out 2>err
+rc1=$?
+"$peerlab" report dropped.db >>out 2>>err
+rc2=$?
+if [ $rc1$rc2 = 22 ] && [ ! -s out ] && [ ! -e bad-report ] && [ ! -e dropped-report ] \
+   && grep -q '^peerlab report: .*bad.db: reading the results database: database disk image is malformed' err \
+   && grep -q 'dropped.db: not a complete results database (no expectation table)' err; then
+  ok "a damaged database: exit 2 naming the file and SQLite's message, no page"
+else
+  not_ok "a damaged database (exit $rc1, $rc2)" "$(cat out err | head -5)"
+fi
 
 browser=""
 for b in chromium chromium-browser google-chrome; do

@@ -351,6 +351,13 @@ check "export: --csv with --json is a usage error" bash -c "[ $? -eq 2 ]"
 rc=$?
 check "export refuses another schema version (exit 2)" \
   bash -c "[ $rc -eq 2 ] && grep -q 'schema version 1' X.out"
+# the parameters are read through this index; a damaged page of it once
+# ended the read early, and the export went on without the parameter columns
+cp A/sweep.db damaged.db && corrupt damaged.db sqlite_autoindex_run_param_1
+"$peerlab" export damaged.db --csv > X.csv 2> X.out
+rc=$?
+check "export of a damaged database: exit 2 naming the file and SQLite's message" \
+  bash -c "[ $rc -eq 2 ] && grep -q '^peerlab export: damaged.db: reading run_param: database disk image is malformed' X.out"
 
 # --- 8. bad sweeps --------------------------------------------------------
 "$peerlab" sweep tiny.ini --out Z --set protocol.peer.target_peers=4 > /dev/null 2> Z.err
