@@ -344,7 +344,7 @@ env_observe(pl_peer self, const pl_observation *obs, void *user_data)
     /* counted against the population of the peer that went silent; a
      * learnt identity that is no node of this world is not counted */
     if (obs->n_peers == 1 && obs->peers[0] < w->n)
-      record(w, w->hm.pop_timed_out[w->pop_of[obs->peers[0]]], 1);
+      record(w, w->pop_timed_out[w->pop_of[obs->peers[0]]], 1);
     return;
   }
   uint32_t layer = obs->kind / PL_OBS_LAYER_RANGE;
@@ -876,7 +876,7 @@ register_host_metrics(sim_world *w)
   const uint32_t n_pop = w->sc->n_populations;
   hm->pop_peers = g_new(uint32_t, n_pop);
   hm->pop_minor = g_new(uint32_t, n_pop);
-  hm->pop_timed_out = g_new(uint32_t, n_pop);
+  w->pop_timed_out = g_new(uint32_t, n_pop);
   for (uint32_t p = 0; p < n_pop; p++) {
     char *name = g_strdup_printf("pop.%s.peer.count", w->sc->populations[p].name);
     hm->pop_peers[p] = sim_metrics_register(m, name, PL_METRIC_KIND_GAUGE);
@@ -885,7 +885,7 @@ register_host_metrics(sim_world *w)
     hm->pop_minor[p] = sim_metrics_register(m, name, PL_METRIC_KIND_GAUGE);
     g_free(name);
     name = g_strdup_printf("pop.%s.peer.timed_out", w->sc->populations[p].name);
-    hm->pop_timed_out[p] = sim_metrics_register(m, name, PL_METRIC_KIND_COUNTER);
+    w->pop_timed_out[p] = sim_metrics_register(m, name, PL_METRIC_KIND_COUNTER);
     g_free(name);
   }
 }
@@ -1294,7 +1294,7 @@ sim_world_free(sim_world *w)
   g_free(w->peer_scratch);
   g_free(w->hm.pop_peers);
   g_free(w->hm.pop_minor);
-  g_free(w->hm.pop_timed_out);
+  g_free(w->pop_timed_out);
   for (size_t i = 0; w->module_state && host_modules[i] != NULL; i++)
     if (host_modules[i]->free)
       host_modules[i]->free(w->module_state[i]);

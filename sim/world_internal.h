@@ -83,7 +83,6 @@ typedef struct host_metrics {
   uint32_t node_join, node_crash;
   uint32_t *pop_peers;   /* per population: pop.<name>.peer.count (gauge) */
   uint32_t *pop_minor;   /* per population: pop.<name>.negotiated_minor (gauge) */
-  uint32_t *pop_timed_out; /* per population: pop.<name>.peer.timed_out (counter) */
 } host_metrics;
 
 typedef struct sim_host_module sim_host_module;
@@ -105,7 +104,6 @@ struct sim_world {
   sim_rng *rngs;              /* the node's own stream ("node", i) */
   uint64_t *busy_ns;          /* virtual CPU busy until */
   uint16_t *epoch;            /* incremented at each crash */
-  bool build_cut;             /* a module stopped building its state early (stop flag) */
   uint16_t *pop_of;           /* population index */
 
   /* per population */
@@ -150,6 +148,11 @@ struct sim_world {
   uint64_t cand_membership;   /* |membership| when |cand| was built */
   int32_t cand_target;        /* its event target population (-1: all) */
   int32_t cand_live;          /* its want_live */
+
+  /* Added after the fields above were laid out for the event loop, and
+   * kept here, at the end, so that they stay where they were. */
+  uint32_t *pop_timed_out;    /* per population: pop.<name>.peer.timed_out (counter) */
+  bool build_cut;             /* a module stopped building its state early (stop flag) */
 };
 
 
