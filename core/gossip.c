@@ -888,7 +888,7 @@ on_data(pl_node *node, gossip_state *st, gpeer *p, pl_time_ns now, const pl_goss
     pl_node_metric(node, PL_METRIC_GOSSIP_RECOVERED, 1);
   gtopic *t = gossip_topic(st, topic);
   if (t != NULL && t->subscribed) {
-    if (gossip_p3_on(st->cfg))
+    if (st->p3_on)
       gossip_bump(&st->mesh_recv);
     st->stats.delivered++;
     pl_node_metric(node, PL_METRIC_GOSSIP_DELIVERED, 1);
@@ -1112,6 +1112,7 @@ gossip_init(pl_node *node)
   if (st == NULL)
     return NULL;
   st->cfg = cfg;
+  st->p3_on = gossip_p3_on(cfg);
   st->peers_cap = max_peers;
   if (inline_handles)
     st->handles = st->handles_inline;
@@ -1267,7 +1268,7 @@ gossip_peer_up(pl_node *node, void *state, pl_time_ns now, pl_peer peer)
      * it has had at once, within 4): no gpeer pointer is held across
      * peer_up. */
     uint32_t cap = MIN(st->peers_alloc + 4u, st->peers_cap);
-    const bool p3_on = gossip_p3_on(st->cfg);
+    const bool p3_on = st->p3_on;
     size_t entry = sizeof(gpeer) + (p3_on ? sizeof(gp3) : 0);
     gpeer *peers = g_try_realloc(st->peers, cap * entry);
     if (peers == NULL)

@@ -183,6 +183,8 @@ typedef struct gossip_state {
   gtopic *topics;            /* subscribed and fanout topics (heap, grown by doubling
                               * up to max_topics; NULL before the first) */
   uint32_t n_topics;         /* entries used */
+  uint8_t p3_on;             /* gossip_p3_on(cfg), kept where a receipt reads it (fills a
+                              * padding byte) */
   uint8_t n_dirty;           /* entries in |dirty|; GOSSIP_DIRTY_ALL: more peers than
                               * it holds have pending batches; 0: none has one */
   uint16_t dirty[GOSSIP_DIRTY_MAX]; /* indices in |peers| of peers with a pending
@@ -210,7 +212,7 @@ gossip_p3_on(const pl_gossip_config *cfg)
 static inline gp3 *
 gossip_p3(const gossip_state *st)
 {
-  if (st->peers == NULL || !gossip_p3_on(st->cfg))
+  if (!st->p3_on || st->peers == NULL)
     return NULL;
   return (gp3 *)(void *)(st->peers + st->peers_alloc);
 }
