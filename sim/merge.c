@@ -584,6 +584,15 @@ sim_merge(const char *out_path, const char *const *inputs, size_t n_inputs,
   }
   g_free(dir);
   char *tmp = g_strconcat(out_path, ".tmp", NULL);
+  /* Both are removed or replaced below: refuse a device, FIFO, directory
+   * or the like there (bad input, as for peerlab run --out). */
+  GError *refused = NULL;
+  if (!sim_results_check_path(out_path, &refused) || !sim_results_check_path(tmp, &refused)) {
+    g_set_error(error, SIM_MERGE_ERROR, SIM_MERGE_ERROR_INPUT, "%s", refused->message);
+    g_error_free(refused);
+    g_free(tmp);
+    return FALSE;
+  }
   remove_with_companions(tmp);
   merger m = {
     .out = out_path,

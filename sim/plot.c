@@ -45,6 +45,7 @@
 #include <glib/gstdio.h>
 
 #include "compare.h"
+#include "results.h"
 #include "units.h"
 
 G_DEFINE_QUARK(sim-plot-error-quark, sim_plot_error)
@@ -804,6 +805,13 @@ check_request(sqlite3 *db, const sim_plot_request *req, GError **error)
   if (!g_str_has_suffix(req->out_path, ".png") && !g_str_has_suffix(req->out_path, ".svg"))
     return fail_input(error, "output '%s': expected a file name ending in .png or .svg",
                       req->out_path);
+  /* gnuplot writes it and a failure removes it: not a device or a FIFO */
+  GError *refused = NULL;
+  if (!sim_results_check_path(req->out_path, &refused)) {
+    bool r = fail_input(error, "%s", refused->message);
+    g_error_free(refused);
+    return r;
+  }
   if (req->stat && !is_stat(req->stat))
     return fail_input(error, "statistic '%s': expected one of count, sum, mean, min, max, "
                       "p50, p90, p99, last", req->stat);

@@ -536,21 +536,31 @@ run_sweep(const char *file, const char *dir, const sim_sweep_grid *g, char **tex
       for (guint i = 0; i < warnings->len; i++)
         fprintf(stderr, "peerlab sweep: warning: %s\n",
                 (const char *)g_ptr_array_index(warnings, i));
+      /* The runs with a failed expectation decide the exit status: a read
+       * error must not pass for "none". */
       size_t failed_expect = 0;
+      bool counted = false;
       sqlite3 *db = NULL;
       if (sqlite3_open_v2(out, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK) {
         sqlite3_stmt *st = NULL;
         if (sqlite3_prepare_v2(db, "SELECT count(DISTINCT run_id) FROM expectation"
                                " WHERE pass = 0", -1, &st, NULL) == SQLITE_OK
-            && sqlite3_step(st) == SQLITE_ROW)
+            && sqlite3_step(st) == SQLITE_ROW) {
           failed_expect = (size_t)sqlite3_column_int64(st, 0);
+          counted = true;
+        }
+        if (!counted)
+          fprintf(stderr, "peerlab sweep: %s: reading the expectations: %s\n", out,
+                  sqlite3_errmsg(db));
         sqlite3_finalize(st);
+      } else {
+        fprintf(stderr, "peerlab sweep: %s: cannot open the merged database\n", out);
       }
       sqlite3_close(db);
       printf("sweep %s: %zu runs (%zu skipped as complete, %zu failed, %zu with a failed "
              "expectation); merged into %s\n", file, g->n, pr.skipped, g->n - pr.done,
              failed_expect, out);
-      rc = pr.done < g->n ? EXIT_RUNTIME : failed_expect ? EXIT_EXPECT : EXIT_OK;
+      rc = pr.done < g->n || !counted ? EXIT_RUNTIME : failed_expect ? EXIT_EXPECT : EXIT_OK;
     }
     g_ptr_array_free(warnings, TRUE);
     g_free(out);

@@ -3,7 +3,7 @@
 # test-out-path.sh — where peerlab writes, through the real binary
 # ($PEERLAB_BUILD_ROOT/sim/peerlab), printed as TAP.
 #
-# --out of run and export: an empty path, a FIFO, a device node (made with
+# --out of run and export (and of merge and plot: a FIFO): an empty path, a FIFO, a device node (made with
 # mknod in the scratch directory; skipped when mknod is not permitted), a
 # directory, a symbolic link to a FIFO, and FILE.tmp a FIFO are refused
 # before anything runs or is written (exit 2, a message naming the path),
@@ -121,6 +121,15 @@ refused "export --out FILE with FILE.tmp a FIFO" e.csv.tmp -p \
 
 check "export --out regular file: written" \
   bash -c "'$peerlab' export old.db --csv --out e2.csv && head -1 e2.csv | grep -q '^run_id,'"
+
+# ------------------------------------------------------ merge and plot --out
+
+refused "merge --out FIFO" fifo -p "$peerlab" merge old.db --out fifo
+mkfifo m.db.tmp
+refused "merge --out FILE with FILE.tmp a FIFO" m.db.tmp -p \
+  timeout 30 "$peerlab" merge old.db --out m.db
+mkfifo p.svg
+refused "plot --out FIFO" p.svg -p "$peerlab" plot old.db -m msg.sent --out p.svg
 
 # ---------------------------------------------------------- stdout failures
 
