@@ -132,8 +132,15 @@ sim_dist_parse(const char *text, sim_unit unit, sim_dist *out,
     if (n >= fam->n_args)
       return fail(error_expected, fam->expected);
     sim_unit arg_unit = (n == 1 && fam->second_plain) ? SIM_UNIT_NONE : unit;
-    if (!parse_arg(arg, arg_end, arg_unit, &args[n]))
-      return fail(error_expected, sim_units_expected(arg_unit));
+    if (!parse_arg(arg, arg_end, arg_unit, &args[n])) {
+      /* an empty or negative argument is the family's form that is
+       * broken, not the unit: say what the family takes */
+      const char *q = arg;
+      while (q < arg_end && is_blank(*q))
+        q++;
+      return fail(error_expected,
+                  q == arg_end || *q == '-' ? fam->expected : sim_units_expected(arg_unit));
+    }
     n++;
     if (!comma)
       break;
