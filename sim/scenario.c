@@ -167,7 +167,9 @@ static const kw kw_role[] = {
 #define MAX_REGIONS 256u      /* sim_net_node.region is 8 bits */
 #define MAX_SWEEP_VALUES 10000u
 #define MAX_TOPICS 64u        /* topics in a subscribe list (PL_GOSSIP_TOPICS_MAX) */
-#define FRACTIONS_EPSILON 1e-9
+/* How far from 1 partition fractions may sum: enough for thirds written as
+ * 33.33% (the world gives the last group the rest). */
+#define FRACTIONS_EPSILON 1e-3
 
 /* ---------------------------------------------------------------- schema */
 
@@ -605,7 +607,8 @@ static const skey schema[] = {
   { "event.*", "count", V_U32, "0", NULL, 0, NOCFG, TARGETED,
     "Exact number of target nodes affected, instead of `fraction` (0: use `fraction`)." },
   { "event.*", "fractions", V_FRACTIONS, NULL, NULL, F_REQUIRED, NOCFG, ACT(PARTITION),
-    "Sizes of the partition's groups: at least 2 ratios summing to 1." },
+    "Sizes of the partition's groups: at least 2 ratios summing to 1 (within 0.001, as "
+    "thirds written 33.33% do; the last group takes the rest)." },
   { "event.*", "session", V_DIST, NULL, NULL, F_REQUIRED | F_TICK, NOCFG, ACT(CHURN),
     "Time a node stays online, drawn per session." },
   { "event.*", "downtime", V_DIST, NULL, NULL, F_REQUIRED | F_TICK, NOCFG, ACT(CHURN),

@@ -363,6 +363,16 @@ test_bad_texts(void)
     g_error_free(error);
     g_free(text);
   }
+  /* thirds written as percentages sum to 0.9999: accepted (the last group
+   * takes the rest); a tenth off is not */
+  static const char thirds[] = "[run]\nduration = 1min\n[population.p]\ncount = 10\n"
+                               "[event.s]\nat = 1s\naction = partition\n"
+                               "fractions = 33.33%, 33.33%, 33.33%\n";
+  GError *terr = NULL;
+  sim_scenario *ts = sim_scenario_load_data(thirds, "t.ini", NULL, NULL, &terr);
+  g_assert_no_error(terr);
+  sim_scenario_free(ts);
+
   /* the run's name as a file name stays inside results/ */
   static const char *const stems[][2] = {
     { "../../etc/x", "_._.._etc_x" }, { ".hidden", "_hidden" }, { "a\nb\\c", "a_b_c" },
