@@ -809,9 +809,9 @@ check_data(pl_node *node, gossip_state *st, pl_time_ns now, const pl_gossip_item
  * messages back. */
 #define GOSSIP_MESH_DELIVERY_WINDOW_HB 1
 
-/* A DATA item from |p| (new, or a duplicate of |dup|, the stored copy or
- * NULL): a mesh delivery if |p| is in a mesh of ours (gossipsub's P3) and
- * the item is new or a timely duplicate. */
+/* A DATA item from |p|, new or (|duplicate|) a copy of message |id|: a mesh
+ * delivery if |p| is in a mesh of ours (gossipsub's P3) and the item is new
+ * or a timely copy. */
 static inline void
 mesh_delivery(gossip_state *st, const gpeer *p, bool duplicate, uint64_t short_id,
               const uint8_t *id)
@@ -1183,10 +1183,8 @@ gossip_bump(uint32_t *counter)
     *counter += 1000;
 }
 
-/* Lose 1/PL_GOSSIP_SCORE_DECAY_DIV (counters below 100 milli-events, a
- * tenth of an event, drop to 0). */
-static void
-decay_by(uint32_t *v, uint32_t div)
+void
+gossip_decay(uint32_t *v, uint32_t div)
 {
   *v -= *v / div;
   if (*v < 100)
@@ -1196,7 +1194,7 @@ decay_by(uint32_t *v, uint32_t div)
 static void
 decay(uint32_t *v)
 {
-  decay_by(v, PL_GOSSIP_SCORE_DECAY_DIV);
+  gossip_decay(v, PL_GOSSIP_SCORE_DECAY_DIV);
 }
 
 static void
@@ -1205,21 +1203,12 @@ heartbeat(pl_node *node, gossip_state *st, pl_time_ns now)
   st->hb++;
   seen_expire(st, now);
   store_expire(st, now);
-  gp3 *p3 = gossip_p3(st);
   for (uint32_t i = 0; i < st->n_peers; i++) {
     gpeer *p = &st->peers[i];
     decay(&p->first);
     decay(&p->invalid);
     decay(&p->broken);
     decay(&p->violations);
-    if (p3 != NULL) {
-      decay(&p3[i].deliv);
-      decay_by(&p3[i].failure, PL_GOSSIP_SCORE_MESH_FAILURE_DECAY_DIV);
-    }
-  }
-  if (p3 != NULL) {
-    decay(&st->mesh_recv);
-    gossip_mesh_p3_update(st);
   }
   if (st->cfg->mode == PL_GOSSIP_MESH)
     gossip_mesh_heartbeat(node, st, now);

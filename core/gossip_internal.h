@@ -274,13 +274,12 @@ void gossip_rumor_contact(pl_node *node, gossip_state *st, gmsg *m, bool unneces
 
 /* One more event in a decaying score counter (milli-events, saturating). */
 void gossip_bump(uint32_t *counter);
+/* A heartbeat's decay of such a counter: it loses 1/|div| (below 100
+ * milli-events, a tenth of an event, it drops to 0). */
+void gossip_decay(uint32_t *v, uint32_t div);
 
 /* Score of |p|: behaviour (if enabled) + hook. */
 int32_t gossip_peer_score(pl_node *node, gossip_state *st, const gpeer *p);
-/* At each mesh heartbeat, before the mesh is maintained: note which peers
- * are in a mesh of ours since when, and turn the deficit of one that left
- * into its failure penalty (gossip_p3(st) != NULL). */
-void gossip_mesh_p3_update(gossip_state *st);
 void gossip_mesh_heartbeat(pl_node *node, gossip_state *st, pl_time_ns now);
 void gossip_on_ihave(pl_node *node, gossip_state *st, gpeer *p, pl_time_ns now,
                      const pl_gossip_item *it);

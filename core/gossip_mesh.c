@@ -41,10 +41,14 @@
 
 #include <glib.h>
 
-/* The mesh deficit term of |g|'s score, milli-points (<= 0; gossip.h). */
+/* The mesh deficit term of |g|'s score, milli-points (<= 0; gossip.h): 0
+ * until it has been in a mesh of ours for score_mesh_activation
+ * heartbeats, or while it owes less than one delivery. */
 static int64_t
 mesh_deficit_penalty(const gossip_state *st, const gp3 *g)
 {
+  if (g->since_hb == 0 || st->hb - g->since_hb < st->cfg->score_mesh_activation)
+    return 0;
   const int64_t owed = (int64_t)st->mesh_recv * st->cfg->score_mesh_share / 100;
   if (owed < 1000 || g->deliv >= owed)
     return 0;
@@ -63,42 +67,13 @@ gossip_peer_score(pl_node *node, gossip_state *st, const gpeer *p)
     s += (int64_t)p->broken * PL_GOSSIP_SCORE_BROKEN;
     s += (int64_t)p->violations * PL_GOSSIP_SCORE_VIOLATION;
     const gp3 *p3 = gossip_p3(st);
-    if (p3 != NULL) {
-      const gp3 *g = &p3[p - st->peers];
-      if (g->since_hb != 0 && st->hb - g->since_hb >= st->cfg->score_mesh_activation)
-        s += mesh_deficit_penalty(st, g);
-      s -= g->failure;
-    }
+    if (p3 != NULL)
+      s += mesh_deficit_penalty(st, &p3[p - st->peers]) - p3[p - st->peers].failure;
     s /= 1000;
   }
   if (st->score_fn != NULL)
     s += st->score_fn(node, p->peer, st->score_user_data);
   return (int32_t)CLAMP(s, (int64_t)INT32_MIN, (int64_t)INT32_MAX);
-}
-
-static bool in_mesh(const gtopic *t, pl_peer peer);
-
-void
-gossip_mesh_p3_update(gossip_state *st)
-{
-  const pl_gossip_config *cfg = st->cfg;
-  gp3 *p3 = gossip_p3(st);
-  for (uint32_t i = 0; i < st->n_peers; i++) {
-    gp3 *g = &p3[i];
-    bool meshed = false;
-    for (uint32_t ti = 0; ti < st->n_topics && !meshed; ti++)
-      meshed = st->topics[ti].subscribed && in_mesh(&st->topics[ti], st->peers[i].peer);
-    if (meshed && g->since_hb == 0) {
-      g->since_hb = st->hb; /* >= 1: the heartbeat counter was just stepped */
-      g->deliv = 0;
-    } else if (!meshed && g->since_hb != 0) {
-      /* P3b: it left (pruned, or it pruned us) owing deliveries */
-      if (st->hb - g->since_hb >= cfg->score_mesh_activation)
-        g->failure = (uint32_t)MIN((int64_t)g->failure - mesh_deficit_penalty(st, g),
-                                   (int64_t)UINT32_MAX);
-      g->since_hb = 0;
-    }
-  }
 }
 
 static bool
@@ -165,6 +140,31 @@ in_mesh(const gtopic *t, pl_peer peer)
     if (t->mesh[i] == peer)
       return true;
   return false;
+}
+
+/* The mesh delivery state's heartbeat, before the mesh is maintained: the
+ * counters decay; a peer now in a mesh of ours is timed from here; one that
+ * left keeps the deficit it left with as its failure penalty (P3b). */
+static void
+p3_heartbeat(gossip_state *st, gp3 *p3)
+{
+  gossip_decay(&st->mesh_recv, PL_GOSSIP_SCORE_DECAY_DIV);
+  for (uint32_t i = 0; i < st->n_peers; i++) {
+    gp3 *g = &p3[i];
+    gossip_decay(&g->deliv, PL_GOSSIP_SCORE_DECAY_DIV);
+    gossip_decay(&g->failure, PL_GOSSIP_SCORE_MESH_FAILURE_DECAY_DIV);
+    bool meshed = false;
+    for (uint32_t ti = 0; ti < st->n_topics && !meshed; ti++)
+      meshed = st->topics[ti].subscribed && in_mesh(&st->topics[ti], st->peers[i].peer);
+    if (meshed && g->since_hb == 0) {
+      g->since_hb = st->hb; /* >= 1: the heartbeat counter was stepped first */
+      g->deliv = 0;
+    } else if (!meshed && g->since_hb != 0) {
+      g->failure = (uint32_t)MIN((int64_t)g->failure - mesh_deficit_penalty(st, g),
+                                 (int64_t)UINT32_MAX);
+      g->since_hb = 0;
+    }
+  }
 }
 
 static void
@@ -345,6 +345,9 @@ void
 gossip_mesh_heartbeat(pl_node *node, gossip_state *st, pl_time_ns now)
 {
   const pl_gossip_config *cfg = st->cfg;
+  gp3 *p3 = gossip_p3(st);
+  if (p3 != NULL)
+    p3_heartbeat(st, p3);
   check_promises(node, st);
   expire_backoffs(st);
   for (uint32_t ti = 0; ti < st->n_topics;) {
