@@ -191,14 +191,6 @@ kad_node_seed(const sim_world *w, uint32_t h, uint8_t seed[PL_SEED_BYTES])
 /* Hashes per slice of an id puzzle search (a few milliseconds). */
 #define SOLVE_SLICE (UINT64_C(1) << 14)
 
-/* Whether the run was asked to stop (SIGINT, SIGTERM) while the world is
- * being built; sim_world_new then gives up. */
-static bool
-stopped(const sim_world *w)
-{
-  return w->opt.stop_flag != NULL && *w->opt.stop_flag;
-}
-
 static uint64_t
 world_now(void *user_data)
 {
@@ -212,36 +204,25 @@ world_now(void *user_data)
 static void
 teach_ad_keys(sim_eclipse *e, const sim_scenario *sc)
 {
+  /* a task named twice only repeats its keys in the table: harmless */
   GArray *tasks = g_array_new(FALSE, FALSE, sizeof(uint32_t));
-  const sim_population *coll = NULL;
-  for (uint32_t p = 0; p < sc->n_populations; p++) {
-    const sim_population *pop = &sc->populations[p];
-    if (pop->behaviour == SIM_BEHAVIOUR_ECLIPSE && coll == NULL)
-      coll = pop;
-    for (uint32_t i = 0; i < sc->n_events; i++) {
-      const sim_event_spec *ev = &sc->events[i];
-      if (ev->action == SIM_ACTION_COMMAND && ev->command == PL_CMD_KAD_ANNOUNCE &&
-          (ev->target < 0 || (uint32_t)ev->target == p))
-        g_array_append_val(tasks, pop->kad.task);
-    }
+  for (uint32_t i = 0; i < sc->n_events; i++) {
+    const sim_event_spec *ev = &sc->events[i];
+    if (ev->action != SIM_ACTION_COMMAND)
+      continue;
+    if (ev->command == PL_CMD_KAD_FIND_WORKERS)
+      g_array_append_val(tasks, ev->task);
+    else if (ev->command == PL_CMD_KAD_ANNOUNCE)
+      for (uint32_t p = 0; p < sc->n_populations; p++)
+        if (ev->target < 0 || (uint32_t)ev->target == p)
+          g_array_append_val(tasks, sc->populations[p].kad.task);
   }
-  for (uint32_t i = 0; i < sc->n_events; i++)
-    if (sc->events[i].action == SIM_ACTION_COMMAND &&
-        sc->events[i].command == PL_CMD_KAD_FIND_WORKERS)
-      g_array_append_val(tasks, sc->events[i].task);
-  /* distinct task types, in order of first mention */
-  uint32_t n = 0;
-  for (uint32_t i = 0; i < tasks->len; i++) {
-    uint32_t t = g_array_index(tasks, uint32_t, i);
-    bool seen = false;
-    for (uint32_t j = 0; j < n && !seen; j++)
-      seen = g_array_index(tasks, uint32_t, j) == t;
-    if (!seen)
-      g_array_index(tasks, uint32_t, n++) = t;
-  }
-  g_assert(coll != NULL);
+  const sim_population *coll = sc->populations;
+  while (coll->behaviour != SIM_BEHAVIOUR_ECLIPSE)
+    coll++; /* there is one: the caller has colluders */
   pl_cap_policy pol = pl_cap_policy_of(&coll->config);
-  sim_eclipse_set_ad_keys(e, &pol.classes, (const uint32_t *)tasks->data, n, world_now);
+  sim_eclipse_set_ad_keys(e, &pol.classes, (const uint32_t *)tasks->data, tasks->len,
+                          world_now);
   g_array_free(tasks, TRUE);
 }
 
@@ -293,17 +274,19 @@ kad_init(sim_world *w)
         g_array_append_val(honest, h);
       if (f & F_COLLUDER)
         g_array_append_val(coll, h);
-      if (bits && !stopped(w)) {
+      if (bits && !w->build_cut) {
         /* The same search as one unbounded call (start, start + 1, ...),
          * in slices, so that a run whose puzzle is too hard to solve for
-         * every node can still be interrupted while the world is built. */
+         * every node can still be interrupted while the world is built;
+         * once cut, the other nodes are not solved (sim_world_new gives
+         * up). */
         sim_rng r;
         sim_rng_init(&r, sc->seed, "kad-nonce", h);
         uint64_t start = sim_rng_next(&r), tries;
         while (pl_idcost_solve(sim_world_node_id(w, h), bits, start, SOLVE_SLICE, &k->nonce[h],
                                &tries) != PL_OK) {
-          if (stopped(w)) {
-            w->build_cut = true; /* sim_world_new gives up */
+          if (sim_world_stop_requested(w)) {
+            w->build_cut = true;
             break;
           }
           start += SOLVE_SLICE;

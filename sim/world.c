@@ -1194,7 +1194,7 @@ sim_world_run(sim_world *w, GError **error)
   sim_event e;
   while (sim_queue_peek_time(w->queue) <= end) {
     if ((w->events & (PROGRESS_EVERY - 1)) == 0 && w->events) {
-      if (w->opt.stop_flag && *w->opt.stop_flag) {
+      if (sim_world_stop_requested(w)) {
         status = SIM_RUN_INTERRUPTED;
         break;
       }
@@ -1216,7 +1216,7 @@ sim_world_run(sim_world *w, GError **error)
       }
       /* also here, not only every PROGRESS_EVERY events: a run with small
        * windows spends its time writing them (this one is kept) */
-      if (w->opt.stop_flag && *w->opt.stop_flag) {
+      if (sim_world_stop_requested(w)) {
         status = SIM_RUN_INTERRUPTED;
         break;
       }

@@ -155,6 +155,14 @@ struct sim_world {
   bool build_cut;             /* a module stopped building its state early (stop flag) */
 };
 
+/* Whether the run was asked to stop (SIGINT, SIGTERM): the event loop
+ * checks it now and then, and a module building a large state between. */
+static inline bool
+sim_world_stop_requested(const sim_world *w)
+{
+  return w->opt.stop_flag != NULL && *w->opt.stop_flag;
+}
+
 
 /*
  * The simulator's side of one protocol layer.  Every hook but |name| and
