@@ -12,9 +12,9 @@
 # runs as the grid (the product of the value counts times `seeds`).
 . "$(dirname "${BASH_SOURCE[0]}")/tap.sh" sweep-grids
 
-# Runs in FILE's grid from its [sweep] group: each key's value count (a
-# `range(lo, hi, step)` is counted by the sweep itself, so such keys are
-# not predicted here: -1), times seeds.
+# Runs in FILE's grid from its [sweep] group: the product of each key's
+# value count (`range(lo, hi, step)`: lo, lo + step, ... up to hi), times
+# seeds.
 grid_size() {
   awk '
     /^\[/ { in_sweep = ($0 == "[sweep]"); next }
@@ -23,12 +23,17 @@ grid_size() {
       key = $0; sub(/[ \t]*=.*/, "", key)
       val = $0; sub(/^[^=]*=[ \t]*/, "", val)
       if (key == "seeds") { seeds = val + 0; next }
-      if (val ~ /^range\(/) { unknown = 1; next }
+      if (val ~ /^range\(/) {
+        gsub(/^range\(|\)[ \t]*$/, "", val)
+        split(val, r, ",")
+        size *= int((r[2] - r[1]) / r[3] + 1e-9) + 1
+        next
+      }
       sep = (val ~ /;/) ? ";" : ","
       size *= split(val, parts, sep)
     }
     BEGIN { size = 1; seeds = 1 }
-    END { print unknown ? -1 : size * seeds }
+    END { print size * seeds }
   ' "$1"
 }
 
@@ -49,7 +54,7 @@ for f in "${files[@]}"; do
   fi
   want=$(grid_size "$f")
   got=$(wc -l < "$work/jobs/jobs.txt")
-  if [ "$want" -lt 0 ] || [ "$got" -eq "$want" ]; then
+  if [ "$got" -eq "$want" ]; then
     ok "$name: the job list has the whole grid ($got runs)"
   else
     not_ok "$name: the job list has the whole grid" "$got job lines, grid of $want"
