@@ -130,28 +130,29 @@ for args in "one.db" "one.db -m no.such" "one.db -m peer.count --out x.pdf" \
 done
 if [ $bad -eq 0 ]; then ok "bad input exits 2 with a message"; else not_ok "bad input exits 2"; fi
 
+# A damaged database: a CDF of DB to SVG is refused with exit 2, no output
+# on stdout, no file, and stderr matching PATTERN.
+plot_refused() {
+  local desc=$1 db=$2 pattern=$3
+  "$peerlab" plot "$db" -m ping.rtt_ms --kind cdf --out refused.svg >out 2>err
+  local rc=$?
+  if [ $rc -eq 2 ] && [ ! -s out ] && [ ! -e refused.svg ] && grep -q "$pattern" err; then
+    ok "$desc"
+  else
+    not_ok "$desc (exit $rc)" "$(cat out err)"
+  fi
+}
+
 # a CDF does not read the summary table, and was once made without it
 cp one.db dropped.db && sqlite3 dropped.db 'DROP TABLE summary'
-"$peerlab" plot dropped.db -m ping.rtt_ms --kind cdf --out d.svg >out 2>err
-rc=$?
-if [ $rc -eq 2 ] && [ ! -s out ] && [ ! -e d.svg ] \
-   && grep -q '^peerlab plot: dropped.db: not a complete results database (no summary table)' err; then
-  ok "a table dropped: exit 2, naming the table"
-else
-  not_ok "a table dropped (exit $rc)" "$(cat out err)"
-fi
+plot_refused "a table dropped: exit 2, naming the table" dropped.db \
+  '^peerlab plot: dropped.db: not a complete results database (no summary table)'
 
 # the histogram table's root page zeroed: the CDF was once "nothing to plot"
 if command -v gnuplot >/dev/null 2>&1; then
   cp one.db bad.db && corrupt bad.db histogram || echo "# could not damage the copy"
-  "$peerlab" plot bad.db -m ping.rtt_ms --kind cdf --out b.svg >out 2>err
-  rc=$?
-  if [ $rc -eq 2 ] && [ ! -s out ] && [ ! -e b.svg ] \
-     && grep -q '^peerlab plot: .*bad.db: reading the results database: database disk image is malformed' err; then
-    ok "a damaged page: exit 2 naming the file and SQLite's message"
-  else
-    not_ok "a damaged page (exit $rc)" "$(cat out err)"
-  fi
+  plot_refused "a damaged page: exit 2 naming the file and SQLite's message" bad.db \
+    '^peerlab plot: .*bad.db: reading the results database: database disk image is malformed'
 else
   skip "a damaged page" "gnuplot not installed (the data is read after looking for it)"
 fi
