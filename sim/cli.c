@@ -356,6 +356,10 @@ cmd_validate(int argc, char **argv)
   }
   for (int i = 1; i < argc; i++) {
     sim_scenario *sc = sim_scenario_load(argv[i], NULL, NULL, &error);
+    if (sc && !sim_world_check_expectations(sc, &error)) {
+      sim_scenario_free(sc);
+      sc = NULL;
+    }
     if (sc) {
       printf("%s: ok (%u nodes, %u events, %u expectations)\n", argv[i], sc->total_nodes,
              sc->n_events, sc->n_expects);

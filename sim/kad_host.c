@@ -246,6 +246,8 @@ kad_init(sim_world *w)
       sim_metrics_register(m, "dht.eclipse.target_success", PL_METRIC_KIND_OBSERVATION);
   k->m_fake_share = sim_metrics_register(m, "cap.find.fake_share", PL_METRIC_KIND_OBSERVATION);
   k->m_top_fake = sim_metrics_register(m, "cap.find.top_fake", PL_METRIC_KIND_COUNTER);
+  if (w->names_only)
+    return k;
 
   k->flags = g_new0(uint8_t, w->n);
   GArray *all = g_array_new(FALSE, FALSE, sizeof(uint32_t));
@@ -341,7 +343,8 @@ kad_free(void *state)
   g_free(k->nonce);
   g_free(k->flags);
   g_free(k->victims);
-  g_hash_table_destroy(k->stored_keys);
+  if (k->stored_keys)
+    g_hash_table_destroy(k->stored_keys);
   g_free(k->scratch);
   g_free(k);
 }

@@ -1002,6 +1002,52 @@ build_nodes(sim_world *w)
   }
 }
 
+/* Each population's core config, with the shared bootstrap list. */
+static void
+build_configs(sim_world *w)
+{
+  const sim_scenario *sc = w->sc;
+  w->configs = g_new(pl_config, sc->n_populations);
+  for (uint32_t p = 0; p < sc->n_populations; p++) {
+    w->configs[p] = sc->populations[p].config;
+    w->configs[p].bootstrap = w->bootstrap;
+    w->configs[p].n_bootstrap = w->n_bootstrap;
+    w->peer_scratch_len = MAX(w->peer_scratch_len, w->configs[p].max_peers);
+  }
+}
+
+/* Build every host module's state (which registers its metrics). */
+static void
+init_modules(sim_world *w)
+{
+  w->module_state = g_new0(void *, N_HOST_MODULES);
+  memset(w->layer_module, -1, sizeof w->layer_module);
+  for (size_t i = 0; host_modules[i] != NULL; i++) {
+    g_assert((unsigned)host_modules[i]->layer < PL_LAYER_MAX &&
+             w->layer_module[host_modules[i]->layer] < 0); /* one module per layer */
+    w->layer_module[host_modules[i]->layer] = (int8_t)i;
+    if (host_modules[i]->init)
+      w->module_state[i] = host_modules[i]->init(w);
+  }
+}
+
+bool
+sim_world_check_expectations(const sim_scenario *sc, GError **error)
+{
+  sim_world *w = g_new0(sim_world, 1);
+  w->sc = sc;
+  w->n = sc->total_nodes;
+  w->names_only = true;
+  w->metrics = sim_metrics_new();
+  register_host_metrics(w);
+  build_configs(w);
+  init_modules(w);
+  build_record_mask(w);
+  bool ok = check_expectations(w, error);
+  sim_world_free(w);
+  return ok;
+}
+
 sim_world *
 sim_world_new(const sim_scenario *sc, const sim_world_options *options, GError **error)
 {
@@ -1060,25 +1106,11 @@ sim_world_new(const sim_scenario *sc, const sim_world_options *options, GError *
   w->bootstrap = g_new(pl_peer, w->n_bootstrap ? w->n_bootstrap : 1);
   for (uint32_t i = 0; i < w->n_bootstrap; i++)
     w->bootstrap[i] = i;
-  w->configs = g_new(pl_config, sc->n_populations);
-  for (uint32_t p = 0; p < sc->n_populations; p++) {
-    w->configs[p] = sc->populations[p].config;
-    w->configs[p].bootstrap = w->bootstrap;
-    w->configs[p].n_bootstrap = w->n_bootstrap;
-    w->peer_scratch_len = MAX(w->peer_scratch_len, w->configs[p].max_peers);
-  }
+  build_configs(w);
   w->peer_scratch = g_new(pl_peer, MAX(w->peer_scratch_len, 1));
 
   build_nodes(w);
-  w->module_state = g_new0(void *, N_HOST_MODULES);
-  memset(w->layer_module, -1, sizeof w->layer_module);
-  for (size_t i = 0; host_modules[i] != NULL; i++) {
-    g_assert((unsigned)host_modules[i]->layer < PL_LAYER_MAX &&
-             w->layer_module[host_modules[i]->layer] < 0); /* one module per layer */
-    w->layer_module[host_modules[i]->layer] = (int8_t)i;
-    if (host_modules[i]->init)
-      w->module_state[i] = host_modules[i]->init(w);
-  }
+  init_modules(w);
   build_record_mask(w);
   if (w->build_cut) {
     /* asked to stop while a module built its state (id puzzles): that

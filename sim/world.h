@@ -72,6 +72,13 @@ typedef struct sim_world sim_world;
 sim_world *sim_world_new(const sim_scenario *scenario, const sim_world_options *options,
                          GError **error);
 
+/* Check, without building the world (no identities, nodes or module
+ * state), that every [expect] line of |scenario| names a metric a run of
+ * it registers and records: what sim_world_new checks before a run, for
+ * `peerlab validate`.  False + |error| (SIM_WORLD_ERROR_INPUT) naming the
+ * first line that does not. */
+bool sim_world_check_expectations(const sim_scenario *scenario, GError **error);
+
 /* Run to the scenario's duration (or until *stop_flag).  Evaluates the
  * expectations and finishes the results database.  Returns the status;
  * SIM_RUN_FAILED sets |error|. */

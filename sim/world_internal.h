@@ -153,6 +153,8 @@ struct sim_world {
    * kept here, at the end, so that they stay where they were. */
   uint32_t *pop_timed_out;    /* per population: pop.<name>.peer.timed_out (counter) */
   bool build_cut;             /* a module stopped building its state early (stop flag) */
+  bool names_only;            /* built only to name its metrics (sim_world_check_expectations):
+                                 a module's init registers its metrics and returns */
 };
 
 /* Whether the run was asked to stop (SIGINT, SIGTERM): the event loop
@@ -175,7 +177,10 @@ struct sim_host_module {
    * own metrics are registered and before the results database is
    * opened: register the module's metrics here (sim_metrics_register on
    * w->metrics).  Scenario, populations and identities are ready; no node
-   * has joined.  Return the state (NULL is allowed when there is none). */
+   * has joined.  Return the state (NULL is allowed when there is none).
+   * When w->names_only is set, no node exists and only the metrics are
+   * wanted: register them and return a state |free| accepts, building
+   * nothing that costs per node. */
   void *(*init)(sim_world *w);
   /* Node |h| joined and its core was started (also after a restart or a
    * churn re-join). */

@@ -499,6 +499,30 @@ test_cli(void)
   g_assert_cmpint(run_cli(validate_ok, &out, &err), ==, 0);
   g_free(out);
   g_free(err);
+  /* validate refuses what run would refuse before running: an expectation
+   * on a metric the scenario does not have (a misspelt name, a layer that
+   * is off) or does not record, without building the world. */
+  static const char *const unnamed[][2] = {
+      {"[expect]\nx = peer.cuont.mean >= 4\n", "[expect] x: no metric 'peer.cuont'"},
+      {"[expect]\nx = gossip.delivery.ratio.mean >= 1\n",
+       "[expect] x: no metric 'gossip.delivery.ratio'"},
+      {"[metrics]\ninclude = net.*\n[expect]\nx = peer.count.mean >= 4\n",
+       "[expect] x: metric 'peer.count' is not recorded"},
+  };
+  for (size_t i = 0; i < G_N_ELEMENTS(unnamed); i++) {
+    char *text = g_strconcat("[run]\nduration = 10s\n[population.p]\ncount = 3\n", unnamed[i][0],
+                             NULL);
+    char *file = write_file(dir, "unnamed.ini", text);
+    const char *args[] = {"validate", file, NULL};
+    g_assert_cmpint(run_cli(args, &out, &err), ==, 2);
+    g_assert_nonnull(strstr(err, "unnamed.ini"));
+    g_assert_nonnull(strstr(err, unnamed[i][1]));
+    g_assert_null(strstr(out, "ok"));
+    g_free(out);
+    g_free(err);
+    g_free(file);
+    g_free(text);
+  }
 
   /* Usage errors and help. */
   const char *none[] = {NULL};
