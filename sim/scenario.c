@@ -857,6 +857,22 @@ vtype_keywords(vtype t)
   }
 }
 
+bool
+sim_scenario_parse_seed(const char *text, uint64_t *seed)
+{
+  guint64 u;
+  if (!g_ascii_string_to_unsigned(text, 10, 0, G_MAXUINT64, &u, NULL))
+    return false;
+  *seed = u;
+  return true;
+}
+
+const char *
+sim_scenario_seed_expected(void)
+{
+  return "an integer from 0 to 18446744073709551615";
+}
+
 /* Human description of what a value of type |t| looks like (newly allocated). */
 static char *
 vtype_expected(vtype t, unsigned flags)
@@ -867,7 +883,7 @@ vtype_expected(vtype t, unsigned flags)
   bool pos = (flags & F_POSITIVE) != 0;
   switch (t) {
   case V_TEXT: r = g_strdup("text"); break;
-  case V_SEED: r = g_strdup("an integer from 0 to 18446744073709551615"); break;
+  case V_SEED: r = g_strdup(sim_scenario_seed_expected()); break;
   case V_DURATION:
     r = g_strdup_printf("%s%s", sim_units_expected(SIM_UNIT_DURATION),
                         (flags & F_TICK) ? (pos ? ", at least 1ms" : ", 0 or at least 1ms")
@@ -1062,12 +1078,9 @@ parse_value(vtype t, unsigned flags, const char *text, pval *out, char **expecte
   case V_TEXT:
     ok = true;
     break;
-  case V_SEED: {
-    guint64 u;
-    ok = g_ascii_string_to_unsigned(text, 10, 0, G_MAXUINT64, &u, NULL);
-    out->u = u;
+  case V_SEED:
+    ok = sim_scenario_parse_seed(text, &out->u);
     break;
-  }
   case V_DURATION:
     ok = sim_units_parse_u64(text, SIM_UNIT_DURATION, &out->u) && (!pos || out->u > 0) &&
          (!(flags & F_TICK) || out->u == 0 || out->u >= TICK_MIN_NS);

@@ -520,10 +520,21 @@ test_cli(void)
   g_assert_true(g_str_has_prefix(out, "peerlab "));
   g_free(out);
   g_free(err);
-  const char *bad_seed[] = {"run", good, "--seed", "x", NULL};
-  g_assert_cmpint(run_cli(bad_seed, &out, &err), ==, 2);
-  g_free(out);
-  g_free(err);
+  /* --seed is written as [run] seed is: digits only (1e3 and 10k once
+   * ran with seeds 1000 and 10000) */
+  static const char *const bad_seeds[] = {"x", "1e3", "10k", "1.5k", "+5"};
+  for (size_t i = 0; i < G_N_ELEMENTS(bad_seeds); i++) {
+    const char *bad_seed[] = {"run", good, "--out", db2, "--seed", bad_seeds[i], NULL};
+    g_assert_cmpint(run_cli(bad_seed, &out, &err), ==, 2);
+    char *want = g_strdup_printf("peerlab run: --seed: found '%s', expected an integer from 0 "
+                                 "to 18446744073709551615 (digits only, as [run] seed)\n",
+                                 bad_seeds[i]);
+    g_assert_cmpstr(err, ==, want);
+    g_assert_false(g_file_test(db2, G_FILE_TEST_EXISTS));
+    g_free(want);
+    g_free(out);
+    g_free(err);
+  }
 
   tu_rmtree(dir);
   g_free(good);
