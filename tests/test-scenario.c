@@ -350,6 +350,26 @@ test_bad_texts(void)
     { "[sweep]\nnetwork.loss = range(0, 0.9999, 0.0001)\nprotocol.peer.target_peers = "
       "range(1, 200, 1)\n",
       SIM_SCENARIO_ERROR_VALUE, "t.ini: [sweep] seeds: the grid holds 2000000 runs" },
+    /* integer keys written as floats (1e2 was 100 nodes): integer syntax only */
+    { "[population.q]\ncount = 1e2\n", SIM_SCENARIO_ERROR_VALUE,
+      "t.ini: [population.q] count: found '1e2', expected a non-negative integer like 500, "
+      "10k or 2M, from 0 to 4294967295" },
+    { "[population.q]\ncount = 100.0\n", SIM_SCENARIO_ERROR_VALUE,
+      "t.ini: [population.q] count: found '100.0', expected a non-negative integer" },
+    { "[protocol.peer]\ntarget_peers = 8e0\n", SIM_SCENARIO_ERROR_VALUE,
+      "t.ini: [protocol.peer] target_peers: found '8e0', expected an integer from 0 to 65535" },
+    { "[protocol.kad]\nk = 2e1\n", SIM_SCENARIO_ERROR_VALUE,
+      "t.ini: [protocol.kad] k: found '2e1', expected an integer from 1 to 255" },
+    { "[population.q]\ncount = 1\nstake = 1e6\n", SIM_SCENARIO_ERROR_VALUE,
+      "t.ini: [population.q] stake: found '1e6', expected an integer from 0 to "
+      "18446744073709551615" },
+    { "[event.c]\nat = 1s\naction = crash\ncount = 1e0\n", SIM_SCENARIO_ERROR_VALUE,
+      "t.ini: [event.c] count: found '1e0', expected a non-negative integer" },
+    { "[sweep]\nseeds = 1e1\n", SIM_SCENARIO_ERROR_VALUE,
+      "t.ini: [sweep] seeds: found '1e1', expected a non-negative integer" },
+    { "[sweep]\npopulation.p.count = range(1e1, 2e1, 1e1)\n", SIM_SCENARIO_ERROR_VALUE,
+      "t.ini: [sweep] population.p.count: found 'range(1e1, 2e1, 1e1)', expected range(lo, hi, "
+      "step)" },
   };
   for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
     char *text = g_strconcat(head, cases[i].tail, NULL);
@@ -371,6 +391,12 @@ test_bad_texts(void)
   GError *terr = NULL;
   sim_scenario *ts = sim_scenario_load_data(thirds, "t.ini", NULL, NULL, &terr);
   g_assert_no_error(terr);
+  sim_scenario_free(ts);
+  /* a count keeps its k and M units, with a fraction before them */
+  static const char kilo[] = "[run]\nduration = 1min\n[population.p]\ncount = 1.5k\n";
+  ts = sim_scenario_load_data(kilo, "t.ini", NULL, NULL, &terr);
+  g_assert_no_error(terr);
+  g_assert_cmpuint(ts->total_nodes, ==, 1500);
   sim_scenario_free(ts);
 
   /* the run's name as a file name stays inside results/ */
@@ -726,6 +752,9 @@ test_override_rejected(void)
       "base.ini: [protocol.crypto] sigcache_capacity: found '4294967295', expected at most" },
     { "protocol.kad.id_puzzle_bits=255", SIM_SCENARIO_ERROR_VALUE,
       "base.ini: [protocol.kad] id_puzzle_bits: found '255', expected at most 64" },
+    { "population.workers.count=1e1", SIM_SCENARIO_ERROR_VALUE,
+      "base.ini: [population.workers] count: found '1e1', expected a non-negative integer like "
+      "500, 10k or 2M, from 0 to 4294967295 (set by --set 'population.workers.count=1e1')" },
   };
   for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
     const char *sets[] = { cases[i].set, NULL };

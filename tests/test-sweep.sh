@@ -372,6 +372,10 @@ check "sweep: a combination that does not load is reported before anything runs 
   bash -c "[ $rc -eq 2 ] && grep -q '^peerlab sweep: run 1 (seed 5, ' Z.err && [ ! -e Z ]"
 "$peerlab" sweep tiny.ini --jobs 0 > /dev/null 2> Z.err
 check "sweep: --jobs 0 is a usage error" bash -c "[ $? -eq 2 ]"
+"$peerlab" sweep tiny.ini --jobs 1e1 > /dev/null 2> Z.err
+rc=$?
+check "sweep: --jobs 1e1 (a count in float syntax) is a usage error naming the option" \
+  bash -c "[ $rc -eq 2 ] && grep -q \"^peerlab sweep: --jobs: found '1e1', expected an integer\" Z.err"
 
 echo "1..$n"
 tap_done

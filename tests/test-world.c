@@ -520,6 +520,11 @@ test_cli(void)
   g_assert_true(g_str_has_prefix(out, "peerlab "));
   g_free(out);
   g_free(err);
+  const char *bad_run_id[] = {"run", good, "--out", db2, "--run-id", "1e0", NULL};
+  g_assert_cmpint(run_cli(bad_run_id, &out, &err), ==, 2);
+  g_assert_cmpstr(err, ==, "peerlab run: --run-id: found '1e0', expected a positive integer\n");
+  g_free(out);
+  g_free(err);
   /* --seed is written as [run] seed is: digits only (1e3 and 10k once
    * ran with seeds 1000 and 10000) */
   static const char *const bad_seeds[] = {"x", "1e3", "10k", "1.5k", "+5"};
