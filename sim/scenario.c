@@ -163,6 +163,10 @@ static const kw kw_role[] = {
   { "all", PL_ROLE_REQUESTER | PL_ROLE_WORKER | PL_ROLE_VERIFIER }, { NULL, 0 },
 };
 
+/* The event target word for every node.  It is the only word a target
+ * takes besides a population name, so no population may be named so. */
+#define TARGET_ALL "all"
+
 #define ALL_ROLES (PL_ROLE_REQUESTER | PL_ROLE_WORKER | PL_ROLE_VERIFIER)
 #define MAX_REGIONS 256u      /* sim_net_node.region is 8 bits */
 #define MAX_SWEEP_VALUES 10000u
@@ -240,7 +244,8 @@ static const sgroup groups[] = {
     "node of a population has the handle that follows the last of the previous one. "
     "Each population's protocol configuration starts from [protocol.peer] and "
     "[protocol.crypto] and then applies the overrides below. At least one population "
-    "is required. NAME is made of letters, digits, `-` and `_`." },
+    "is required. NAME is made of letters, digits, `-` and `_`, and is not `all` (an "
+    "event's `target = all` means every node)." },
   { "event.*", "[event.NAME]",
     "One scripted event of the timeline. Events run in order of `at`, ties in file "
     "order. Keys other than `at` and `action` belong to some actions only (column "
@@ -1584,6 +1589,11 @@ check_group(ctx *c, const char *group)
   if (!pattern)
     return fail_unknown_group(c, group);
   bool is_event = strcmp(pattern, "event.*") == 0;
+  if (strcmp(pattern, "population.*") == 0 &&
+      strcmp(group + strlen("population."), TARGET_ALL) == 0)
+    return fail(c, SIM_SCENARIO_ERROR_CONFLICT, group, NULL,
+                "the name '" TARGET_ALL "' is reserved: an event's target = " TARGET_ALL
+                " means every node, so it cannot also name a population; choose another name");
   int action = -1;
   if (is_event) {
     action = event_action(c, group);
@@ -2225,13 +2235,13 @@ build_events(ctx *c, char **group_names)
     bool bad;
     char *target = get_text(c, g, "target", &bad);
     x->target = -1;
-    if (target && strcmp(target, "all") != 0) {
+    if (target && strcmp(target, TARGET_ALL) != 0) {
       for (uint32_t p = 0; p < s->n_populations; p++)
         if (strcmp(s->populations[p].name, target) == 0)
           x->target = (int)p;
       if (x->target < 0) {
         const char **names = g_new0(const char *, s->n_populations + 2);
-        names[0] = "all";
+        names[0] = TARGET_ALL;
         for (uint32_t p = 0; p < s->n_populations; p++)
           names[p + 1] = s->populations[p].name;
         char *all = join_names(names, s->n_populations + 1);

@@ -350,6 +350,11 @@ test_bad_texts(void)
     { "[sweep]\nnetwork.loss = range(0, 0.9999, 0.0001)\nprotocol.peer.target_peers = "
       "range(1, 200, 1)\n",
       SIM_SCENARIO_ERROR_VALUE, "t.ini: [sweep] seeds: the grid holds 2000000 runs" },
+    /* 'all' is the target word for every node: a population so named
+     * could never be targeted alone */
+    { "[population.all]\ncount = 2\n", SIM_SCENARIO_ERROR_CONFLICT,
+      "t.ini: [population.all] the name 'all' is reserved: an event's target = all means every "
+      "node, so it cannot also name a population; choose another name" },
     /* integer keys written as floats (1e2 was 100 nodes): integer syntax only */
     { "[population.q]\ncount = 1e2\n", SIM_SCENARIO_ERROR_VALUE,
       "t.ini: [population.q] count: found '1e2', expected a non-negative integer like 500, "
