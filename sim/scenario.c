@@ -612,8 +612,8 @@ static const skey schema[] = {
   { "event.*", "count", V_U32, "0", NULL, 0, NOCFG, TARGETED,
     "Exact number of target nodes affected, instead of `fraction` (0: use `fraction`)." },
   { "event.*", "fractions", V_FRACTIONS, NULL, NULL, F_REQUIRED, NOCFG, ACT(PARTITION),
-    "Sizes of the partition's groups: at least 2 ratios summing to 1 (within 0.001, as "
-    "thirds written 33.33% do; the last group takes the rest)." },
+    "Sizes of the partition's groups: at least 2 ratios, each above 0, summing to 1 "
+    "(within 0.001, as thirds written 33.33% do; the last group takes the rest)." },
   { "event.*", "session", V_DIST, NULL, NULL, F_REQUIRED | F_TICK, NOCFG, ACT(CHURN),
     "Time a node stays online, drawn per session." },
   { "event.*", "downtime", V_DIST, NULL, NULL, F_REQUIRED | F_TICK, NOCFG, ACT(CHURN),
@@ -944,7 +944,7 @@ vtype_expected(vtype t, unsigned flags)
     r = g_strdup("a comma-separated list of non-negative numbers, not all 0");
     break;
   case V_FRACTIONS:
-    r = g_strdup("a comma-separated list of at least 2 ratios summing to 1");
+    r = g_strdup("a comma-separated list of at least 2 ratios above 0 summing to 1");
     break;
   case V_MATRIX:
     r = g_strdup("a square matrix of duration distributions: entries separated by ',', "
@@ -1219,6 +1219,11 @@ parse_value(vtype t, unsigned flags, const char *text, pval *out, char **expecte
       else
         ok = sim_units_parse(parts[i], SIM_UNIT_RATIO, &out->nums[i]) &&
              out->nums[i] >= 0.0 && out->nums[i] <= 1.0;
+      if (ok && t == V_FRACTIONS && out->nums[i] == 0.0) {
+        ok = false;
+        extra = g_strdup_printf("at least 2 ratios above 0 summing to 1 (group %u is '%s', a "
+                                "group of no nodes)", i + 1, parts[i]);
+      }
       sum += ok ? out->nums[i] : 0.0;
     }
     if (ok && t == V_WEIGHTS && !(sum > 0.0))

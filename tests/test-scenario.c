@@ -355,6 +355,13 @@ test_bad_texts(void)
     { "[population.all]\ncount = 2\n", SIM_SCENARIO_ERROR_CONFLICT,
       "t.ini: [population.all] the name 'all' is reserved: an event's target = all means every "
       "node, so it cannot also name a population; choose another name" },
+    /* a partition group of no nodes */
+    { "[event.s]\nat = 1s\naction = partition\nfractions = 0, 1\n", SIM_SCENARIO_ERROR_VALUE,
+      "t.ini: [event.s] fractions: found '0, 1', expected at least 2 ratios above 0 summing to 1 "
+      "(group 1 is '0', a group of no nodes)" },
+    { "[event.s]\nat = 1s\naction = partition\nfractions = 50%, 50%, 0%\n",
+      SIM_SCENARIO_ERROR_VALUE, "t.ini: [event.s] fractions: found '50%, 50%, 0%', expected at "
+      "least 2 ratios above 0 summing to 1 (group 3 is '0%', a group of no nodes)" },
     /* integer keys written as floats (1e2 was 100 nodes): integer syntax only */
     { "[population.q]\ncount = 1e2\n", SIM_SCENARIO_ERROR_VALUE,
       "t.ini: [population.q] count: found '1e2', expected a non-negative integer like 500, "
