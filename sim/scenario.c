@@ -626,14 +626,16 @@ static const skey schema[] = {
     "capability ad (population `task`, `speed`, `price`, `stake`) and keep it fresh; "
     "find-workers: find workers for `task` meeting `min_speed` and `max_price`; "
     "subscribe, unsubscribe: to gossip `topic`; publish: a gossip message of `size` "
-    "bytes on `topic`." },
+    "bytes on `topic`. The gossip commands are refused when [protocol.gossip] `mode` is "
+    "off (they could do nothing)." },
   { "event.*", "every", V_DURATION, "0", NULL, F_TICK, NOCFG, ACT(COMMAND),
     "Repeat the command this often (0: once)." },
   { "event.*", "until", V_DURATION, NULL, "end of run", 0, NOCFG, ACT(CHURN) | ACT(COMMAND),
     "Stop churning or repeating at this time (after `at`)." },
   { "event.*", "key", V_KEY, "random", NULL, 0, NOCFG, ACT(COMMAND),
     "lookup, store, find-value: the key (random: a fresh random key per node and "
-    "command; victim: the id of the first node some eclipse population attacks)." },
+    "command; victim: the id of the first node some eclipse population attacks, refused "
+    "when no population has behaviour = eclipse and a `victim` with nodes)." },
   { "event.*", "value_size", V_SIZE32, "64B", NULL, 0, NOCFG, ACT(COMMAND),
     "store: bytes of the value published (at most 1KiB)." },
   { "event.*", "task", V_U32, "1", NULL, 0, NOCFG, ACT(COMMAND),
@@ -2186,6 +2188,36 @@ resolve_victims(ctx *c, char **group_names)
   return true;
 }
 
+/* Does the population event |x| targets (any, for all) run the gossip
+ * layer?  ([protocol.gossip] mode is one for all populations today.) */
+static bool
+target_runs_gossip(const sim_scenario *s, const sim_event_spec *x)
+{
+  for (uint32_t p = 0; p < s->n_populations; p++)
+    if ((x->target < 0 || x->target == (int)p) &&
+        s->populations[p].config.gossip.mode != PL_GOSSIP_OFF)
+      return true;
+  return false;
+}
+
+/* Is there a node for an event's `key = victim` to stand for: a node of a
+ * population that an eclipse population attacks, both running the
+ * discovery layer (what sim/kad_host.c takes as victims)? */
+static bool
+has_eclipse_victim(const sim_scenario *s)
+{
+  for (uint32_t p = 0; p < s->n_populations; p++) {
+    const sim_population *pop = &s->populations[p];
+    if (pop->behaviour != SIM_BEHAVIOUR_ECLIPSE || pop->kad.victim < 0 ||
+        pop->config.kad.mode == PL_KAD_OFF)
+      continue;
+    const sim_population *v = &s->populations[pop->kad.victim];
+    if (v->count > 0 && v->config.kad.mode != PL_KAD_OFF)
+      return true;
+  }
+  return false;
+}
+
 typedef struct event_order {
   uint64_t at_ns;  /* time */
   uint32_t index;  /* file order */
@@ -2316,6 +2348,18 @@ build_events(ctx *c, char **group_names)
         return fail(c, SIM_SCENARIO_ERROR_VALUE, g, "size",
                     "found %u bytes, expected at most %u", x->size_bytes,
                     PL_GOSSIP_PAYLOAD_MAX);
+      /* commands that could do nothing are mistakes */
+      if ((x->command == PL_CMD_GOSSIP_SUBSCRIBE || x->command == PL_CMD_GOSSIP_UNSUBSCRIBE ||
+           x->command == PL_CMD_GOSSIP_PUBLISH) && !target_runs_gossip(s, x))
+        return fail(c, SIM_SCENARIO_ERROR_CONFLICT, g, "command",
+                    "found '%s', a gossip command, but [protocol.gossip] mode is off, so no "
+                    "node it targets runs the gossip layer (set mode, e.g. mode = mesh)",
+                    kw_name(kw_command, x->command));
+      if (x->key_victim && !has_eclipse_victim(s))
+        return fail(c, SIM_SCENARIO_ERROR_CONFLICT, g, "key",
+                    "found 'victim', the first node an eclipse population attacks, but no "
+                    "population has behaviour = eclipse and a victim with nodes, so there is "
+                    "no such node; expected random or 64 hex digits");
       break;
     default:
       break;

@@ -362,6 +362,29 @@ test_bad_texts(void)
     { "[event.s]\nat = 1s\naction = partition\nfractions = 50%, 50%, 0%\n",
       SIM_SCENARIO_ERROR_VALUE, "t.ini: [event.s] fractions: found '50%, 50%, 0%', expected at "
       "least 2 ratios above 0 summing to 1 (group 3 is '0%', a group of no nodes)" },
+    /* commands that could do nothing: gossip with the layer off, a victim's
+     * key without an eclipse population attacking one */
+    { "[event.pub]\nat = 1s\naction = command\ncommand = publish\ntopic = 1\n",
+      SIM_SCENARIO_ERROR_CONFLICT,
+      "t.ini: [event.pub] command: found 'publish', a gossip command, but [protocol.gossip] mode "
+      "is off, so no node it targets runs the gossip layer (set mode, e.g. mode = mesh)" },
+    { "[event.sub]\nat = 1s\naction = command\ncommand = subscribe\ntarget = p\n",
+      SIM_SCENARIO_ERROR_CONFLICT,
+      "t.ini: [event.sub] command: found 'subscribe', a gossip command, but [protocol.gossip] "
+      "mode is off" },
+    { "[protocol.kad]\nmode = kademlia\n[event.l]\nat = 1s\naction = command\n"
+      "command = lookup\nkey = victim\n",
+      SIM_SCENARIO_ERROR_CONFLICT,
+      "t.ini: [event.l] key: found 'victim', the first node an eclipse population attacks, but "
+      "no population has behaviour = eclipse and a victim with nodes, so there is no such node; "
+      "expected random or 64 hex digits" },
+    { "[protocol.kad]\nmode = kademlia\n[population.v]\ncount = 0\n[population.e]\n"
+      "count = 5\nbehaviour = eclipse\nvictim = v\n[event.l]\nat = 1s\naction = command\n"
+      "command = store\nkey = victim\n",
+      SIM_SCENARIO_ERROR_CONFLICT, "t.ini: [event.l] key: found 'victim', the first node" },
+    { "[protocol.kad]\nmode = kademlia\n[population.s]\ncount = 5\nbehaviour = sybil\n"
+      "victim = p\n[event.l]\nat = 1s\naction = command\ncommand = lookup\nkey = victim\n",
+      SIM_SCENARIO_ERROR_CONFLICT, "t.ini: [event.l] key: found 'victim', the first node" },
     /* integer keys written as floats (1e2 was 100 nodes): integer syntax only */
     { "[population.q]\ncount = 1e2\n", SIM_SCENARIO_ERROR_VALUE,
       "t.ini: [population.q] count: found '1e2', expected a non-negative integer like 500, "
@@ -403,6 +426,18 @@ test_bad_texts(void)
   GError *terr = NULL;
   sim_scenario *ts = sim_scenario_load_data(thirds, "t.ini", NULL, NULL, &terr);
   g_assert_no_error(terr);
+  sim_scenario_free(ts);
+  /* the same commands where they act: gossip on, an eclipse population
+   * attacking a population with nodes */
+  static const char acting[] =
+      "[run]\nduration = 1min\n[protocol.gossip]\nmode = mesh\n[protocol.kad]\n"
+      "mode = kademlia\n[population.p]\ncount = 10\n[population.e]\ncount = 5\n"
+      "behaviour = eclipse\nvictim = p\n[event.pub]\nat = 1s\naction = command\n"
+      "command = publish\n[event.l]\nat = 1s\naction = command\ncommand = lookup\n"
+      "key = victim\n";
+  ts = sim_scenario_load_data(acting, "t.ini", NULL, NULL, &terr);
+  g_assert_no_error(terr);
+  g_assert_true(ts->events[1].key_victim);
   sim_scenario_free(ts);
   /* a count keeps its k and M units, with a fraction before them */
   static const char kilo[] = "[run]\nduration = 1min\n[population.p]\ncount = 1.5k\n";
