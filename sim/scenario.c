@@ -626,8 +626,9 @@ static const skey schema[] = {
     "capability ad (population `task`, `speed`, `price`, `stake`) and keep it fresh; "
     "find-workers: find workers for `task` meeting `min_speed` and `max_price`; "
     "subscribe, unsubscribe: to gossip `topic`; publish: a gossip message of `size` "
-    "bytes on `topic`. The gossip commands are refused when [protocol.gossip] `mode` is "
-    "off (they could do nothing)." },
+    "bytes on `topic`. Commands that could do nothing are refused: lookup to "
+    "find-workers when [protocol.kad] `mode` is off, subscribe to publish when "
+    "[protocol.gossip] `mode` is off." },
   { "event.*", "every", V_DURATION, "0", NULL, F_TICK, NOCFG, ACT(COMMAND),
     "Repeat the command this often (0: once)." },
   { "event.*", "until", V_DURATION, NULL, "end of run", 0, NOCFG, ACT(CHURN) | ACT(COMMAND),
@@ -2200,6 +2201,18 @@ target_runs_gossip(const sim_scenario *s, const sim_event_spec *x)
   return false;
 }
 
+/* Does the population event |x| targets (any, for all) run the discovery
+ * layer?  ([protocol.kad] mode is one for all populations today.) */
+static bool
+target_runs_kad(const sim_scenario *s, const sim_event_spec *x)
+{
+  for (uint32_t p = 0; p < s->n_populations; p++)
+    if ((x->target < 0 || x->target == (int)p) &&
+        s->populations[p].config.kad.mode != PL_KAD_OFF)
+      return true;
+  return false;
+}
+
 /* Is there a node for an event's `key = victim` to stand for: a node of a
  * population that an eclipse population attacks, both running the
  * discovery layer (what sim/kad_host.c takes as victims)? */
@@ -2354,6 +2367,14 @@ build_events(ctx *c, char **group_names)
         return fail(c, SIM_SCENARIO_ERROR_CONFLICT, g, "command",
                     "found '%s', a gossip command, but [protocol.gossip] mode is off, so no "
                     "node it targets runs the gossip layer (set mode, e.g. mode = mesh)",
+                    kw_name(kw_command, x->command));
+      if ((x->command == PL_CMD_KAD_LOOKUP || x->command == PL_CMD_KAD_STORE ||
+           x->command == PL_CMD_KAD_FIND_VALUE || x->command == PL_CMD_KAD_REFRESH ||
+           x->command == PL_CMD_KAD_ANNOUNCE || x->command == PL_CMD_KAD_FIND_WORKERS) &&
+          !target_runs_kad(s, x))
+        return fail(c, SIM_SCENARIO_ERROR_CONFLICT, g, "command",
+                    "found '%s', a discovery command, but [protocol.kad] mode is off, so no "
+                    "node it targets runs the discovery layer (set mode, e.g. mode = kademlia)",
                     kw_name(kw_command, x->command));
       if (x->key_victim && !has_eclipse_victim(s))
         return fail(c, SIM_SCENARIO_ERROR_CONFLICT, g, "key",

@@ -362,8 +362,8 @@ test_bad_texts(void)
     { "[event.s]\nat = 1s\naction = partition\nfractions = 50%, 50%, 0%\n",
       SIM_SCENARIO_ERROR_VALUE, "t.ini: [event.s] fractions: found '50%, 50%, 0%', expected at "
       "least 2 ratios above 0 summing to 1 (group 3 is '0%', a group of no nodes)" },
-    /* commands that could do nothing: gossip with the layer off, a victim's
-     * key without an eclipse population attacking one */
+    /* commands that could do nothing: discovery or gossip with the layer
+     * off, a victim's key without an eclipse population attacking one */
     { "[event.pub]\nat = 1s\naction = command\ncommand = publish\ntopic = 1\n",
       SIM_SCENARIO_ERROR_CONFLICT,
       "t.ini: [event.pub] command: found 'publish', a gossip command, but [protocol.gossip] mode "
@@ -372,6 +372,14 @@ test_bad_texts(void)
       SIM_SCENARIO_ERROR_CONFLICT,
       "t.ini: [event.sub] command: found 'subscribe', a gossip command, but [protocol.gossip] "
       "mode is off" },
+    { "[event.l]\nat = 1s\naction = command\ncommand = lookup\n",
+      SIM_SCENARIO_ERROR_CONFLICT,
+      "t.ini: [event.l] command: found 'lookup', a discovery command, but [protocol.kad] mode is "
+      "off, so no node it targets runs the discovery layer (set mode, e.g. mode = kademlia)" },
+    { "[event.a]\nat = 1s\naction = command\ncommand = announce\ntarget = p\n",
+      SIM_SCENARIO_ERROR_CONFLICT,
+      "t.ini: [event.a] command: found 'announce', a discovery command, but [protocol.kad] mode "
+      "is off" },
     { "[protocol.kad]\nmode = kademlia\n[event.l]\nat = 1s\naction = command\n"
       "command = lookup\nkey = victim\n",
       SIM_SCENARIO_ERROR_CONFLICT,
