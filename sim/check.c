@@ -257,7 +257,7 @@ sim_check_main(int argc, char **argv)
       {"ci", 0, 0, G_OPTION_ARG_NONE, &ci,
        "CI scale: apply each file's [check] set overrides first", NULL},
       {"seed", 0, 0, G_OPTION_ARG_STRING, &seed_text, "Run seed (overrides [run] seed)", "N"},
-      {"set", 0, 0, G_OPTION_ARG_STRING_ARRAY, &sets, "Override a scenario key (repeatable)",
+      {"set", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &sets, "Override a scenario key (repeatable)",
        "GROUP.KEY=VALUE"},
       {"digests", 0, 0, G_OPTION_ARG_FILENAME, &digests_path,
        "Check the pinned trace digests in FILE (lines SCENARIO SEED DIGEST) instead of "

@@ -224,7 +224,7 @@ cmd_run(int argc, char **argv)
   gboolean quiet = FALSE, json = FALSE;
   GOptionEntry entries[] = {
       {"seed", 0, 0, G_OPTION_ARG_STRING, &seed_text, "Run seed (overrides [run] seed)", "N"},
-      {"set", 0, 0, G_OPTION_ARG_STRING_ARRAY, &sets, "Override a scenario key (repeatable)",
+      {"set", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &sets, "Override a scenario key (repeatable)",
        "GROUP.KEY=VALUE"},
       {"out", 'o', 0, G_OPTION_ARG_FILENAME, &out_path,
        "Results database (default results/NAME-seedSEED.db)", "PATH"},

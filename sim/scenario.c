@@ -2773,7 +2773,16 @@ apply_override(ctx *c, const char *arg)
   char *lhs = eq ? g_strstrip(g_strndup(arg, (size_t)(eq - arg))) : NULL;
   char *group = NULL, *key = NULL;
   bool ok = true;
-  if (!eq || !strchr(lhs, '.') || !is_dotted_name(lhs)) {
+  const char *bad_byte = NULL;
+  if (!g_utf8_validate(arg, -1, &bad_byte)) {
+    /* the command line passes bytes as they are; a scenario is UTF-8 */
+    char *shown = g_utf8_make_valid(arg, -1);
+    ok = fail(c, SIM_SCENARIO_ERROR_OVERRIDE, NULL, NULL,
+              "--set '%s': expected UTF-8 text, found a byte that is not UTF-8 (0x%02x, at "
+              "byte %zu; shown as U+FFFD)", shown, (unsigned)(unsigned char)*bad_byte,
+              (size_t)(bad_byte - arg) + 1);
+    g_free(shown);
+  } else if (!eq || !strchr(lhs, '.') || !is_dotted_name(lhs)) {
     ok = fail(c, SIM_SCENARIO_ERROR_OVERRIDE, NULL, NULL,
               "--set '%s': expected group.key=value, e.g. network.loss=0.01", arg);
   } else if (!resolve_dotted(lhs, &group, &key)) {
@@ -3174,8 +3183,9 @@ static const char guide[] =
   "\n"
   "Any key can be changed from the command line with `--set group.key=value`\n"
   "(repeatable), e.g. `--set network.loss=1%` or `--set population.extra.count=10`,\n"
-  "which may create groups; `--seed N` replaces `[run] seed`. The results database\n"
-  "stores the scenario text as run, after these overrides.\n"
+  "which may create groups; `--seed N` replaces `[run] seed`. A `--set` argument is\n"
+  "UTF-8 text like the file, whatever the locale. The results database stores the\n"
+  "scenario text as run, after these overrides.\n"
   "\n"
   "Lists are comma-separated (`features = peer-exchange, batching`); commas inside\n"
   "parentheses belong to a distribution, as in\n"

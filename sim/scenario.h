@@ -36,7 +36,8 @@ GQuark sim_scenario_error_quark(void);
  *   MISSING   "FILE: [group] key: missing, expected DESCRIPTION"
  *   CONFLICT  "FILE: [group] key: found ..., expected ..." where another key decides
  *             (region matrix size, min_minor above the minor version, ...)
- *   OVERRIDE  "FILE: --set 'ARG': expected group.key=value ..."
+ *   OVERRIDE  "FILE: --set 'ARG': expected group.key=value ...", or "...: expected
+ *             UTF-8 text, ..." for an ARG that is not UTF-8 (shown with U+FFFD)
  *
  * A problem with a value set by --set ends with " (set by --set 'ARG')";
  * an unknown key in a --set is UNKNOWN and names the argument.
@@ -47,7 +48,7 @@ typedef enum sim_scenario_error_code {
   SIM_SCENARIO_ERROR_VALUE,     /* a value of the wrong form or out of range */
   SIM_SCENARIO_ERROR_MISSING,   /* a required key is absent */
   SIM_SCENARIO_ERROR_CONFLICT,  /* keys that contradict each other */
-  SIM_SCENARIO_ERROR_OVERRIDE,  /* a --set argument is not group.key=value */
+  SIM_SCENARIO_ERROR_OVERRIDE,  /* a --set argument is not group.key=value, or not UTF-8 */
 } sim_scenario_error_code;
 
 /* Behaviours a population can have (strategies in sim/adversary*.c). */

@@ -807,6 +807,12 @@ test_override_rejected(void)
       "base.ini: [protocol.crypto] sigcache_capacity: found '4294967295', expected at most" },
     { "protocol.kad.id_puzzle_bits=255", SIM_SCENARIO_ERROR_VALUE,
       "base.ini: [protocol.kad] id_puzzle_bits: found '255', expected at most 64" },
+    { "run.description=caf\xe9", SIM_SCENARIO_ERROR_OVERRIDE,
+      "base.ini: --set 'run.description=caf\xef\xbf\xbd': expected UTF-8 text, found a byte "
+      "that is not UTF-8 (0xe9, at byte 20; shown as U+FFFD)" },
+    { "run.name=\xff", SIM_SCENARIO_ERROR_OVERRIDE,
+      "base.ini: --set 'run.name=\xef\xbf\xbd': expected UTF-8 text, found a byte that is not "
+      "UTF-8 (0xff, at byte 10; shown as U+FFFD)" },
     { "population.workers.count=1e1", SIM_SCENARIO_ERROR_VALUE,
       "base.ini: [population.workers] count: found '1e1', expected a non-negative integer like "
       "500, 10k or 2M, from 0 to 4294967295 (set by --set 'population.workers.count=1e1')" },

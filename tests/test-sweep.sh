@@ -370,6 +370,10 @@ sed 's/^protocol.peer.target_peers = 3, 6/protocol.peer.target_peers = 3, 6\npro
 rc=$?
 check "sweep: a combination that does not load is reported before anything runs (exit 2)" \
   bash -c "[ $rc -eq 2 ] && grep -q '^peerlab sweep: run 1 (seed 5, ' Z.err && [ ! -e Z ]"
+"$peerlab" sweep tiny.ini --out Z --set $'run.description=caf\xe9' > /dev/null 2> Z.err
+rc=$?
+check "sweep: a --set value that is not UTF-8 is refused naming it (exit 2)" \
+  bash -c "[ $rc -eq 2 ] && grep -q \"^peerlab: tiny.ini: --set 'run.description=caf.*': expected UTF-8 text\" Z.err && [ ! -e Z ]"
 "$peerlab" sweep tiny.ini --jobs 0 > /dev/null 2> Z.err
 check "sweep: --jobs 0 is a usage error" bash -c "[ $? -eq 2 ]"
 "$peerlab" sweep tiny.ini --jobs 1e1 > /dev/null 2> Z.err

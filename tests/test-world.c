@@ -481,6 +481,30 @@ test_cli(void)
     g_free(err);
   }
 
+  /* --set values are UTF-8 bytes whatever the locale: a byte that is not
+   * UTF-8 is refused naming the argument (GOption's "Invalid byte sequence
+   * in conversion input" before), and UTF-8 text runs (it was refused the
+   * same way, peerlab not calling setlocale). */
+  const char *latin1[] = {"run", good, "--out", db2, "--quiet", "--set",
+                          "run.description=caf\xe9", NULL};
+  g_assert_cmpint(run_cli(latin1, &out, &err), ==, 2);
+  g_assert_true(g_str_has_prefix(err, "peerlab: "));
+  g_assert_true(g_str_has_suffix(err, "small.ini: --set 'run.description=caf\xef\xbf\xbd': "
+                                      "expected UTF-8 text, found a byte that is not UTF-8 "
+                                      "(0xe9, at byte 20; shown as U+FFFD)\n"));
+  g_assert_false(g_file_test(db2, G_FILE_TEST_EXISTS));
+  g_free(out);
+  g_free(err);
+  char *db3 = g_build_filename(dir, "utf8.db", NULL);
+  const char *utf8[] = {"run", good, "--out", db3, "--quiet", "--set",
+                        "run.description=caf\xc3\xa9", NULL};
+  g_assert_cmpint(run_cli(utf8, &out, &err), ==, 0);
+  g_assert_cmpstr(err, ==, "");
+  g_assert_true(g_file_test(db3, G_FILE_TEST_EXISTS));
+  g_free(out);
+  g_free(err);
+  g_free(db3);
+
   /* A broken file: exit 2 from run and from validate, naming the file. */
   char *bad = write_file(dir, "bad.ini", "[run]\nduration = soon\n[population.p]\ncount = 3\n");
   const char *bad_run[] = {"run", bad, "--out", db2, NULL};
