@@ -273,6 +273,16 @@ else
 fi
 "$peerlab" merge A/runs/1.db > X.out 2>&1
 check "merge of files without --out is a usage error" bash -c "[ $? -eq 2 ]"
+mkdir -p nosweep
+"$peerlab" merge nosweep > X.out 2>&1
+rc=$?
+check "merge of a directory that is not a sweep's: exit 2, saying so (not GLib's message)" \
+  bash -c "[ $rc -eq 2 ] && grep -q '^peerlab merge: nosweep: not a sweep directory: it has no runs/ directory' X.out && [ ! -e nosweep/sweep.db ]"
+mkdir -p nosweep/runs
+"$peerlab" merge nosweep > X.out 2>&1
+rc=$?
+check "merge of a sweep directory without runs: exit 2, saying so" \
+  bash -c "[ $rc -eq 2 ] && grep -q '^peerlab merge: nosweep/runs holds no .db file' X.out"
 
 # --- 7. export ------------------------------------------------------------
 "$peerlab" export A/sweep.db --csv --out s.csv 2> s.err
