@@ -27,7 +27,6 @@
 #include <string.h>
 
 #include "interrupt.h"
-#include "units.h"
 #include "world.h"
 
 enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2, EXIT_RUNTIME = 3 };
@@ -258,7 +257,7 @@ sim_check_main(int argc, char **argv)
       {"ci", 0, 0, G_OPTION_ARG_NONE, &ci,
        "CI scale: apply each file's [check] set overrides first", NULL},
       {"seed", 0, 0, G_OPTION_ARG_STRING, &seed_text, "Run seed (overrides [run] seed)", "N"},
-      {"set", 0, 0, G_OPTION_ARG_STRING_ARRAY, &sets, "Override a scenario key (repeatable)",
+      {"set", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &sets, "Override a scenario key (repeatable)",
        "GROUP.KEY=VALUE"},
       {"digests", 0, 0, G_OPTION_ARG_FILENAME, &digests_path,
        "Check the pinned trace digests in FILE (lines SCENARIO SEED DIGEST) instead of "
@@ -287,9 +286,9 @@ sim_check_main(int argc, char **argv)
     fprintf(stderr, "peerlab check: %s\n", error->message);
     goto out;
   }
-  if (seed_text && !sim_units_parse_u64(seed_text, SIM_UNIT_COUNT, &seed)) {
-    fprintf(stderr, "peerlab check: --seed: found '%s', expected a non-negative integer\n",
-            seed_text);
+  if (seed_text && !sim_scenario_parse_seed(seed_text, &seed)) {
+    fprintf(stderr, "peerlab check: --seed: found '%s', expected %s (digits only, as [run] "
+                    "seed)\n", seed_text, sim_scenario_seed_expected());
     goto out;
   }
   if (digests_path) {

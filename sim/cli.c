@@ -224,7 +224,7 @@ cmd_run(int argc, char **argv)
   gboolean quiet = FALSE, json = FALSE;
   GOptionEntry entries[] = {
       {"seed", 0, 0, G_OPTION_ARG_STRING, &seed_text, "Run seed (overrides [run] seed)", "N"},
-      {"set", 0, 0, G_OPTION_ARG_STRING_ARRAY, &sets, "Override a scenario key (repeatable)",
+      {"set", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &sets, "Override a scenario key (repeatable)",
        "GROUP.KEY=VALUE"},
       {"out", 'o', 0, G_OPTION_ARG_FILENAME, &out_path,
        "Results database (default results/NAME-seedSEED.db)", "PATH"},
@@ -253,9 +253,9 @@ cmd_run(int argc, char **argv)
     goto out;
   }
   uint64_t seed = 0;
-  if (seed_text && !sim_units_parse_u64(seed_text, SIM_UNIT_COUNT, &seed)) {
-    fprintf(stderr, "peerlab run: --seed: found '%s', expected a non-negative integer\n",
-            seed_text);
+  if (seed_text && !sim_scenario_parse_seed(seed_text, &seed)) {
+    fprintf(stderr, "peerlab run: --seed: found '%s', expected %s (digits only, as [run] seed)\n",
+            seed_text, sim_scenario_seed_expected());
     goto out;
   }
   uint64_t run_id = 1;

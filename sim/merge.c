@@ -121,8 +121,19 @@ char **
 sim_merge_dir_inputs(const char *dir, GError **error)
 {
   char *runs = g_build_filename(dir, "runs", NULL);
-  GDir *d = g_dir_open(runs, 0, error);
+  GError *e = NULL;
+  GDir *d = g_dir_open(runs, 0, &e);
   if (!d) {
+    if (g_error_matches(e, G_FILE_ERROR, G_FILE_ERROR_NOENT) ||
+        g_error_matches(e, G_FILE_ERROR, G_FILE_ERROR_NOTDIR))
+      g_set_error(error, SIM_MERGE_ERROR, SIM_MERGE_ERROR_INPUT,
+                  "%s: not a sweep directory: it has no runs/ directory (peerlab sweep "
+                  "writes each run to DIR/runs/ID.db); give a sweep's directory, or "
+                  "database files and --out FILE", dir);
+    else
+      g_set_error(error, SIM_MERGE_ERROR, SIM_MERGE_ERROR_INPUT,
+                  "%s: the runs directory cannot be read (%s)", dir, e->message);
+    g_error_free(e);
     g_free(runs);
     return NULL;
   }

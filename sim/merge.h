@@ -55,7 +55,8 @@ gboolean sim_merge_plan_load(sim_merge_plan *plan, const char *dir, GError **err
 /* The inputs of DIR: every DIR/runs/NAME.db, ordered by number when every name is
  * a number (1.db, 2.db, 10.db), by name otherwise.  Returns a
  * NULL-terminated array (g_strfreev), empty when there is none; NULL +
- * |error| when DIR/runs cannot be read. */
+ * |error| (SIM_MERGE_ERROR_INPUT, naming DIR) when DIR has no runs/
+ * directory or it cannot be read. */
 char **sim_merge_dir_inputs(const char *dir, GError **error);
 
 /* Merge the |n_inputs| databases |inputs| into |out_path| (replaced).

@@ -163,6 +163,10 @@ static const kw kw_role[] = {
   { "all", PL_ROLE_REQUESTER | PL_ROLE_WORKER | PL_ROLE_VERIFIER }, { NULL, 0 },
 };
 
+/* The event target word for every node.  It is the only word a target
+ * takes besides a population name, so no population may be named so. */
+#define TARGET_ALL "all"
+
 #define ALL_ROLES (PL_ROLE_REQUESTER | PL_ROLE_WORKER | PL_ROLE_VERIFIER)
 #define MAX_REGIONS 256u      /* sim_net_node.region is 8 bits */
 #define MAX_SWEEP_VALUES 10000u
@@ -240,7 +244,8 @@ static const sgroup groups[] = {
     "node of a population has the handle that follows the last of the previous one. "
     "Each population's protocol configuration starts from [protocol.peer] and "
     "[protocol.crypto] and then applies the overrides below. At least one population "
-    "is required. NAME is made of letters, digits, `-` and `_`." },
+    "is required. NAME is made of letters, digits, `-` and `_`, and is not `all` (an "
+    "event's `target = all` means every node)." },
   { "event.*", "[event.NAME]",
     "One scripted event of the timeline. Events run in order of `at`, ties in file "
     "order. Keys other than `at` and `action` belong to some actions only (column "
@@ -607,8 +612,8 @@ static const skey schema[] = {
   { "event.*", "count", V_U32, "0", NULL, 0, NOCFG, TARGETED,
     "Exact number of target nodes affected, instead of `fraction` (0: use `fraction`)." },
   { "event.*", "fractions", V_FRACTIONS, NULL, NULL, F_REQUIRED, NOCFG, ACT(PARTITION),
-    "Sizes of the partition's groups: at least 2 ratios summing to 1 (within 0.001, as "
-    "thirds written 33.33% do; the last group takes the rest)." },
+    "Sizes of the partition's groups: at least 2 ratios, each above 0, summing to 1 "
+    "(within 0.001, as thirds written 33.33% do; the last group takes the rest)." },
   { "event.*", "session", V_DIST, NULL, NULL, F_REQUIRED | F_TICK, NOCFG, ACT(CHURN),
     "Time a node stays online, drawn per session." },
   { "event.*", "downtime", V_DIST, NULL, NULL, F_REQUIRED | F_TICK, NOCFG, ACT(CHURN),
@@ -621,14 +626,17 @@ static const skey schema[] = {
     "capability ad (population `task`, `speed`, `price`, `stake`) and keep it fresh; "
     "find-workers: find workers for `task` meeting `min_speed` and `max_price`; "
     "subscribe, unsubscribe: to gossip `topic`; publish: a gossip message of `size` "
-    "bytes on `topic`." },
+    "bytes on `topic`. Commands that could do nothing are refused: lookup to "
+    "find-workers when [protocol.kad] `mode` is off, subscribe to publish when "
+    "[protocol.gossip] `mode` is off." },
   { "event.*", "every", V_DURATION, "0", NULL, F_TICK, NOCFG, ACT(COMMAND),
     "Repeat the command this often (0: once)." },
   { "event.*", "until", V_DURATION, NULL, "end of run", 0, NOCFG, ACT(CHURN) | ACT(COMMAND),
     "Stop churning or repeating at this time (after `at`)." },
   { "event.*", "key", V_KEY, "random", NULL, 0, NOCFG, ACT(COMMAND),
     "lookup, store, find-value: the key (random: a fresh random key per node and "
-    "command; victim: the id of the first node some eclipse population attacks)." },
+    "command; victim: the id of the first node some eclipse population attacks, refused "
+    "when no population has behaviour = eclipse and a `victim` with nodes)." },
   { "event.*", "value_size", V_SIZE32, "64B", NULL, 0, NOCFG, ACT(COMMAND),
     "store: bytes of the value published (at most 1KiB)." },
   { "event.*", "task", V_U32, "1", NULL, 0, NOCFG, ACT(COMMAND),
@@ -857,6 +865,22 @@ vtype_keywords(vtype t)
   }
 }
 
+bool
+sim_scenario_parse_seed(const char *text, uint64_t *seed)
+{
+  guint64 u;
+  if (!g_ascii_string_to_unsigned(text, 10, 0, G_MAXUINT64, &u, NULL))
+    return false;
+  *seed = u;
+  return true;
+}
+
+const char *
+sim_scenario_seed_expected(void)
+{
+  return "an integer from 0 to 18446744073709551615";
+}
+
 /* Human description of what a value of type |t| looks like (newly allocated). */
 static char *
 vtype_expected(vtype t, unsigned flags)
@@ -867,7 +891,7 @@ vtype_expected(vtype t, unsigned flags)
   bool pos = (flags & F_POSITIVE) != 0;
   switch (t) {
   case V_TEXT: r = g_strdup("text"); break;
-  case V_SEED: r = g_strdup("an integer from 0 to 18446744073709551615"); break;
+  case V_SEED: r = g_strdup(sim_scenario_seed_expected()); break;
   case V_DURATION:
     r = g_strdup_printf("%s%s", sim_units_expected(SIM_UNIT_DURATION),
                         (flags & F_TICK) ? (pos ? ", at least 1ms" : ", 0 or at least 1ms")
@@ -923,7 +947,7 @@ vtype_expected(vtype t, unsigned flags)
     r = g_strdup("a comma-separated list of non-negative numbers, not all 0");
     break;
   case V_FRACTIONS:
-    r = g_strdup("a comma-separated list of at least 2 ratios summing to 1");
+    r = g_strdup("a comma-separated list of at least 2 ratios above 0 summing to 1");
     break;
   case V_MATRIX:
     r = g_strdup("a square matrix of duration distributions: entries separated by ',', "
@@ -1062,12 +1086,9 @@ parse_value(vtype t, unsigned flags, const char *text, pval *out, char **expecte
   case V_TEXT:
     ok = true;
     break;
-  case V_SEED: {
-    guint64 u;
-    ok = g_ascii_string_to_unsigned(text, 10, 0, G_MAXUINT64, &u, NULL);
-    out->u = u;
+  case V_SEED:
+    ok = sim_scenario_parse_seed(text, &out->u);
     break;
-  }
   case V_DURATION:
     ok = sim_units_parse_u64(text, SIM_UNIT_DURATION, &out->u) && (!pos || out->u > 0) &&
          (!(flags & F_TICK) || out->u == 0 || out->u >= TICK_MIN_NS);
@@ -1201,6 +1222,11 @@ parse_value(vtype t, unsigned flags, const char *text, pval *out, char **expecte
       else
         ok = sim_units_parse(parts[i], SIM_UNIT_RATIO, &out->nums[i]) &&
              out->nums[i] >= 0.0 && out->nums[i] <= 1.0;
+      if (ok && t == V_FRACTIONS && out->nums[i] == 0.0) {
+        ok = false;
+        extra = g_strdup_printf("at least 2 ratios above 0 summing to 1 (group %u is '%s', a "
+                                "group of no nodes)", i + 1, parts[i]);
+      }
       sum += ok ? out->nums[i] : 0.0;
     }
     if (ok && t == V_WEIGHTS && !(sum > 0.0))
@@ -1571,6 +1597,11 @@ check_group(ctx *c, const char *group)
   if (!pattern)
     return fail_unknown_group(c, group);
   bool is_event = strcmp(pattern, "event.*") == 0;
+  if (strcmp(pattern, "population.*") == 0 &&
+      strcmp(group + strlen("population."), TARGET_ALL) == 0)
+    return fail(c, SIM_SCENARIO_ERROR_CONFLICT, group, NULL,
+                "the name '" TARGET_ALL "' is reserved: an event's target = " TARGET_ALL
+                " means every node, so it cannot also name a population; choose another name");
   int action = -1;
   if (is_event) {
     action = event_action(c, group);
@@ -2158,6 +2189,48 @@ resolve_victims(ctx *c, char **group_names)
   return true;
 }
 
+/* Does the population event |x| targets (any, for all) run the gossip
+ * layer?  ([protocol.gossip] mode is one for all populations today.) */
+static bool
+target_runs_gossip(const sim_scenario *s, const sim_event_spec *x)
+{
+  for (uint32_t p = 0; p < s->n_populations; p++)
+    if ((x->target < 0 || x->target == (int)p) &&
+        s->populations[p].config.gossip.mode != PL_GOSSIP_OFF)
+      return true;
+  return false;
+}
+
+/* Does the population event |x| targets (any, for all) run the discovery
+ * layer?  ([protocol.kad] mode is one for all populations today.) */
+static bool
+target_runs_kad(const sim_scenario *s, const sim_event_spec *x)
+{
+  for (uint32_t p = 0; p < s->n_populations; p++)
+    if ((x->target < 0 || x->target == (int)p) &&
+        s->populations[p].config.kad.mode != PL_KAD_OFF)
+      return true;
+  return false;
+}
+
+/* Is there a node for an event's `key = victim` to stand for: a node of a
+ * population that an eclipse population attacks, both running the
+ * discovery layer (what sim/kad_host.c takes as victims)? */
+static bool
+has_eclipse_victim(const sim_scenario *s)
+{
+  for (uint32_t p = 0; p < s->n_populations; p++) {
+    const sim_population *pop = &s->populations[p];
+    if (pop->behaviour != SIM_BEHAVIOUR_ECLIPSE || pop->kad.victim < 0 ||
+        pop->config.kad.mode == PL_KAD_OFF)
+      continue;
+    const sim_population *v = &s->populations[pop->kad.victim];
+    if (v->count > 0 && v->config.kad.mode != PL_KAD_OFF)
+      return true;
+  }
+  return false;
+}
+
 typedef struct event_order {
   uint64_t at_ns;  /* time */
   uint32_t index;  /* file order */
@@ -2212,13 +2285,13 @@ build_events(ctx *c, char **group_names)
     bool bad;
     char *target = get_text(c, g, "target", &bad);
     x->target = -1;
-    if (target && strcmp(target, "all") != 0) {
+    if (target && strcmp(target, TARGET_ALL) != 0) {
       for (uint32_t p = 0; p < s->n_populations; p++)
         if (strcmp(s->populations[p].name, target) == 0)
           x->target = (int)p;
       if (x->target < 0) {
         const char **names = g_new0(const char *, s->n_populations + 2);
-        names[0] = "all";
+        names[0] = TARGET_ALL;
         for (uint32_t p = 0; p < s->n_populations; p++)
           names[p + 1] = s->populations[p].name;
         char *all = join_names(names, s->n_populations + 1);
@@ -2288,6 +2361,26 @@ build_events(ctx *c, char **group_names)
         return fail(c, SIM_SCENARIO_ERROR_VALUE, g, "size",
                     "found %u bytes, expected at most %u", x->size_bytes,
                     PL_GOSSIP_PAYLOAD_MAX);
+      /* commands that could do nothing are mistakes */
+      if ((x->command == PL_CMD_GOSSIP_SUBSCRIBE || x->command == PL_CMD_GOSSIP_UNSUBSCRIBE ||
+           x->command == PL_CMD_GOSSIP_PUBLISH) && !target_runs_gossip(s, x))
+        return fail(c, SIM_SCENARIO_ERROR_CONFLICT, g, "command",
+                    "found '%s', a gossip command, but [protocol.gossip] mode is off, so no "
+                    "node it targets runs the gossip layer (set mode, e.g. mode = mesh)",
+                    kw_name(kw_command, x->command));
+      if ((x->command == PL_CMD_KAD_LOOKUP || x->command == PL_CMD_KAD_STORE ||
+           x->command == PL_CMD_KAD_FIND_VALUE || x->command == PL_CMD_KAD_REFRESH ||
+           x->command == PL_CMD_KAD_ANNOUNCE || x->command == PL_CMD_KAD_FIND_WORKERS) &&
+          !target_runs_kad(s, x))
+        return fail(c, SIM_SCENARIO_ERROR_CONFLICT, g, "command",
+                    "found '%s', a discovery command, but [protocol.kad] mode is off, so no "
+                    "node it targets runs the discovery layer (set mode, e.g. mode = kademlia)",
+                    kw_name(kw_command, x->command));
+      if (x->key_victim && !has_eclipse_victim(s))
+        return fail(c, SIM_SCENARIO_ERROR_CONFLICT, g, "key",
+                    "found 'victim', the first node an eclipse population attacks, but no "
+                    "population has behaviour = eclipse and a victim with nodes, so there is "
+                    "no such node; expected random or 64 hex digits");
       break;
     default:
       break;
@@ -2680,7 +2773,16 @@ apply_override(ctx *c, const char *arg)
   char *lhs = eq ? g_strstrip(g_strndup(arg, (size_t)(eq - arg))) : NULL;
   char *group = NULL, *key = NULL;
   bool ok = true;
-  if (!eq || !strchr(lhs, '.') || !is_dotted_name(lhs)) {
+  const char *bad_byte = NULL;
+  if (!g_utf8_validate(arg, -1, &bad_byte)) {
+    /* the command line passes bytes as they are; a scenario is UTF-8 */
+    char *shown = g_utf8_make_valid(arg, -1);
+    ok = fail(c, SIM_SCENARIO_ERROR_OVERRIDE, NULL, NULL,
+              "--set '%s': expected UTF-8 text, found a byte that is not UTF-8 (0x%02x, at "
+              "byte %zu; shown as U+FFFD)", shown, (unsigned)(unsigned char)*bad_byte,
+              (size_t)(bad_byte - arg) + 1);
+    g_free(shown);
+  } else if (!eq || !strchr(lhs, '.') || !is_dotted_name(lhs)) {
     ok = fail(c, SIM_SCENARIO_ERROR_OVERRIDE, NULL, NULL,
               "--set '%s': expected group.key=value, e.g. network.loss=0.01", arg);
   } else if (!resolve_dotted(lhs, &group, &key)) {
@@ -3083,8 +3185,9 @@ static const char guide[] =
   "\n"
   "Any key can be changed from the command line with `--set group.key=value`\n"
   "(repeatable), e.g. `--set network.loss=1%` or `--set population.extra.count=10`,\n"
-  "which may create groups; `--seed N` replaces `[run] seed`. The results database\n"
-  "stores the scenario text as run, after these overrides.\n"
+  "which may create groups; `--seed N` replaces `[run] seed`. A `--set` argument is\n"
+  "UTF-8 text like the file, whatever the locale. The results database stores the\n"
+  "scenario text as run, after these overrides.\n"
   "\n"
   "Lists are comma-separated (`features = peer-exchange, batching`); commas inside\n"
   "parentheses belong to a distribution, as in\n"

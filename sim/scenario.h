@@ -36,7 +36,8 @@ GQuark sim_scenario_error_quark(void);
  *   MISSING   "FILE: [group] key: missing, expected DESCRIPTION"
  *   CONFLICT  "FILE: [group] key: found ..., expected ..." where another key decides
  *             (region matrix size, min_minor above the minor version, ...)
- *   OVERRIDE  "FILE: --set 'ARG': expected group.key=value ..."
+ *   OVERRIDE  "FILE: --set 'ARG': expected group.key=value ...", or "...: expected
+ *             UTF-8 text, ..." for an ARG that is not UTF-8 (shown with U+FFFD)
  *
  * A problem with a value set by --set ends with " (set by --set 'ARG')";
  * an unknown key in a --set is UNKNOWN and names the argument.
@@ -47,7 +48,7 @@ typedef enum sim_scenario_error_code {
   SIM_SCENARIO_ERROR_VALUE,     /* a value of the wrong form or out of range */
   SIM_SCENARIO_ERROR_MISSING,   /* a required key is absent */
   SIM_SCENARIO_ERROR_CONFLICT,  /* keys that contradict each other */
-  SIM_SCENARIO_ERROR_OVERRIDE,  /* a --set argument is not group.key=value */
+  SIM_SCENARIO_ERROR_OVERRIDE,  /* a --set argument is not group.key=value, or not UTF-8 */
 } sim_scenario_error_code;
 
 /* Behaviours a population can have (strategies in sim/adversary*.c). */
@@ -235,6 +236,17 @@ sim_scenario *sim_scenario_load(const char *path, const char *const *overrides,
 sim_scenario *sim_scenario_load_data(const char *text, const char *display_name,
                                      const char *const *overrides,
                                      const uint64_t *seed_override, GError **error);
+
+/* Parse |text| as a seed, in the one form [run] seed takes: decimal
+ * digits only (no sign, blanks, exponent, fraction or unit), from 0 to
+ * 18446744073709551615, into |*seed|.  Returns false, leaving |*seed|
+ * untouched, on anything else.  The command line's --seed uses it, so a
+ * seed is written the same way everywhere. */
+bool sim_scenario_parse_seed(const char *text, uint64_t *seed);
+
+/* What sim_scenario_parse_seed accepts, for error messages ("an integer
+ * from 0 to 18446744073709551615"); a static string. */
+const char *sim_scenario_seed_expected(void);
 
 /* |s|'s name as a file name stem (newly allocated): '/', '\\', control
  * characters and a leading '.' become '_', an empty name "run", so that

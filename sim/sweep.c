@@ -587,7 +587,7 @@ sim_sweep_main(int argc, char **argv)
        "Runs at once (default: the number of cores)", "N"},
       {"out", 'o', 0, G_OPTION_ARG_FILENAME, &out_dir,
        "Sweep directory (default results/NAME-sweep)", "DIR"},
-      {"set", 0, 0, G_OPTION_ARG_STRING_ARRAY, &sets,
+      {"set", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &sets,
        "Override a scenario key in every run (repeatable)", "GROUP.KEY=VALUE"},
       {"emit-jobs", 0, 0, G_OPTION_ARG_FILENAME, &emit_dir,
        "Do not run: write DIR/jobs.txt, run-parallel.sh, slurm.sbatch and README", "DIR"},

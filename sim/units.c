@@ -6,7 +6,9 @@
  * more digits, optionally an exponent (`1e3`, `2.5E-1`); no sign, no
  * leading point, no hex, no inf/nan.  The unit must be one of the class's
  * table below, case-sensitive; durations, sizes and bandwidths need a unit
- * except for the bare number `0`.
+ * except for the bare number `0`.  Counts are written as integers: no
+ * exponent, and a fraction only before a `k` or `M` (`1.5k`), so that
+ * `1e2` or `100.0` for a number of nodes is refused as the slip it is.
  *
  * Each unit is an exact scale num * 10^shift (num an integer, shift <= 0
  * only for `%`).  The number is also read as an exact decimal mantissa and
@@ -177,6 +179,7 @@ parse_value(const char *text, sim_unit unit, parsed *out)
   bool mant_exact = true;
   int digits = 0;
   bool full = false; /* the mantissa took all the digits it can */
+  bool has_frac = false, has_exp = false;
   while (g_ascii_isdigit(*p)) {
     int d = *p - '0';
     if (full || mant > (UINT64_MAX - (uint64_t)d) / 10) {
@@ -194,6 +197,7 @@ parse_value(const char *text, sim_unit unit, parsed *out)
     return false;
   if (*p == '.') {
     p++;
+    has_frac = true;
     int frac = 0;
     while (g_ascii_isdigit(*p)) {
       int d = *p - '0';
@@ -213,6 +217,7 @@ parse_value(const char *text, sim_unit unit, parsed *out)
   }
   if (*p == 'e' || *p == 'E') {
     p++;
+    has_exp = true;
     int sign = 1;
     if (*p == '+' || *p == '-') {
       sign = *p == '-' ? -1 : 1;
@@ -261,6 +266,8 @@ parse_value(const char *text, sim_unit unit, parsed *out)
   }
   if (!scale)
     return false;
+  if (unit == SIM_UNIT_COUNT && (has_exp || (has_frac && scale->name[0] == '\0')))
+    return false; /* integer syntax: 500, 10k, 1.5k; not 1e2 or 100.0 */
 
   /* exact integer path */
   uint64_t integer;

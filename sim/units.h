@@ -5,7 +5,8 @@
  *   sizes      B KB MB GB TB (10^3), KiB MiB GiB TiB (2^10); kB = KB -> bytes
  *   bandwidth  bit Kbit Mbit Gbit (10^3), also bps Kbps Mbps Gbps,
  *              kbit kbps                                      -> bit/s
- *   counts     plain integers, with optional k/M suffix ("10k" = 10000)
+ *   counts     plain integers, with optional k/M suffix ("10k" = 10000,
+ *              "1.5k" = 1500); no exponent, no fraction without k or M
  *   ratios     0.25 or 25%, within [0, 1]
  *   none       a plain number ("0.4")
  *
@@ -13,7 +14,8 @@
  * ".digits", optional exponent "e[+-]digits"; no sign, no leading ".", no
  * hex, inf or nan), optional blanks, the unit, blanks.  Units are
  * case-sensitive.  Durations, sizes and bandwidths need a unit, except the
- * bare number "0".  Negative values are rejected in every class.
+ * bare number "0".  Counts take integer syntax only ("1e2" and "100.0" are
+ * refused).  Negative values are rejected in every class.
  * Integer-valued results are computed exactly ("0.3ms" = 300000 ns,
  * "1.5KiB" = 1536 B), others in double precision; parsing never depends
  * on the locale.
@@ -38,7 +40,8 @@ typedef enum sim_unit {
  * |unit| into |*out| (ns, bytes, bit/s, count, or ratio).  Returns false,
  * leaving |*out| untouched, on anything else: a missing or unknown unit, a
  * malformed or negative number, trailing text, a count that is not an
- * integer, a ratio above 1, a duration or size not below 2^64, or any
+ * integer or not written as one (an exponent, a fraction without k or M),
+ * a ratio above 1, a duration or size not below 2^64, or any
  * overflow to infinity.  A duration may be fractional ("0.5ns" = 0.5). */
 bool sim_units_parse(const char *text, sim_unit unit, double *out);
 

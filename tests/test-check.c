@@ -323,13 +323,17 @@ test_command(void)
   /* usage errors: exit 2 */
   const char *u1[] = { "check", NULL };
   const char *u2[] = { "check", "--seed", "x", "tiny.ini", NULL };
+  const char *u6[] = { "check", "--seed", "1e3", "tiny.ini", NULL };
+  const char *u7[] = { "check", "--seed", "10k", "tiny.ini", NULL };
   const char *u3[] = { "check", "--digests", "digests.txt", "tiny.ini", NULL };
   const char *u4[] = { "check", "--digests", "missing.txt", NULL };
   const char *u5[] = { "check", "--digests", "tiny.ini", NULL };
-  const char *const *usage[] = { u1, u2, u3, u4, u5 };
+  const char *const *usage[] = { u1, u2, u3, u4, u5, u6, u7 };
   for (size_t i = 0; i < G_N_ELEMENTS(usage); i++) {
     g_assert_cmpint(run_peerlab(dir, usage[i], &out, &err), ==, 2);
     g_assert_true(g_str_has_prefix(err, "peerlab check: "));
+    if (usage[i] == u6 || usage[i] == u7)
+      g_assert_true(g_str_has_prefix(err, "peerlab check: --seed: found '"));
     g_free(out);
     g_free(err);
   }

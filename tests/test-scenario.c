@@ -350,6 +350,69 @@ test_bad_texts(void)
     { "[sweep]\nnetwork.loss = range(0, 0.9999, 0.0001)\nprotocol.peer.target_peers = "
       "range(1, 200, 1)\n",
       SIM_SCENARIO_ERROR_VALUE, "t.ini: [sweep] seeds: the grid holds 2000000 runs" },
+    /* 'all' is the target word for every node: a population so named
+     * could never be targeted alone */
+    { "[population.all]\ncount = 2\n", SIM_SCENARIO_ERROR_CONFLICT,
+      "t.ini: [population.all] the name 'all' is reserved: an event's target = all means every "
+      "node, so it cannot also name a population; choose another name" },
+    /* a partition group of no nodes */
+    { "[event.s]\nat = 1s\naction = partition\nfractions = 0, 1\n", SIM_SCENARIO_ERROR_VALUE,
+      "t.ini: [event.s] fractions: found '0, 1', expected at least 2 ratios above 0 summing to 1 "
+      "(group 1 is '0', a group of no nodes)" },
+    { "[event.s]\nat = 1s\naction = partition\nfractions = 50%, 50%, 0%\n",
+      SIM_SCENARIO_ERROR_VALUE, "t.ini: [event.s] fractions: found '50%, 50%, 0%', expected at "
+      "least 2 ratios above 0 summing to 1 (group 3 is '0%', a group of no nodes)" },
+    /* commands that could do nothing: discovery or gossip with the layer
+     * off, a victim's key without an eclipse population attacking one */
+    { "[event.pub]\nat = 1s\naction = command\ncommand = publish\ntopic = 1\n",
+      SIM_SCENARIO_ERROR_CONFLICT,
+      "t.ini: [event.pub] command: found 'publish', a gossip command, but [protocol.gossip] mode "
+      "is off, so no node it targets runs the gossip layer (set mode, e.g. mode = mesh)" },
+    { "[event.sub]\nat = 1s\naction = command\ncommand = subscribe\ntarget = p\n",
+      SIM_SCENARIO_ERROR_CONFLICT,
+      "t.ini: [event.sub] command: found 'subscribe', a gossip command, but [protocol.gossip] "
+      "mode is off" },
+    { "[event.l]\nat = 1s\naction = command\ncommand = lookup\n",
+      SIM_SCENARIO_ERROR_CONFLICT,
+      "t.ini: [event.l] command: found 'lookup', a discovery command, but [protocol.kad] mode is "
+      "off, so no node it targets runs the discovery layer (set mode, e.g. mode = kademlia)" },
+    { "[event.a]\nat = 1s\naction = command\ncommand = announce\ntarget = p\n",
+      SIM_SCENARIO_ERROR_CONFLICT,
+      "t.ini: [event.a] command: found 'announce', a discovery command, but [protocol.kad] mode "
+      "is off" },
+    { "[protocol.kad]\nmode = kademlia\n[event.l]\nat = 1s\naction = command\n"
+      "command = lookup\nkey = victim\n",
+      SIM_SCENARIO_ERROR_CONFLICT,
+      "t.ini: [event.l] key: found 'victim', the first node an eclipse population attacks, but "
+      "no population has behaviour = eclipse and a victim with nodes, so there is no such node; "
+      "expected random or 64 hex digits" },
+    { "[protocol.kad]\nmode = kademlia\n[population.v]\ncount = 0\n[population.e]\n"
+      "count = 5\nbehaviour = eclipse\nvictim = v\n[event.l]\nat = 1s\naction = command\n"
+      "command = store\nkey = victim\n",
+      SIM_SCENARIO_ERROR_CONFLICT, "t.ini: [event.l] key: found 'victim', the first node" },
+    { "[protocol.kad]\nmode = kademlia\n[population.s]\ncount = 5\nbehaviour = sybil\n"
+      "victim = p\n[event.l]\nat = 1s\naction = command\ncommand = lookup\nkey = victim\n",
+      SIM_SCENARIO_ERROR_CONFLICT, "t.ini: [event.l] key: found 'victim', the first node" },
+    /* integer keys written as floats (1e2 was 100 nodes): integer syntax only */
+    { "[population.q]\ncount = 1e2\n", SIM_SCENARIO_ERROR_VALUE,
+      "t.ini: [population.q] count: found '1e2', expected a non-negative integer like 500, "
+      "10k or 2M, from 0 to 4294967295" },
+    { "[population.q]\ncount = 100.0\n", SIM_SCENARIO_ERROR_VALUE,
+      "t.ini: [population.q] count: found '100.0', expected a non-negative integer" },
+    { "[protocol.peer]\ntarget_peers = 8e0\n", SIM_SCENARIO_ERROR_VALUE,
+      "t.ini: [protocol.peer] target_peers: found '8e0', expected an integer from 0 to 65535" },
+    { "[protocol.kad]\nk = 2e1\n", SIM_SCENARIO_ERROR_VALUE,
+      "t.ini: [protocol.kad] k: found '2e1', expected an integer from 1 to 255" },
+    { "[population.q]\ncount = 1\nstake = 1e6\n", SIM_SCENARIO_ERROR_VALUE,
+      "t.ini: [population.q] stake: found '1e6', expected an integer from 0 to "
+      "18446744073709551615" },
+    { "[event.c]\nat = 1s\naction = crash\ncount = 1e0\n", SIM_SCENARIO_ERROR_VALUE,
+      "t.ini: [event.c] count: found '1e0', expected a non-negative integer" },
+    { "[sweep]\nseeds = 1e1\n", SIM_SCENARIO_ERROR_VALUE,
+      "t.ini: [sweep] seeds: found '1e1', expected a non-negative integer" },
+    { "[sweep]\npopulation.p.count = range(1e1, 2e1, 1e1)\n", SIM_SCENARIO_ERROR_VALUE,
+      "t.ini: [sweep] population.p.count: found 'range(1e1, 2e1, 1e1)', expected range(lo, hi, "
+      "step)" },
   };
   for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
     char *text = g_strconcat(head, cases[i].tail, NULL);
@@ -371,6 +434,24 @@ test_bad_texts(void)
   GError *terr = NULL;
   sim_scenario *ts = sim_scenario_load_data(thirds, "t.ini", NULL, NULL, &terr);
   g_assert_no_error(terr);
+  sim_scenario_free(ts);
+  /* the same commands where they act: gossip on, an eclipse population
+   * attacking a population with nodes */
+  static const char acting[] =
+      "[run]\nduration = 1min\n[protocol.gossip]\nmode = mesh\n[protocol.kad]\n"
+      "mode = kademlia\n[population.p]\ncount = 10\n[population.e]\ncount = 5\n"
+      "behaviour = eclipse\nvictim = p\n[event.pub]\nat = 1s\naction = command\n"
+      "command = publish\n[event.l]\nat = 1s\naction = command\ncommand = lookup\n"
+      "key = victim\n";
+  ts = sim_scenario_load_data(acting, "t.ini", NULL, NULL, &terr);
+  g_assert_no_error(terr);
+  g_assert_true(ts->events[1].key_victim);
+  sim_scenario_free(ts);
+  /* a count keeps its k and M units, with a fraction before them */
+  static const char kilo[] = "[run]\nduration = 1min\n[population.p]\ncount = 1.5k\n";
+  ts = sim_scenario_load_data(kilo, "t.ini", NULL, NULL, &terr);
+  g_assert_no_error(terr);
+  g_assert_cmpuint(ts->total_nodes, ==, 1500);
   sim_scenario_free(ts);
 
   /* the run's name as a file name stays inside results/ */
@@ -726,6 +807,15 @@ test_override_rejected(void)
       "base.ini: [protocol.crypto] sigcache_capacity: found '4294967295', expected at most" },
     { "protocol.kad.id_puzzle_bits=255", SIM_SCENARIO_ERROR_VALUE,
       "base.ini: [protocol.kad] id_puzzle_bits: found '255', expected at most 64" },
+    { "run.description=caf\xe9", SIM_SCENARIO_ERROR_OVERRIDE,
+      "base.ini: --set 'run.description=caf\xef\xbf\xbd': expected UTF-8 text, found a byte "
+      "that is not UTF-8 (0xe9, at byte 20; shown as U+FFFD)" },
+    { "run.name=\xff", SIM_SCENARIO_ERROR_OVERRIDE,
+      "base.ini: --set 'run.name=\xef\xbf\xbd': expected UTF-8 text, found a byte that is not "
+      "UTF-8 (0xff, at byte 10; shown as U+FFFD)" },
+    { "population.workers.count=1e1", SIM_SCENARIO_ERROR_VALUE,
+      "base.ini: [population.workers] count: found '1e1', expected a non-negative integer like "
+      "500, 10k or 2M, from 0 to 4294967295 (set by --set 'population.workers.count=1e1')" },
   };
   for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
     const char *sets[] = { cases[i].set, NULL };

@@ -307,6 +307,16 @@ test_dir_inputs(void)
   g_assert_true(g_str_has_suffix(in[1], "/2.db"));
   g_assert_true(g_str_has_suffix(in[2], "/10.db"));
   g_strfreev(in);
+  /* a directory without runs/ is not a sweep's: said so, naming it */
+  char *bare = g_build_filename(dir, "bare", NULL);
+  g_assert_cmpint(g_mkdir(bare, 0777), ==, 0);
+  g_assert_null(sim_merge_dir_inputs(bare, &error));
+  g_assert_error(error, SIM_MERGE_ERROR, SIM_MERGE_ERROR_INPUT);
+  char *want = g_strdup_printf("%s: not a sweep directory: it has no runs/ directory", bare);
+  g_assert_true(g_str_has_prefix(error->message, want));
+  g_clear_error(&error);
+  g_free(want);
+  g_free(bare);
   g_free(runs);
   tu_rmtree(dir);
   g_free(dir);

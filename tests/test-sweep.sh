@@ -273,6 +273,16 @@ else
 fi
 "$peerlab" merge A/runs/1.db > X.out 2>&1
 check "merge of files without --out is a usage error" bash -c "[ $? -eq 2 ]"
+mkdir -p nosweep
+"$peerlab" merge nosweep > X.out 2>&1
+rc=$?
+check "merge of a directory that is not a sweep's: exit 2, saying so (not GLib's message)" \
+  bash -c "[ $rc -eq 2 ] && grep -q '^peerlab merge: nosweep: not a sweep directory: it has no runs/ directory' X.out && [ ! -e nosweep/sweep.db ]"
+mkdir -p nosweep/runs
+"$peerlab" merge nosweep > X.out 2>&1
+rc=$?
+check "merge of a sweep directory without runs: exit 2, saying so" \
+  bash -c "[ $rc -eq 2 ] && grep -q '^peerlab merge: nosweep/runs holds no .db file' X.out"
 
 # --- 7. export ------------------------------------------------------------
 "$peerlab" export A/sweep.db --csv --out s.csv 2> s.err
@@ -370,8 +380,16 @@ sed 's/^protocol.peer.target_peers = 3, 6/protocol.peer.target_peers = 3, 6\npro
 rc=$?
 check "sweep: a combination that does not load is reported before anything runs (exit 2)" \
   bash -c "[ $rc -eq 2 ] && grep -q '^peerlab sweep: run 1 (seed 5, ' Z.err && [ ! -e Z ]"
+"$peerlab" sweep tiny.ini --out Z --set $'run.description=caf\xe9' > /dev/null 2> Z.err
+rc=$?
+check "sweep: a --set value that is not UTF-8 is refused naming it (exit 2)" \
+  bash -c "[ $rc -eq 2 ] && grep -q \"^peerlab: tiny.ini: --set 'run.description=caf.*': expected UTF-8 text\" Z.err && [ ! -e Z ]"
 "$peerlab" sweep tiny.ini --jobs 0 > /dev/null 2> Z.err
 check "sweep: --jobs 0 is a usage error" bash -c "[ $? -eq 2 ]"
+"$peerlab" sweep tiny.ini --jobs 1e1 > /dev/null 2> Z.err
+rc=$?
+check "sweep: --jobs 1e1 (a count in float syntax) is a usage error naming the option" \
+  bash -c "[ $rc -eq 2 ] && grep -q \"^peerlab sweep: --jobs: found '1e1', expected an integer\" Z.err"
 
 echo "1..$n"
 tap_done

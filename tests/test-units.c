@@ -58,6 +58,8 @@ static const valid_case valid[] = {
   { SIM_UNIT_COUNT, "500", 500.0 },
   { SIM_UNIT_COUNT, "0", 0.0 },
   { SIM_UNIT_COUNT, "1000000", 1e6 },
+  { SIM_UNIT_COUNT, "0.5M", 5e5 },
+  { SIM_UNIT_COUNT, "18446744073709551615", 18446744073709551615.0 },
   /* ratios */
   { SIM_UNIT_RATIO, "25%", 0.25 },
   { SIM_UNIT_RATIO, "0.25", 0.25 },
@@ -114,6 +116,12 @@ static const invalid_case invalid[] = {
   { SIM_UNIT_COUNT, "-3" },
   { SIM_UNIT_COUNT, "1e20" },           /* does not fit 64 bits */
   { SIM_UNIT_COUNT, "5ms" },
+  /* integer values written as floats: counts take integer syntax */
+  { SIM_UNIT_COUNT, "1e2" },
+  { SIM_UNIT_COUNT, "1E2" },
+  { SIM_UNIT_COUNT, "100.0" },
+  { SIM_UNIT_COUNT, "1e1k" },
+  { SIM_UNIT_COUNT, "0.1e2k" },
   { SIM_UNIT_RATIO, "1.5" },            /* above 1 */
   { SIM_UNIT_RATIO, "101%" },
   { SIM_UNIT_RATIO, "-0.1" },
@@ -176,6 +184,12 @@ test_u64(void)
   g_assert_cmpuint(v, ==, UINT64_C(1500000000));
   g_assert_true(sim_units_parse_u64("10k", SIM_UNIT_COUNT, &v));
   g_assert_cmpuint(v, ==, 10000);
+  g_assert_true(sim_units_parse_u64("18446744073709551615", SIM_UNIT_COUNT, &v));
+  g_assert_cmpuint(v, ==, UINT64_MAX);
+  /* the exponent sizes and durations may use is no count syntax */
+  g_assert_true(sim_units_parse_u64("1e3B", SIM_UNIT_SIZE, &v));
+  g_assert_cmpuint(v, ==, 1000);
+  g_assert_false(sim_units_parse_u64("1e3", SIM_UNIT_COUNT, &v));
   g_assert_true(sim_units_parse_u64("0", SIM_UNIT_DURATION, &v));
   g_assert_cmpuint(v, ==, 0);
 

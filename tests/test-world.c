@@ -481,6 +481,30 @@ test_cli(void)
     g_free(err);
   }
 
+  /* --set values are UTF-8 bytes whatever the locale: a byte that is not
+   * UTF-8 is refused naming the argument (GOption's "Invalid byte sequence
+   * in conversion input" before), and UTF-8 text runs (it was refused the
+   * same way, peerlab not calling setlocale). */
+  const char *latin1[] = {"run", good, "--out", db2, "--quiet", "--set",
+                          "run.description=caf\xe9", NULL};
+  g_assert_cmpint(run_cli(latin1, &out, &err), ==, 2);
+  g_assert_true(g_str_has_prefix(err, "peerlab: "));
+  g_assert_true(g_str_has_suffix(err, "small.ini: --set 'run.description=caf\xef\xbf\xbd': "
+                                      "expected UTF-8 text, found a byte that is not UTF-8 "
+                                      "(0xe9, at byte 20; shown as U+FFFD)\n"));
+  g_assert_false(g_file_test(db2, G_FILE_TEST_EXISTS));
+  g_free(out);
+  g_free(err);
+  char *db3 = g_build_filename(dir, "utf8.db", NULL);
+  const char *utf8[] = {"run", good, "--out", db3, "--quiet", "--set",
+                        "run.description=caf\xc3\xa9", NULL};
+  g_assert_cmpint(run_cli(utf8, &out, &err), ==, 0);
+  g_assert_cmpstr(err, ==, "");
+  g_assert_true(g_file_test(db3, G_FILE_TEST_EXISTS));
+  g_free(out);
+  g_free(err);
+  g_free(db3);
+
   /* A broken file: exit 2 from run and from validate, naming the file. */
   char *bad = write_file(dir, "bad.ini", "[run]\nduration = soon\n[population.p]\ncount = 3\n");
   const char *bad_run[] = {"run", bad, "--out", db2, NULL};
@@ -544,10 +568,26 @@ test_cli(void)
   g_assert_true(g_str_has_prefix(out, "peerlab "));
   g_free(out);
   g_free(err);
-  const char *bad_seed[] = {"run", good, "--seed", "x", NULL};
-  g_assert_cmpint(run_cli(bad_seed, &out, &err), ==, 2);
+  const char *bad_run_id[] = {"run", good, "--out", db2, "--run-id", "1e0", NULL};
+  g_assert_cmpint(run_cli(bad_run_id, &out, &err), ==, 2);
+  g_assert_cmpstr(err, ==, "peerlab run: --run-id: found '1e0', expected a positive integer\n");
   g_free(out);
   g_free(err);
+  /* --seed is written as [run] seed is: digits only (1e3 and 10k once
+   * ran with seeds 1000 and 10000) */
+  static const char *const bad_seeds[] = {"x", "1e3", "10k", "1.5k", "+5"};
+  for (size_t i = 0; i < G_N_ELEMENTS(bad_seeds); i++) {
+    const char *bad_seed[] = {"run", good, "--out", db2, "--seed", bad_seeds[i], NULL};
+    g_assert_cmpint(run_cli(bad_seed, &out, &err), ==, 2);
+    char *want = g_strdup_printf("peerlab run: --seed: found '%s', expected an integer from 0 "
+                                 "to 18446744073709551615 (digits only, as [run] seed)\n",
+                                 bad_seeds[i]);
+    g_assert_cmpstr(err, ==, want);
+    g_assert_false(g_file_test(db2, G_FILE_TEST_EXISTS));
+    g_free(want);
+    g_free(out);
+    g_free(err);
+  }
 
   tu_rmtree(dir);
   g_free(good);
