@@ -2189,27 +2189,18 @@ resolve_victims(ctx *c, char **group_names)
   return true;
 }
 
-/* Does the population event |x| targets (any, for all) run the gossip
- * layer?  ([protocol.gossip] mode is one for all populations today.) */
+/* Does a population event |x| targets (any, for all) run the gossip layer
+ * (|gossip|) or the discovery layer?  (Each mode is one for all
+ * populations today.) */
 static bool
-target_runs_gossip(const sim_scenario *s, const sim_event_spec *x)
+target_runs(const sim_scenario *s, const sim_event_spec *x, bool gossip)
 {
-  for (uint32_t p = 0; p < s->n_populations; p++)
+  for (uint32_t p = 0; p < s->n_populations; p++) {
+    const pl_config *cfg = &s->populations[p].config;
     if ((x->target < 0 || x->target == (int)p) &&
-        s->populations[p].config.gossip.mode != PL_GOSSIP_OFF)
+        (gossip ? cfg->gossip.mode != PL_GOSSIP_OFF : cfg->kad.mode != PL_KAD_OFF))
       return true;
-  return false;
-}
-
-/* Does the population event |x| targets (any, for all) run the discovery
- * layer?  ([protocol.kad] mode is one for all populations today.) */
-static bool
-target_runs_kad(const sim_scenario *s, const sim_event_spec *x)
-{
-  for (uint32_t p = 0; p < s->n_populations; p++)
-    if ((x->target < 0 || x->target == (int)p) &&
-        s->populations[p].config.kad.mode != PL_KAD_OFF)
-      return true;
+  }
   return false;
 }
 
@@ -2363,7 +2354,7 @@ build_events(ctx *c, char **group_names)
                     PL_GOSSIP_PAYLOAD_MAX);
       /* commands that could do nothing are mistakes */
       if ((x->command == PL_CMD_GOSSIP_SUBSCRIBE || x->command == PL_CMD_GOSSIP_UNSUBSCRIBE ||
-           x->command == PL_CMD_GOSSIP_PUBLISH) && !target_runs_gossip(s, x))
+           x->command == PL_CMD_GOSSIP_PUBLISH) && !target_runs(s, x, true))
         return fail(c, SIM_SCENARIO_ERROR_CONFLICT, g, "command",
                     "found '%s', a gossip command, but [protocol.gossip] mode is off, so no "
                     "node it targets runs the gossip layer (set mode, e.g. mode = mesh)",
@@ -2371,7 +2362,7 @@ build_events(ctx *c, char **group_names)
       if ((x->command == PL_CMD_KAD_LOOKUP || x->command == PL_CMD_KAD_STORE ||
            x->command == PL_CMD_KAD_FIND_VALUE || x->command == PL_CMD_KAD_REFRESH ||
            x->command == PL_CMD_KAD_ANNOUNCE || x->command == PL_CMD_KAD_FIND_WORKERS) &&
-          !target_runs_kad(s, x))
+          !target_runs(s, x, false))
         return fail(c, SIM_SCENARIO_ERROR_CONFLICT, g, "command",
                     "found '%s', a discovery command, but [protocol.kad] mode is off, so no "
                     "node it targets runs the discovery layer (set mode, e.g. mode = kademlia)",
