@@ -197,8 +197,17 @@ enum {
 #define NOCFG (-1)
 #define CFG(field) ((int)offsetof(pl_config, field))
 #define KCFG(field) ((int)offsetof(pl_config, kad) + (int)offsetof(pl_kad_config, field))
-#define ACT(a) (1u << SIM_ACTION_##a)
+#define ACT(a) (UINT64_C(1) << SIM_ACTION_##a)
 #define TARGETED (ACT(CRASH) | ACT(RESTART) | ACT(CHURN) | ACT(COMMAND))
+/* A key of action command that only some commands read: CMD() of each,
+ * which is ACT(COMMAND) and the command's bit above the actions' (a key of
+ * action command without command bits belongs to every command). */
+#define CMD_SHIFT 8
+#define CMD_BIT(kind) (UINT64_C(1) << (CMD_SHIFT + (unsigned)(kind)))
+#define CMD(c) (ACT(COMMAND) | CMD_BIT(PL_CMD_##c))
+#define CMD_BITS (~(CMD_BIT(0) - 1))
+G_STATIC_ASSERT(SIM_ACTION_COMMAND < CMD_SHIFT);
+G_STATIC_ASSERT(CMD_SHIFT + PL_CMD_GOSSIP_PUBLISH < 64); /* the highest command kind */
 
 typedef struct skey {
   const char *group;   /* group pattern: "run", "population.*", "event.*" */
@@ -208,7 +217,8 @@ typedef struct skey {
   const char *def_doc; /* reference text of the default when |def| is NULL */
   unsigned flags;      /* F_* */
   int cfg_off;         /* offset of the pl_config field set by this key, or NOCFG */
-  unsigned actions;    /* event keys: mask of ACT() it belongs to, 0 for every action */
+  uint64_t actions;    /* event keys: mask of ACT() it belongs to, 0 for every action;
+                        * with CMD() bits, the commands it belongs to */
   const char *doc;     /* one-line description */
 } skey;
 
@@ -249,9 +259,10 @@ static const sgroup groups[] = {
   { "event.*", "[event.NAME]",
     "One scripted event of the timeline. Events run in order of `at`, ties in file "
     "order. Keys other than `at` and `action` belong to some actions only (column "
-    "\"actions\"); using one with another action is an error. A partition always splits "
-    "all nodes, and a heal joins them again. NAME is made of letters, digits, `-` and "
-    "`_`." },
+    "\"actions\"), and some keys of action command to some commands only (listed after "
+    "`command:`); using one with another action or command is an error. A partition "
+    "always splits all nodes, and a heal joins them again. NAME is made of letters, "
+    "digits, `-` and `_`." },
   { "metrics", "[metrics]", "Which metrics are recorded: written to the results database "
     "and available to [expect]." },
   { "expect", "[expect]",
@@ -633,24 +644,26 @@ static const skey schema[] = {
     "Repeat the command this often (0: once)." },
   { "event.*", "until", V_DURATION, NULL, "end of run", 0, NOCFG, ACT(CHURN) | ACT(COMMAND),
     "Stop churning or repeating at this time (after `at`)." },
-  { "event.*", "key", V_KEY, "random", NULL, 0, NOCFG, ACT(COMMAND),
-    "lookup, store, find-value: the key (random: a fresh random key per node and "
-    "command; victim: the id of the first node some eclipse population attacks, refused "
-    "when no population has behaviour = eclipse and a `victim` with nodes)." },
-  { "event.*", "value_size", V_SIZE32, "64B", NULL, 0, NOCFG, ACT(COMMAND),
-    "store: bytes of the value published (at most 1KiB)." },
-  { "event.*", "task", V_U32, "1", NULL, 0, NOCFG, ACT(COMMAND),
-    "find-workers: the task type wanted." },
-  { "event.*", "min_speed", V_U32, "0", NULL, 0, NOCFG, ACT(COMMAND),
-    "find-workers: the least speed wanted." },
-  { "event.*", "max_price", V_U64, "18446744073709551615", NULL, 0, NOCFG, ACT(COMMAND),
-    "find-workers: the highest price accepted, milli-credits." },
-  { "event.*", "want", V_U32, "8", NULL, 0, NOCFG, ACT(COMMAND),
-    "find-workers: workers wanted." },
-  { "event.*", "topic", V_U32, "0", NULL, 0, NOCFG, ACT(COMMAND),
-    "subscribe, unsubscribe, publish: the gossip topic." },
-  { "event.*", "size", V_SIZE32, "256B", NULL, 0, NOCFG, ACT(COMMAND),
-    "publish: payload bytes of each message (at most [protocol.gossip] `max_payload`)." },
+  { "event.*", "key", V_KEY, "random", NULL, 0, NOCFG,
+    CMD(KAD_LOOKUP) | CMD(KAD_STORE) | CMD(KAD_FIND_VALUE),
+    "The DHT key (random: a fresh random key per node and command; victim: the id of the "
+    "first node some eclipse population attacks, refused when no population has "
+    "behaviour = eclipse and a `victim` with nodes)." },
+  { "event.*", "value_size", V_SIZE32, "64B", NULL, 0, NOCFG, CMD(KAD_STORE),
+    "Bytes of the value published (at most 1KiB)." },
+  { "event.*", "task", V_U32, "1", NULL, 0, NOCFG, CMD(KAD_FIND_WORKERS),
+    "The task type wanted (announce publishes its population's `task`)." },
+  { "event.*", "min_speed", V_U32, "0", NULL, 0, NOCFG, CMD(KAD_FIND_WORKERS),
+    "The least speed wanted." },
+  { "event.*", "max_price", V_U64, "18446744073709551615", NULL, 0, NOCFG,
+    CMD(KAD_FIND_WORKERS), "The highest price accepted, milli-credits." },
+  { "event.*", "want", V_U32, "8", NULL, 0, NOCFG, CMD(KAD_FIND_WORKERS),
+    "Workers wanted." },
+  { "event.*", "topic", V_U32, "0", NULL, 0, NOCFG,
+    CMD(GOSSIP_SUBSCRIBE) | CMD(GOSSIP_UNSUBSCRIBE) | CMD(GOSSIP_PUBLISH),
+    "The gossip topic." },
+  { "event.*", "size", V_SIZE32, "256B", NULL, 0, NOCFG, CMD(GOSSIP_PUBLISH),
+    "Payload bytes of each message (at most [protocol.gossip] `max_payload`)." },
 
   /* [metrics] */
   { "metrics", "include", V_GLOBS, "*", NULL, 0, NOCFG, 0,
@@ -1378,10 +1391,23 @@ find_key(const char *pattern, const char *key)
   return any;
 }
 
-/* Key names of |pattern| (belonging to |action| if >= 0), NULL-terminated
- * in a new array of static strings. */
+/* Whether event key |k| belongs to |action| and, for a command, to
+ * |command| (-1: not known yet, so to any). */
+static bool
+key_belongs(const skey *k, int action, int command)
+{
+  if (!k->actions)
+    return true;
+  if (action < 0 || !(k->actions & (UINT64_C(1) << action)))
+    return false;
+  return action != SIM_ACTION_COMMAND || command < 0 || !(k->actions & CMD_BITS) ||
+         (k->actions & CMD_BIT(command));
+}
+
+/* Key names of |pattern| (belonging to |action| and |command| if >= 0, as
+ * key_belongs), NULL-terminated in a new array of static strings. */
 static const char **
-key_names(const char *pattern, int action, size_t *n_out)
+key_names(const char *pattern, int action, int command, size_t *n_out)
 {
   const char **names = g_new0(const char *, G_N_ELEMENTS(schema) + 1);
   size_t n = 0;
@@ -1389,10 +1415,24 @@ key_names(const char *pattern, int action, size_t *n_out)
     const skey *k = &schema[i];
     if (strcmp(k->group, pattern) != 0 || strcmp(k->key, "*") == 0)
       continue;
-    if (action >= 0 && k->actions && !(k->actions & (1u << action)))
+    if (action >= 0 && !key_belongs(k, action, command))
       continue;
     names[n++] = k->key;
   }
+  *n_out = n;
+  return names;
+}
+
+/* Names of the commands whose CMD() bits are in |mask|, in kw_command
+ * order, NULL-terminated in a new array of static strings. */
+static const char **
+command_names(uint64_t mask, size_t *n_out)
+{
+  const char **names = g_new0(const char *, G_N_ELEMENTS(kw_command));
+  size_t n = 0;
+  for (const kw *c = kw_command; c->name; c++)
+    if (mask & CMD_BIT(c->value))
+      names[n++] = c->name;
   *n_out = n;
   return names;
 }
@@ -1486,7 +1526,7 @@ static bool
 fail_unknown_key(ctx *c, const char *group, const char *pattern, const char *key)
 {
   size_t n;
-  const char **names = key_names(pattern, -1, &n);
+  const char **names = key_names(pattern, -1, -1, &n);
   const char *hint = suggest(key, names, n);
   if (hint) {
     fail(c, SIM_SCENARIO_ERROR_UNKNOWN, group, NULL, "unknown key '%s', did you mean '%s'?",
@@ -1558,13 +1598,14 @@ get_text(ctx *c, const char *group, const char *key, bool *bad)
   return g_strstrip(text);
 }
 
-/* The action of event |group| if its action key is present and valid:
- * >= 0; -1 if absent; -2 after an error. */
+/* The value of keyword |key| (of type |type|: the action or the command)
+ * of event |group| if present and valid: >= 0; -1 if absent; -2 after an
+ * error. */
 static int
-event_action(ctx *c, const char *group)
+event_keyword(ctx *c, const char *group, const char *key, vtype type)
 {
   bool bad;
-  char *text = get_text(c, group, "action", &bad);
+  char *text = get_text(c, group, key, &bad);
   if (bad)
     return -2;
   if (!text)
@@ -1572,10 +1613,10 @@ event_action(ctx *c, const char *group)
   pval v;
   char *exp = NULL;
   int r;
-  if (parse_value(V_ACTION, 0, text, &v, &exp)) {
+  if (parse_value(type, 0, text, &v, &exp)) {
     r = (int)v.u;
   } else {
-    fail_value(c, group, "action", text, exp);
+    fail_value(c, group, key, text, exp);
     r = -2;
   }
   g_free(exp);
@@ -1583,10 +1624,16 @@ event_action(ctx *c, const char *group)
   return r;
 }
 
-static bool
-key_belongs(const skey *k, int action)
+/* Whether event |group| (already checked) lacks key |k|: NULL if |k|
+ * belongs to its action and command, else "action" or "command". */
+static const char *
+event_lacks(ctx *c, const char *group, const skey *k)
 {
-  return !k->actions || (action >= 0 && (k->actions & (1u << action)));
+  int action = event_keyword(c, group, "action", V_ACTION);
+  if (!key_belongs(k, action, -1))
+    return "action";
+  int command = action == SIM_ACTION_COMMAND ? event_keyword(c, group, "command", V_COMMAND) : -1;
+  return key_belongs(k, action, command) ? NULL : "command";
 }
 
 /* Step 3 for one group: known keys with well-formed values, required keys present. */
@@ -1602,10 +1649,14 @@ check_group(ctx *c, const char *group)
     return fail(c, SIM_SCENARIO_ERROR_CONFLICT, group, NULL,
                 "the name '" TARGET_ALL "' is reserved: an event's target = " TARGET_ALL
                 " means every node, so it cannot also name a population; choose another name");
-  int action = -1;
+  int action = -1, command = -1;
   if (is_event) {
-    action = event_action(c, group);
+    action = event_keyword(c, group, "action", V_ACTION);
     if (action == -2)
+      return false;
+    if (action == SIM_ACTION_COMMAND)
+      command = event_keyword(c, group, "command", V_COMMAND);
+    if (command == -2)
       return false;
   }
 
@@ -1619,14 +1670,30 @@ check_group(ctx *c, const char *group)
       ok = fail_unknown_key(c, group, pattern, key);
       break;
     }
-    if (is_event && action >= 0 && !key_belongs(k, action)) {
+    if (is_event && action >= 0 && !key_belongs(k, action, -1)) {
       size_t n;
-      const char **names = key_names(pattern, action, &n);
+      const char **names = key_names(pattern, action, -1, &n);
       char *all = join_names(names, n);
       ok = fail(c, SIM_SCENARIO_ERROR_UNKNOWN, group, key,
                 "not a key of action '%s' (keys of %s: %s)", kw_name(kw_action, (unsigned)action),
                 kw_name(kw_action, (unsigned)action), all);
       g_free(all);
+      g_free(names);
+      break;
+    }
+    if (is_event && command >= 0 && !key_belongs(k, action, command)) {
+      size_t n, n_cmds;
+      const char **names = key_names(pattern, action, command, &n);
+      const char **cmds = command_names(k->actions, &n_cmds);
+      char *all = join_names(names, n);
+      char *users = join_names(cmds, n_cmds);
+      const char *name = kw_name(kw_command, (unsigned)command);
+      ok = fail(c, SIM_SCENARIO_ERROR_UNKNOWN, group, key,
+                "not a key of command '%s', only of %s (keys of %s: %s)", name, users, name,
+                all);
+      g_free(users);
+      g_free(all);
+      g_free(cmds);
       g_free(names);
       break;
     }
@@ -1661,7 +1728,7 @@ check_group(ctx *c, const char *group)
     const skey *k = &schema[i];
     if (strcmp(k->group, pattern) != 0 || !(k->flags & F_REQUIRED))
       continue;
-    if (is_event && k->actions && !key_belongs(k, action))
+    if (is_event && !key_belongs(k, action, command))
       continue;
     if (!g_key_file_has_key(c->kf, group, k->key, NULL))
       return fail_missing(c, group, k);
@@ -2582,6 +2649,7 @@ build_sweep(ctx *c)
     char *group = NULL, *key = NULL;
     const char *pattern = NULL;
     const skey *k = NULL;
+    const char *whose = NULL;
     if (!resolve_dotted(dotted, &group, &key)) {
       char *known = group_list(not_varied);
       ok = fail(c, SIM_SCENARIO_ERROR_UNKNOWN, "sweep", dotted,
@@ -2596,15 +2664,15 @@ build_sweep(ctx *c)
                 "unknown group [%s]: not in the file", group);
     } else if (!(k = find_key(pattern, key))) {
       size_t nn;
-      const char **names = key_names(pattern, -1, &nn);
+      const char **names = key_names(pattern, -1, -1, &nn);
       const char *hint = suggest(key, names, nn);
       ok = fail(c, SIM_SCENARIO_ERROR_UNKNOWN, "sweep", dotted,
                 "unknown key '%s' in [%s]%s%s%s", key, group, hint ? ", did you mean '" : "",
                 hint ? hint : "", hint ? "'?" : "");
       g_free(names);
-    } else if (strcmp(pattern, "event.*") == 0 && !key_belongs(k, event_action(c, group))) {
+    } else if (strcmp(pattern, "event.*") == 0 && (whose = event_lacks(c, group, k))) {
       ok = fail(c, SIM_SCENARIO_ERROR_UNKNOWN, "sweep", dotted,
-                "'%s' is not a key of this event's action", key);
+                "'%s' is not a key of this event's %s", key, whose);
     } else if (k->type == V_MATRIX) {
       ok = fail(c, SIM_SCENARIO_ERROR_UNKNOWN, "sweep", dotted, "'%s' cannot be swept", key);
     } else if (strcmp(pattern, "run") == 0 && strcmp(key, "seed") == 0) {
@@ -2696,6 +2764,7 @@ build_check(ctx *c)
     char *group = NULL, *key = NULL;
     const char *pattern = NULL;
     const skey *k = NULL;
+    const char *whose = NULL;
     if (!resolve_dotted(lhs, &group, &key)) {
       char *known = group_list(not_varied);
       ok = fail(c, SIM_SCENARIO_ERROR_UNKNOWN, "check", "set",
@@ -2712,15 +2781,15 @@ build_check(ctx *c)
                 "'%s': unknown group [%s]: not in the file", sets[i], group);
     } else if (!(k = find_key(pattern, key))) {
       size_t nn;
-      const char **names = key_names(pattern, -1, &nn);
+      const char **names = key_names(pattern, -1, -1, &nn);
       const char *hint = suggest(key, names, nn);
       ok = fail(c, SIM_SCENARIO_ERROR_UNKNOWN, "check", "set",
                 "'%s': unknown key '%s' in [%s]%s%s%s", sets[i], key, group,
                 hint ? ", did you mean '" : "", hint ? hint : "", hint ? "'?" : "");
       g_free(names);
-    } else if (strcmp(pattern, "event.*") == 0 && !key_belongs(k, event_action(c, group))) {
+    } else if (strcmp(pattern, "event.*") == 0 && (whose = event_lacks(c, group, k))) {
       ok = fail(c, SIM_SCENARIO_ERROR_UNKNOWN, "check", "set",
-                "'%s': '%s' is not a key of this event's action", sets[i], key);
+                "'%s': '%s' is not a key of this event's %s", sets[i], key, whose);
     } else {
       pval pv;
       char *exp = NULL;
@@ -2786,7 +2855,7 @@ apply_override(ctx *c, const char *arg)
     const char *pattern = group_pattern(group);
     if (!find_key(pattern, key)) {
       size_t n;
-      const char **names = key_names(pattern, -1, &n);
+      const char **names = key_names(pattern, -1, -1, &n);
       const char *hint = suggest(key, names, n);
       ok = fail(c, SIM_SCENARIO_ERROR_UNKNOWN, group, NULL,
                 "unknown key '%s'%s%s%s (in --set '%s')", key, hint ? ", did you mean '" : "",
@@ -3252,10 +3321,17 @@ sim_scenario_write_reference(GString *out)
         } else {
           bool first = true;
           for (const kw *a = kw_action; a->name; a++)
-            if (k->actions & (1u << a->value)) {
+            if (k->actions & (UINT64_C(1) << a->value)) {
               g_string_append_printf(out, "%s%s", first ? "" : ", ", a->name);
               first = false;
             }
+          size_t n;
+          const char **cmds = command_names(k->actions, &n);
+          char *users = join_names(cmds, n);
+          if (n)
+            g_string_append_printf(out, ": %s", users);
+          g_free(users);
+          g_free(cmds);
         }
         g_string_append(out, " | ");
       }

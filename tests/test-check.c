@@ -93,6 +93,7 @@ test_group_errors(void)
     { "check.set=run.duration=1s", "[check] keys cannot be overridden by [check]" },
     { "bogus.key=1", "no known group in 'bogus.key'" },
     { "event.ping.fractions=0.5,0.5", "'fractions' is not a key of this event's action" },
+    { "event.ping.topic=3", "'topic' is not a key of this event's command" },
   };
   for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
     const char *base = strstr(tiny_text, "[check]");

@@ -393,6 +393,43 @@ test_bad_texts(void)
     { "[protocol.kad]\nmode = kademlia\n[population.s]\ncount = 5\nbehaviour = sybil\n"
       "victim = p\n[event.l]\nat = 1s\naction = command\ncommand = lookup\nkey = victim\n",
       SIM_SCENARIO_ERROR_CONFLICT, "t.ini: [event.l] key: found 'victim', the first node" },
+    /* keys of other commands, which the command never read */
+    { "[event.c]\nat = 1s\naction = command\ncommand = ping\ntopic = 3\n",
+      SIM_SCENARIO_ERROR_UNKNOWN,
+      "t.ini: [event.c] topic: not a key of command 'ping', only of subscribe, unsubscribe, "
+      "publish (keys of ping: at, action, target, fraction, count, command, every, until)" },
+    { "[event.c]\nat = 1s\naction = command\ntopic = 3\ncommand = ping\n",
+      SIM_SCENARIO_ERROR_UNKNOWN, "t.ini: [event.c] topic: not a key of command 'ping'" },
+    { "[event.c]\nat = 1s\naction = command\ncommand = ping\nkey = victim\n",
+      SIM_SCENARIO_ERROR_UNKNOWN,
+      "t.ini: [event.c] key: not a key of command 'ping', only of lookup, store, find-value" },
+    { "[event.c]\nat = 1s\naction = command\ncommand = ping\nwant = 5\n",
+      SIM_SCENARIO_ERROR_UNKNOWN,
+      "t.ini: [event.c] want: not a key of command 'ping', only of find-workers" },
+    { "[event.c]\nat = 1s\naction = command\ncommand = lookup\nsize = 100\n",
+      SIM_SCENARIO_ERROR_UNKNOWN,
+      "t.ini: [event.c] size: not a key of command 'lookup', only of publish (keys of lookup: "
+      "at, action, target, fraction, count, command, every, until, key)" },
+    { "[event.c]\nat = 1s\naction = command\ncommand = lookup\ntopic = 1\n",
+      SIM_SCENARIO_ERROR_UNKNOWN, "t.ini: [event.c] topic: not a key of command 'lookup'" },
+    { "[event.c]\nat = 1s\naction = command\ncommand = find-value\nvalue_size = 100B\n",
+      SIM_SCENARIO_ERROR_UNKNOWN,
+      "t.ini: [event.c] value_size: not a key of command 'find-value', only of store" },
+    { "[event.c]\nat = 1s\naction = command\ncommand = refresh\nkey = random\n",
+      SIM_SCENARIO_ERROR_UNKNOWN, "t.ini: [event.c] key: not a key of command 'refresh'" },
+    { "[event.c]\nat = 1s\naction = command\ncommand = announce\ntask = 3\n",
+      SIM_SCENARIO_ERROR_UNKNOWN,
+      "t.ini: [event.c] task: not a key of command 'announce', only of find-workers" },
+    { "[event.c]\nat = 1s\naction = command\ncommand = subscribe\nsize = 1KiB\n",
+      SIM_SCENARIO_ERROR_UNKNOWN,
+      "t.ini: [event.c] size: not a key of command 'subscribe', only of publish (keys of "
+      "subscribe: at, action, target, fraction, count, command, every, until, topic)" },
+    { "[event.c]\nat = 1s\naction = command\ncommand = publish\nmin_speed = 2\n",
+      SIM_SCENARIO_ERROR_UNKNOWN, "t.ini: [event.c] min_speed: not a key of command 'publish'" },
+    { "[event.c]\nat = 1s\naction = command\ncommand = ping\n[sweep]\n"
+      "event.c.topic = 1, 2\n",
+      SIM_SCENARIO_ERROR_UNKNOWN,
+      "t.ini: [sweep] event.c.topic: 'topic' is not a key of this event's command" },
     /* integer keys written as floats (1e2 was 100 nodes): integer syntax only */
     { "[population.q]\ncount = 1e2\n", SIM_SCENARIO_ERROR_VALUE,
       "t.ini: [population.q] count: found '1e2', expected a non-negative integer like 500, "
@@ -446,6 +483,23 @@ test_bad_texts(void)
   ts = sim_scenario_load_data(acting, "t.ini", NULL, NULL, &terr);
   g_assert_no_error(terr);
   g_assert_true(ts->events[1].key_victim);
+  sim_scenario_free(ts);
+  /* every command-specific key with a command that reads it */
+  static const char reading[] =
+      "[run]\nduration = 1min\n[protocol.gossip]\nmode = mesh\n[protocol.kad]\n"
+      "mode = kademlia\n[population.p]\ncount = 10\n"
+      "[event.s]\nat = 1s\naction = command\ncommand = store\nkey = random\n"
+      "value_size = 100B\n"
+      "[event.f]\nat = 2s\naction = command\ncommand = find-workers\ntask = 3\n"
+      "min_speed = 2\nmax_price = 4000\nwant = 5\n"
+      "[event.b]\nat = 3s\naction = command\ncommand = publish\ntopic = 7\nsize = 100B\n"
+      "[event.u]\nat = 4s\naction = command\ncommand = unsubscribe\ntopic = 7\n";
+  ts = sim_scenario_load_data(reading, "t.ini", NULL, NULL, &terr);
+  g_assert_no_error(terr);
+  g_assert_cmpuint(ts->events[0].value_size, ==, 100);
+  g_assert_cmpuint(ts->events[1].want, ==, 5);
+  g_assert_cmpuint(ts->events[2].size_bytes, ==, 100);
+  g_assert_cmpuint(ts->events[3].topic, ==, 7);
   sim_scenario_free(ts);
   /* a count keeps its k and M units, with a fraction before them */
   static const char kilo[] = "[run]\nduration = 1min\n[population.p]\ncount = 1.5k\n";
@@ -563,6 +617,9 @@ static const struct {
     "churn or command" },
   { "event-key-wrong-action.ini", SIM_SCENARIO_ERROR_UNKNOWN,
     "[event.heal] session: not a key of action 'heal' (keys of heal: at, action)" },
+  { "event-key-wrong-command.ini", SIM_SCENARIO_ERROR_UNKNOWN,
+    "[event.ping] topic: not a key of command 'ping', only of subscribe, unsubscribe, publish "
+    "(keys of ping: at, action, target, fraction, count, command, every, until)" },
   { "event-unknown-target.ini", SIM_SCENARIO_ERROR_VALUE,
     "[event.crash] target: found 'wrkers', expected a population name or all (one of: all, "
     "workers); did you mean 'workers'?" },
