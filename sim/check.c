@@ -27,6 +27,7 @@
 #include <string.h>
 
 #include "interrupt.h"
+#include "options.h"
 #include "world.h"
 
 enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2, EXIT_RUNTIME = 3 };
@@ -274,7 +275,6 @@ sim_check_main(int argc, char **argv)
       "digests listed there are checked instead (one test point per line).\n"
       "Exit status: 0 all passed, 1 a test point failed, 2 bad usage, 3 interrupted or\n"
       "stdout could not be written.");
-  g_option_context_add_main_entries(ctx, entries, NULL);
   GError *error = NULL;
   int rc = EXIT_USAGE;
   GArray *digests = NULL;
@@ -282,7 +282,7 @@ sim_check_main(int argc, char **argv)
   size_t n_jobs = 0;
   uint64_t seed = 0;
 
-  if (!g_option_context_parse(ctx, &argc, &argv, &error)) {
+  if (!sim_options_parse(ctx, entries, &argc, &argv, &error)) {
     fprintf(stderr, "peerlab check: %s\n", error->message);
     goto out;
   }

@@ -32,6 +32,7 @@
 #include "report.h"
 #include "export.h"
 #include "merge.h"
+#include "options.h"
 #include "scenario.h"
 #include "sweep.h"
 #include "units.h"
@@ -238,13 +239,12 @@ cmd_run(int argc, char **argv)
       "Runs the scenario FILE and writes a results database. Expectations in [expect]\n"
       "are printed as TAP lines (inside the JSON object with --json).\n"
       "Exit status: 0 ok, 1 an expectation failed, 2 bad input, 3 runtime failure or interrupted.");
-  g_option_context_add_main_entries(ctx, entries, NULL);
   GError *error = NULL;
   int rc = EXIT_USAGE;
   sim_scenario *sc = NULL;
   sim_world *w = NULL;
   char *path = NULL;
-  if (!g_option_context_parse(ctx, &argc, &argv, &error)) {
+  if (!sim_options_parse(ctx, entries, &argc, &argv, &error)) {
     fprintf(stderr, "peerlab run: %s\n", error->message);
     goto out;
   }

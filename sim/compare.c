@@ -34,6 +34,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "options.h"
 #include "plot.h"
 
 enum { EXIT_OK = 0, EXIT_REGRESSION = 1, EXIT_USAGE = 2 };
@@ -362,7 +363,6 @@ sim_compare_main(int argc, char **argv)
       "A metric regresses when it moves in the bad direction by more than its threshold\n"
       "and p < alpha. Prints TAP, one test point per metric (docs/ci.md).\n"
       "Exit status: 0 no regression, 1 a regression, 2 bad usage or input.");
-  g_option_context_add_main_entries(ctx, entries, NULL);
   GError *error = NULL;
   int rc = EXIT_USAGE;
   side sides[2] = { { 0 }, { 0 } };
@@ -370,7 +370,7 @@ sim_compare_main(int argc, char **argv)
   double alpha = 0.05;
   double *pcts = NULL;
 
-  if (!g_option_context_parse(ctx, &argc, &argv, &error)) {
+  if (!sim_options_parse(ctx, entries, &argc, &argv, &error)) {
     fprintf(stderr, "peerlab compare: %s\n", error->message);
     goto done;
   }

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "options.h"
 #include "results.h"
 
 G_DEFINE_QUARK(sim-export-error-quark, sim_export_error)
@@ -417,12 +418,11 @@ sim_export_main(int argc, char **argv)
       "Writes one table of the results database DB (a run or a merged sweep) in long\n"
       "format: run_id, one column per run parameter, seed, then the table's columns.\n"
       "Exit status: 0 ok, 2 bad usage or input, 3 a write failure.");
-  g_option_context_add_main_entries(ctx, entries, NULL);
   GError *error = NULL;
   int rc = EXIT_USAGE;
   FILE *out = NULL;
   char *tmp = NULL;
-  if (!g_option_context_parse(ctx, &argc, &argv, &error)) {
+  if (!sim_options_parse(ctx, entries, &argc, &argv, &error)) {
     fprintf(stderr, "peerlab export: %s\n", error->message);
     goto done;
   }

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "export.h"
+#include "options.h"
 #include "results.h"
 
 G_DEFINE_QUARK(sim-merge-error-quark, sim_merge_error)
@@ -711,14 +712,13 @@ sim_merge_main(int argc, char **argv)
       "Inputs of another schema version or scenario are refused; runs that are not\n"
       "complete are merged with a warning.\n"
       "Exit status: 0 merged, 2 bad usage or incompatible inputs, 3 runtime failure.");
-  g_option_context_add_main_entries(ctx, entries, NULL);
   GError *error = NULL;
   int rc = EXIT_USAGE;
   char **inputs = NULL;
   sim_merge_plan plan = {0};
   gboolean have_plan = FALSE;
   GPtrArray *warnings = g_ptr_array_new_with_free_func(g_free);
-  if (!g_option_context_parse(ctx, &argc, &argv, &error)) {
+  if (!sim_options_parse(ctx, entries, &argc, &argv, &error)) {
     fprintf(stderr, "peerlab merge: %s\n", error->message);
     goto out;
   }

@@ -45,6 +45,7 @@
 #include <glib/gstdio.h>
 
 #include "compare.h"
+#include "options.h"
 #include "results.h"
 #include "units.h"
 
@@ -992,12 +993,11 @@ sim_plot_main(int argc, char **argv)
       "against a swept parameter with the mean and 95% confidence interval over seeds.\n"
       "Needs gnuplot (Debian: gnuplot-nox). See docs/plots.md.\n"
       "Exit status: 0 ok, 2 bad usage or input, 3 gnuplot missing or failed.");
-  g_option_context_add_main_entries(ctx, entries, NULL);
   GError *error = NULL;
   int rc = EXIT_USAGE;
   sqlite3 *db = NULL;
   char *out_path = NULL;
-  if (!g_option_context_parse(ctx, &argc, &argv, &error)) {
+  if (!sim_options_parse(ctx, entries, &argc, &argv, &error)) {
     fprintf(stderr, "peerlab plot: %s\n", error->message);
     goto done;
   }

@@ -28,6 +28,7 @@
 #include <glib/gstdio.h>
 
 #include "compare.h"
+#include "options.h"
 #include "plot.h"
 
 enum { EXIT_OK = 0, EXIT_USAGE = 2, EXIT_RUNTIME = 3 };
@@ -623,12 +624,11 @@ sim_report_main(int argc, char **argv)
       "expectation outcomes and plots of the key metrics (files beside the page; plots\n"
       "need gnuplot). See docs/plots.md.\n"
       "Exit status: 0 ok, 2 bad usage or input, 3 the report could not be written.");
-  g_option_context_add_main_entries(ctx, entries, NULL);
   GError *error = NULL;
   int rc = EXIT_USAGE;
   sqlite3 *db = NULL;
   char *dir = NULL;
-  if (!g_option_context_parse(ctx, &argc, &argv, &error)) {
+  if (!sim_options_parse(ctx, entries, &argc, &argv, &error)) {
     fprintf(stderr, "peerlab report: %s\n", error->message);
     goto done;
   }

@@ -50,6 +50,8 @@
 #include "peer.h"     /* PL_PEER_SLOTS_MAX */
 #include "sigcache.h" /* PL_SIGCACHE_CAPACITY_MAX */
 
+#include "options.h"  /* sim_options_not_utf8 for --set */
+
 G_DEFINE_QUARK(sim-scenario-error-quark, sim_scenario_error)
 
 /* ------------------------------------------------------------ value types */
@@ -2833,15 +2835,11 @@ apply_override(ctx *c, const char *arg)
   char *lhs = eq ? g_strstrip(g_strndup(arg, (size_t)(eq - arg))) : NULL;
   char *group = NULL, *key = NULL;
   bool ok = true;
-  const char *bad_byte = NULL;
-  if (!g_utf8_validate(arg, -1, &bad_byte)) {
-    /* the command line passes bytes as they are; a scenario is UTF-8 */
-    char *shown = g_utf8_make_valid(arg, -1);
-    ok = fail(c, SIM_SCENARIO_ERROR_OVERRIDE, NULL, NULL,
-              "--set '%s': expected UTF-8 text, found a byte that is not UTF-8 (0x%02x, at "
-              "byte %zu; shown as U+FFFD)", shown, (unsigned)(unsigned char)*bad_byte,
-              (size_t)(bad_byte - arg) + 1);
-    g_free(shown);
+  /* the command line passes bytes as they are; a scenario is UTF-8 */
+  char *not_utf8 = sim_options_not_utf8("--set", arg);
+  if (not_utf8) {
+    ok = fail(c, SIM_SCENARIO_ERROR_OVERRIDE, NULL, NULL, "%s", not_utf8);
+    g_free(not_utf8);
   } else if (!eq || !strchr(lhs, '.') || !is_dotted_name(lhs)) {
     ok = fail(c, SIM_SCENARIO_ERROR_OVERRIDE, NULL, NULL,
               "--set '%s': expected group.key=value, e.g. network.loss=0.01", arg);

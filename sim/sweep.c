@@ -28,6 +28,7 @@
 #include "export.h"
 #include "interrupt.h"
 #include "merge.h"
+#include "options.h"
 #include "results.h"
 #include "units.h"
 #include "wallclock.h"
@@ -599,7 +600,6 @@ sim_sweep_main(int argc, char **argv)
       "its own process, N at once, into DIR/runs/ID.db, then merges them into DIR/sweep.db.\n"
       "Runs already complete are skipped, so the same command resumes a sweep.\n"
       "Exit status: 0 ok, 1 an expectation failed, 2 bad input, 3 a run failed or interrupted.");
-  g_option_context_add_main_entries(ctx, entries, NULL);
   GError *error = NULL;
   int rc = EXIT_USAGE;
   sim_scenario *sc = NULL;
@@ -607,7 +607,7 @@ sim_sweep_main(int argc, char **argv)
   char **texts = NULL;
   sim_merge_plan plan = {0};
   char *dir = NULL;
-  if (!g_option_context_parse(ctx, &argc, &argv, &error)) {
+  if (!sim_options_parse(ctx, entries, &argc, &argv, &error)) {
     fprintf(stderr, "peerlab sweep: %s\n", error->message);
     goto out;
   }

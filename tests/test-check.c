@@ -329,12 +329,23 @@ test_command(void)
   const char *u3[] = { "check", "--digests", "digests.txt", "tiny.ini", NULL };
   const char *u4[] = { "check", "--digests", "missing.txt", NULL };
   const char *u5[] = { "check", "--digests", "tiny.ini", NULL };
-  const char *const *usage[] = { u1, u2, u3, u4, u5, u6, u7 };
+  /* --seed is read as bytes: UTF-8 reaches the seed's own check, another
+   * byte is refused naming the option (both gave GOption's "Invalid byte
+   * sequence in conversion input") */
+  const char *u8[] = { "check", "--seed", "\xc3\xa9", "tiny.ini", NULL };
+  const char *u9[] = { "check", "--seed", "\xe9", "tiny.ini", NULL };
+  const char *const *usage[] = { u1, u2, u3, u4, u5, u6, u7, u8, u9 };
   for (size_t i = 0; i < G_N_ELEMENTS(usage); i++) {
     g_assert_cmpint(run_peerlab(dir, usage[i], &out, &err), ==, 2);
     g_assert_true(g_str_has_prefix(err, "peerlab check: "));
     if (usage[i] == u6 || usage[i] == u7)
       g_assert_true(g_str_has_prefix(err, "peerlab check: --seed: found '"));
+    if (usage[i] == u8)
+      g_assert_true(g_str_has_prefix(err, "peerlab check: --seed: found '\xc3\xa9', expected "));
+    if (usage[i] == u9)
+      g_assert_cmpstr(err, ==, "peerlab check: --seed '\xef\xbf\xbd': expected UTF-8 text, "
+                               "found a byte that is not UTF-8 (0xe9, at byte 1; shown as "
+                               "U+FFFD)\n");
     g_free(out);
     g_free(err);
   }

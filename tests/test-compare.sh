@@ -29,7 +29,7 @@ every = 5s
 seeds = 5
 INI
 
-echo "1..12"
+echo "1..14"
 sweep() { "$peerlab" sweep tiny.ini --jobs 2 --out "$@" >/dev/null 2>sweep.err; }
 check "baseline sweep over 5 seeds" sweep base
 check "the same sweep again" sweep same
@@ -88,6 +88,31 @@ if [ $rc -eq 0 ] && grep -q 'not significant' out; then
   ok "--alpha 0.001: 5 seeds cannot reach it (exact p >= 2/252), so no regression (exit 0)"
 else
   not_ok "--alpha (exit $rc)" "$(cat out err)"
+fi
+
+# text options are read as bytes: UTF-8 patterns work (GOption's "Invalid
+# byte sequence in conversion input" before), another byte is refused
+# naming the option
+"$peerlab" compare base/sweep.db same/sweep.db --metric ping.rtt_ms --higher-is-better 'débit*' \
+  --threshold 'débit*=10' >out 2>err
+rc1=$?
+"$peerlab" compare base/sweep.db same/sweep.db --metric ping.rtt_ms \
+  --param 'run.description=café' >>out 2>>err
+rc2=$?
+if [ $rc1 -eq 0 ] && grep -q '^ok 1 - ping.rtt_ms.mean' out && grep -q 'lower is better; threshold 5%' out \
+   && [ $rc2 -eq 2 ] \
+   && [ "$(cat err)" = 'peerlab compare: base/sweep.db: no complete run with the given --param values' ]; then
+  ok "UTF-8 --higher-is-better, --threshold and --param are text like any other (no run matches them)"
+else
+  not_ok "UTF-8 options (exit $rc1, $rc2)" "$(cat out err)"
+fi
+"$peerlab" compare base/sweep.db same/sweep.db --metric ping.rtt_ms \
+  --param $'run.description=caf\xe9' >out 2>err
+rc=$?
+if [ $rc -eq 2 ] && [ ! -s out ] && grep -q "^peerlab compare: --param 'run.description=caf.*': expected UTF-8 text, found a byte that is not UTF-8 (0xe9, at byte 20; shown as U+FFFD)$" err; then
+  ok "a --param that is not UTF-8 is refused naming the option (exit 2)"
+else
+  not_ok "a --param that is not UTF-8 (exit $rc)" "$(cat out err)"
 fi
 
 bad=0

@@ -50,7 +50,7 @@ seeds = 2
 network.latency = lognormal(20ms, 0.3); lognormal(80ms, 0.3)
 INI
 
-echo "1..14"
+echo "1..16"
 "$peerlab" run tiny.ini --quiet --out one.db >/dev/null 2>err \
   && "$peerlab" sweep tiny.ini --jobs 2 --out sw >/dev/null 2>>err \
   && "$peerlab" sweep cat.ini --jobs 2 --out cat >/dev/null 2>>err
@@ -62,7 +62,7 @@ fi
 
 if ! command -v gnuplot >/dev/null 2>&1; then
   for d in "series PNG" "series SVG" cdf hist "sweep (numeric)" "sweep (categorical)" \
-           "quoting" "stat"; do
+           "quoting" "stat" "UTF-8 title"; do
     skip "$d" "gnuplot not installed (apt-get install gnuplot-nox)"
   done
 else
@@ -114,6 +114,23 @@ else
   else
     not_ok "stat" "$(cat out err err2 2>/dev/null)"
   fi
+  # text options are read as bytes: a UTF-8 title is shown as written
+  # (GOption's "Invalid byte sequence in conversion input" before)
+  "$peerlab" plot one.db -m peer.count --title 'Débit ✓' --out u.svg >out 2>err
+  if [ $? -eq 0 ] && is_svg u.svg && grep -q 'Débit ✓' u.svg; then
+    ok "a UTF-8 --title is the plot's title"
+  else
+    not_ok "UTF-8 title" "$(cat out err)"
+  fi
+fi
+# ... and a byte that is not UTF-8 is refused naming the option, gnuplot or not
+"$peerlab" plot one.db -m peer.count --title $'D\xe9bit' --out v.svg >out 2>err
+rc=$?
+if [ $rc -eq 2 ] && [ ! -s out ] && [ ! -e v.svg ] \
+   && grep -q "^peerlab plot: --title 'D.*bit': expected UTF-8 text, found a byte that is not UTF-8 (0xe9, at byte 2; shown as U+FFFD)$" err; then
+  ok "a --title that is not UTF-8: exit 2 naming the option"
+else
+  not_ok "a --title that is not UTF-8 (exit $rc)" "$(cat out err)"
 fi
 
 bad=0

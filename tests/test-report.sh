@@ -34,7 +34,7 @@ seeds = 2
 protocol.peer.target_peers = 4, 8
 INI
 
-echo "1..9"
+echo "1..11"
 "$peerlab" run tiny.ini --quiet --out one.db >/dev/null 2>err
 rc1=$?
 "$peerlab" sweep tiny.ini --jobs 2 --out sw >/dev/null 2>>err
@@ -108,6 +108,29 @@ for args in "" "missing.db" "tiny.ini" "one.db --format pdf" "one.db --metric no
   fi
 done
 if [ $bad -eq 0 ]; then ok "bad input exits 2 with a message"; else not_ok "bad input exits 2"; fi
+
+# text options are read as bytes: UTF-8 reaches the option's own check
+# (GOption's "Invalid byte sequence in conversion input" before), another
+# byte is refused naming the option
+"$peerlab" report one.db --metric 'débit' >out 2>err
+rc1=$?
+"$peerlab" report one.db --format 'své' >>out 2>>err
+rc2=$?
+if [ $rc1$rc2 = 22 ] && [ ! -s out ] \
+   && [ "$(cat err)" = "peerlab report: no metric 'débit' in the database
+peerlab report: --format: found 'své', expected svg or png" ]; then
+  ok "UTF-8 --metric and --format are text: refused by their own checks, as written"
+else
+  not_ok "UTF-8 options (exit $rc1, $rc2)" "$(cat out err)"
+fi
+"$peerlab" report one.db --metric $'d\xe9bit' --out nonutf8 >out 2>err
+rc=$?
+if [ $rc -eq 2 ] && [ ! -s out ] && [ ! -e nonutf8 ] \
+   && grep -q "^peerlab report: --metric 'd.*bit': expected UTF-8 text, found a byte that is not UTF-8 (0xe9, at byte 2; shown as U+FFFD)$" err; then
+  ok "a --metric that is not UTF-8: exit 2 naming the option"
+else
+  not_ok "a --metric that is not UTF-8 (exit $rc)" "$(cat out err)"
+fi
 
 # the summary table's root page zeroed: the page once came out with an
 # empty summary and exit 0

@@ -369,6 +369,28 @@ rc=$?
 check "export of a damaged database: exit 2 naming the file and SQLite's message" \
   bash -c "[ $rc -eq 2 ] && grep -q '^peerlab export: damaged.db: reading run_param: database disk image is malformed' X.out"
 
+# text options are read as bytes: UTF-8 is text like any other (GOption's
+# "Invalid byte sequence in conversion input" before, peerlab not calling
+# setlocale), another byte is refused naming the option
+"$peerlab" export A/sweep.db --csv --metric 'débit*' --metric peer.count > u.csv 2> X.out
+rc=$?
+check "export: a UTF-8 --metric pattern is accepted (it matches nothing here)" \
+  bash -c "[ $rc -eq 0 ] && [ ! -s X.out ] && ! grep -q ',ping\.' u.csv && grep -q ',peer\.count,' u.csv"
+"$peerlab" export A/sweep.db --csv --table 'débit' > /dev/null 2> X.out
+rc=$?
+check "export: a UTF-8 --table reaches the table check (exit 2)" \
+  bash -c "[ $rc -eq 2 ] && grep -q \"^peerlab export: --table: found 'débit', expected summary\" X.out"
+"$peerlab" export A/sweep.db --csv --metric $'d\xe9bit' > /dev/null 2> X.out
+rc=$?
+check "export: a --metric that is not UTF-8 is refused naming the option (exit 2)" \
+  bash -c "[ $rc -eq 2 ] && grep -q \"^peerlab export: --metric 'd.*bit': expected UTF-8 text, found a byte that is not UTF-8 (0xe9, at byte 2\" X.out"
+# merge's only option is a path: its bytes are taken as they are
+"$peerlab" merge A/runs/1.db --out $'m\xe9.db' > /dev/null 2> X.out
+rc=$?
+runs=$(q $'m\xe9.db' 'SELECT count(*) FROM run' 2>&1)
+check "merge: an --out path that is not UTF-8 is a path like any other" \
+  bash -c "[ $rc -eq 0 ] && [ '$runs' = 1 ]"
+
 # --- 8. bad sweeps --------------------------------------------------------
 "$peerlab" sweep tiny.ini --out Z --set protocol.peer.target_peers=4 > /dev/null 2> Z.err
 rc=$?
@@ -386,6 +408,14 @@ check "sweep: a --set value that is not UTF-8 is refused naming it (exit 2)" \
   bash -c "[ $rc -eq 2 ] && grep -q \"^peerlab: tiny.ini: --set 'run.description=caf.*': expected UTF-8 text\" Z.err && [ ! -e Z ]"
 "$peerlab" sweep tiny.ini --jobs 0 > /dev/null 2> Z.err
 check "sweep: --jobs 0 is a usage error" bash -c "[ $? -eq 2 ]"
+"$peerlab" sweep tiny.ini --jobs 'é' > /dev/null 2> Z.err
+rc=$?
+check "sweep: a UTF-8 --jobs reaches the count check, naming the option (exit 2)" \
+  bash -c "[ $rc -eq 2 ] && grep -q \"^peerlab sweep: --jobs: found 'é', expected an integer\" Z.err"
+"$peerlab" sweep tiny.ini --jobs $'\xe9' > /dev/null 2> Z.err
+rc=$?
+check "sweep: a --jobs that is not UTF-8 is refused naming the option (exit 2)" \
+  bash -c "[ $rc -eq 2 ] && grep -q \"^peerlab sweep: --jobs '.*': expected UTF-8 text, found a byte that is not UTF-8 (0xe9, at byte 1\" Z.err"
 "$peerlab" sweep tiny.ini --jobs 1e1 > /dev/null 2> Z.err
 rc=$?
 check "sweep: --jobs 1e1 (a count in float syntax) is a usage error naming the option" \

@@ -574,8 +574,9 @@ test_cli(void)
   g_free(out);
   g_free(err);
   /* --seed is written as [run] seed is: digits only (1e3 and 10k once
-   * ran with seeds 1000 and 10000) */
-  static const char *const bad_seeds[] = {"x", "1e3", "10k", "1.5k", "+5"};
+   * ran with seeds 1000 and 10000); UTF-8 such as é reaches that check
+   * (GOption's "Invalid byte sequence in conversion input" before) */
+  static const char *const bad_seeds[] = {"x", "1e3", "10k", "1.5k", "+5", "\xc3\xa9"};
   for (size_t i = 0; i < G_N_ELEMENTS(bad_seeds); i++) {
     const char *bad_seed[] = {"run", good, "--out", db2, "--seed", bad_seeds[i], NULL};
     g_assert_cmpint(run_cli(bad_seed, &out, &err), ==, 2);
@@ -585,6 +586,22 @@ test_cli(void)
     g_assert_cmpstr(err, ==, want);
     g_assert_false(g_file_test(db2, G_FILE_TEST_EXISTS));
     g_free(want);
+    g_free(out);
+    g_free(err);
+  }
+  /* a byte that is not UTF-8 in --seed or --run-id is refused naming the
+   * option (GOption's message named none) */
+  static const char *const not_utf8[][2] = {
+      {"--seed", "peerlab run: --seed '1\xef\xbf\xbd': expected UTF-8 text, found a byte that is "
+                 "not UTF-8 (0xe9, at byte 2; shown as U+FFFD)\n"},
+      {"--run-id", "peerlab run: --run-id '1\xef\xbf\xbd': expected UTF-8 text, found a byte that "
+                   "is not UTF-8 (0xe9, at byte 2; shown as U+FFFD)\n"},
+  };
+  for (size_t i = 0; i < G_N_ELEMENTS(not_utf8); i++) {
+    const char *args[] = {"run", good, "--out", db2, not_utf8[i][0], "1\xe9", NULL};
+    g_assert_cmpint(run_cli(args, &out, &err), ==, 2);
+    g_assert_cmpstr(err, ==, not_utf8[i][1]);
+    g_assert_false(g_file_test(db2, G_FILE_TEST_EXISTS));
     g_free(out);
     g_free(err);
   }
