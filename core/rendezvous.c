@@ -137,7 +137,8 @@ pl_rendezvous_known(pl_node *node, pl_peer *out, uint32_t max)
   if (node->config->kad.sibling_size > 0) /* no list to copy otherwise */
     n += pl_kad_siblings(node, all + n, cap - n);
   n += pl_peer_list(node, all + n, cap - n);
-  qsort(all, n, sizeof *all, cmp_peer);
+  if (n > 1) /* g_new of 0 is NULL, which qsort may not take */
+    qsort(all, n, sizeof *all, cmp_peer);
   uint32_t k = 0;
   if (k < max)
     out[k++] = node->self;

@@ -149,7 +149,8 @@ sim_merge_dir_inputs(const char *dir, GError **error)
     g_ptr_array_add(names, (gpointer)g_strdup(name));
   }
   g_dir_close(d);
-  qsort(names->pdata, names->len, sizeof(gpointer), numeric ? cmp_numeric : cmp_name);
+  if (names->len > 1) /* an empty GPtrArray's pdata is NULL, which qsort may not take */
+    qsort(names->pdata, names->len, sizeof(gpointer), numeric ? cmp_numeric : cmp_name);
   char **out = g_new0(char *, names->len + 1);
   for (guint i = 0; i < names->len; i++) {
     out[i] = g_build_filename(runs, g_ptr_array_index(names, i), NULL);

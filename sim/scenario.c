@@ -2465,7 +2465,8 @@ build_events(ctx *c, char **group_names)
   event_order *order = g_new(event_order, n);
   for (uint32_t i = 0; i < n; i++)
     order[i] = (event_order){ ev[i].at_ns, i };
-  qsort(order, n, sizeof *order, cmp_event_order);
+  if (n > 1) /* g_new of 0 is NULL, which qsort may not take */
+    qsort(order, n, sizeof *order, cmp_event_order);
   sim_event_spec *sorted = g_new(sim_event_spec, n);
   for (uint32_t i = 0; i < n; i++)
     sorted[i] = ev[order[i].index];
