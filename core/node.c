@@ -43,15 +43,35 @@ static const pl_layer *const layers[PL_LAYER_MAX] = {
   [PL_LAYER_GOSSIP] = &pl_gossip_layer,
 };
 
-/* The layer |l| if it runs in |node| (present in the table and enabled
- * by the node's config), else NULL. */
+/* The layer |l| if it runs under |config| (present in the table and
+ * enabled by the config), else NULL. */
+static const pl_layer *
+layer_under(const pl_config *config, unsigned l)
+{
+  const pl_layer *layer = l < PL_LAYER_MAX ? layers[l] : NULL;
+  if (layer == NULL || (layer->enabled != NULL && !layer->enabled(config)))
+    return NULL;
+  return layer;
+}
+
+/* The layer |l| if it runs in |node|, else NULL. */
 static const pl_layer *
 layer_of(const pl_node *node, unsigned l)
 {
-  const pl_layer *layer = layers[l];
-  if (layer == NULL || (layer->enabled != NULL && !layer->enabled(node->config)))
-    return NULL;
-  return layer;
+  return layer_under(node->config, l);
+}
+
+const char *
+pl_command_layer_name(uint32_t kind)
+{
+  unsigned l = kind / PL_LAYER_CMD_RANGE;
+  return l < PL_LAYER_MAX && layers[l] != NULL ? layers[l]->name : NULL;
+}
+
+bool
+pl_config_runs_command(const pl_config *config, uint32_t kind)
+{
+  return layer_under(config, kind / PL_LAYER_CMD_RANGE) != NULL;
 }
 
 void

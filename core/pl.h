@@ -607,6 +607,15 @@ void pl_node_timer(pl_node *node, pl_time_ns now, uint32_t timer_id);
  * command this node cannot do). */
 int pl_node_command(pl_node *node, pl_time_ns now, const pl_command *command);
 
+/* Whether a node configured by |config| runs the layer that takes command
+ * |kind| (each layer owns a range of kinds; a layer that is off, such as
+ * discovery with kad.mode off, takes none). */
+bool pl_config_runs_command(const pl_config *config, uint32_t kind);
+
+/* The name of the layer that takes command |kind| ("peer", "kad",
+ * "gossip"), or NULL if no layer does. */
+const char *pl_command_layer_name(uint32_t kind);
+
 /* Install a Byzantine strategy (NULL restores honest behaviour). */
 void pl_node_set_strategy(pl_node *node, const pl_strategy *strategy);
 

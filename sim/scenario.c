@@ -2258,18 +2258,15 @@ resolve_victims(ctx *c, char **group_names)
   return true;
 }
 
-/* Does a population event |x| targets (any, for all) run the gossip layer
- * (|gossip|) or the discovery layer?  (Each mode is one for all
- * populations today.) */
+/* Does a population event |x| targets (any, for all) run the layer its
+ * command goes to? */
 static bool
-target_runs(const sim_scenario *s, const sim_event_spec *x, bool gossip)
+target_runs_command(const sim_scenario *s, const sim_event_spec *x)
 {
-  for (uint32_t p = 0; p < s->n_populations; p++) {
-    const pl_config *cfg = &s->populations[p].config;
+  for (uint32_t p = 0; p < s->n_populations; p++)
     if ((x->target < 0 || x->target == (int)p) &&
-        (gossip ? cfg->gossip.mode != PL_GOSSIP_OFF : cfg->kad.mode != PL_KAD_OFF))
+        pl_config_runs_command(&s->populations[p].config, x->command))
       return true;
-  }
   return false;
 }
 
@@ -2422,20 +2419,13 @@ build_events(ctx *c, char **group_names)
                     "found %u bytes, expected at most %u", x->size_bytes,
                     PL_GOSSIP_PAYLOAD_MAX);
       /* commands that could do nothing are mistakes */
-      if ((x->command == PL_CMD_GOSSIP_SUBSCRIBE || x->command == PL_CMD_GOSSIP_UNSUBSCRIBE ||
-           x->command == PL_CMD_GOSSIP_PUBLISH) && !target_runs(s, x, true))
+      if (!target_runs_command(s, x)) {
+        const char *layer = pl_command_layer_name(x->command);
         return fail(c, SIM_SCENARIO_ERROR_CONFLICT, g, "command",
-                    "found '%s', a gossip command, but [protocol.gossip] mode is off, so no "
-                    "node it targets runs the gossip layer (set mode, e.g. mode = mesh)",
-                    kw_name(kw_command, x->command));
-      if ((x->command == PL_CMD_KAD_LOOKUP || x->command == PL_CMD_KAD_STORE ||
-           x->command == PL_CMD_KAD_FIND_VALUE || x->command == PL_CMD_KAD_REFRESH ||
-           x->command == PL_CMD_KAD_ANNOUNCE || x->command == PL_CMD_KAD_FIND_WORKERS) &&
-          !target_runs(s, x, false))
-        return fail(c, SIM_SCENARIO_ERROR_CONFLICT, g, "command",
-                    "found '%s', a discovery command, but [protocol.kad] mode is off, so no "
-                    "node it targets runs the discovery layer (set mode, e.g. mode = kademlia)",
-                    kw_name(kw_command, x->command));
+                    "found '%s', a command of the %s layer, but [protocol.%s] mode is off, so "
+                    "no node it targets runs that layer",
+                    kw_name(kw_command, x->command), layer, layer);
+      }
       if (x->key_victim && !has_eclipse_victim(s))
         return fail(c, SIM_SCENARIO_ERROR_CONFLICT, g, "key",
                     "found 'victim', the first node an eclipse population attacks, but no "

@@ -366,20 +366,20 @@ test_bad_texts(void)
      * off, a victim's key without an eclipse population attacking one */
     { "[event.pub]\nat = 1s\naction = command\ncommand = publish\ntopic = 1\n",
       SIM_SCENARIO_ERROR_CONFLICT,
-      "t.ini: [event.pub] command: found 'publish', a gossip command, but [protocol.gossip] mode "
-      "is off, so no node it targets runs the gossip layer (set mode, e.g. mode = mesh)" },
+      "t.ini: [event.pub] command: found 'publish', a command of the gossip layer, but "
+      "[protocol.gossip] mode is off, so no node it targets runs that layer" },
     { "[event.sub]\nat = 1s\naction = command\ncommand = subscribe\ntarget = p\n",
       SIM_SCENARIO_ERROR_CONFLICT,
-      "t.ini: [event.sub] command: found 'subscribe', a gossip command, but [protocol.gossip] "
-      "mode is off" },
+      "t.ini: [event.sub] command: found 'subscribe', a command of the gossip layer, but "
+      "[protocol.gossip] mode is off" },
     { "[event.l]\nat = 1s\naction = command\ncommand = lookup\n",
       SIM_SCENARIO_ERROR_CONFLICT,
-      "t.ini: [event.l] command: found 'lookup', a discovery command, but [protocol.kad] mode is "
-      "off, so no node it targets runs the discovery layer (set mode, e.g. mode = kademlia)" },
+      "t.ini: [event.l] command: found 'lookup', a command of the kad layer, but [protocol.kad] "
+      "mode is off, so no node it targets runs that layer" },
     { "[event.a]\nat = 1s\naction = command\ncommand = announce\ntarget = p\n",
       SIM_SCENARIO_ERROR_CONFLICT,
-      "t.ini: [event.a] command: found 'announce', a discovery command, but [protocol.kad] mode "
-      "is off" },
+      "t.ini: [event.a] command: found 'announce', a command of the kad layer, but "
+      "[protocol.kad] mode is off" },
     { "[protocol.kad]\nmode = kademlia\n[event.l]\nat = 1s\naction = command\n"
       "command = lookup\nkey = victim\n",
       SIM_SCENARIO_ERROR_CONFLICT,
