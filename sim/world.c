@@ -1060,6 +1060,10 @@ sim_world_new(const sim_scenario *sc, const sim_world_options *options, GError *
                 "%s: population size %u is out of range", sc->path, sc->total_nodes);
     return NULL;
   }
+  /* before the identities and the modules' state, which take seconds at a
+   * million nodes */
+  if (!sim_world_check_expectations(sc, error))
+    return NULL;
   sim_world *w = g_new0(sim_world, 1);
   w->sc = sc;
   if (options)
@@ -1117,10 +1121,6 @@ sim_world_new(const sim_scenario *sc, const sim_world_options *options, GError *
      * state is incomplete */
     g_set_error(error, SIM_WORLD_ERROR, SIM_WORLD_ERROR_FAILED,
                 "interrupted while the world was being built; nothing was run or written");
-    sim_world_free(w);
-    return NULL;
-  }
-  if (!check_expectations(w, error)) {
     sim_world_free(w);
     return NULL;
   }
