@@ -286,9 +286,8 @@ sim_check_main(int argc, char **argv)
     fprintf(stderr, "peerlab check: %s\n", error->message);
     goto out;
   }
-  if (seed_text && !sim_scenario_parse_seed(seed_text, &seed)) {
-    fprintf(stderr, "peerlab check: --seed: found '%s', expected %s (digits only, as [run] "
-                    "seed)\n", seed_text, sim_scenario_seed_expected());
+  if (seed_text && !sim_scenario_parse_seed(seed_text, &seed, &error)) {
+    fprintf(stderr, "peerlab check: %s\n", error->message);
     goto out;
   }
   if (digests_path) {

@@ -253,9 +253,8 @@ cmd_run(int argc, char **argv)
     goto out;
   }
   uint64_t seed = 0;
-  if (seed_text && !sim_scenario_parse_seed(seed_text, &seed)) {
-    fprintf(stderr, "peerlab run: --seed: found '%s', expected %s (digits only, as [run] seed)\n",
-            seed_text, sim_scenario_seed_expected());
+  if (seed_text && !sim_scenario_parse_seed(seed_text, &seed, &error)) {
+    fprintf(stderr, "peerlab run: %s\n", error->message);
     goto out;
   }
   uint64_t run_id = 1;

@@ -880,8 +880,10 @@ vtype_keywords(vtype t)
   }
 }
 
-bool
-sim_scenario_parse_seed(const char *text, uint64_t *seed)
+#define SEED_EXPECTED "an integer from 0 to 18446744073709551615"
+
+static bool
+parse_seed(const char *text, uint64_t *seed)
 {
   guint64 u;
   if (!g_ascii_string_to_unsigned(text, 10, 0, G_MAXUINT64, &u, NULL))
@@ -890,10 +892,15 @@ sim_scenario_parse_seed(const char *text, uint64_t *seed)
   return true;
 }
 
-const char *
-sim_scenario_seed_expected(void)
+bool
+sim_scenario_parse_seed(const char *text, uint64_t *seed, GError **error)
 {
-  return "an integer from 0 to 18446744073709551615";
+  if (parse_seed(text, seed))
+    return true;
+  g_set_error(error, SIM_SCENARIO_ERROR, SIM_SCENARIO_ERROR_OVERRIDE,
+              "--seed: found '%s', expected " SEED_EXPECTED " (digits only, as [run] seed)",
+              text);
+  return false;
 }
 
 /* Human description of what a value of type |t| looks like (newly allocated). */
@@ -906,7 +913,7 @@ vtype_expected(vtype t, unsigned flags)
   bool pos = (flags & F_POSITIVE) != 0;
   switch (t) {
   case V_TEXT: r = g_strdup("text"); break;
-  case V_SEED: r = g_strdup(sim_scenario_seed_expected()); break;
+  case V_SEED: r = g_strdup(SEED_EXPECTED); break;
   case V_DURATION:
     r = g_strdup_printf("%s%s", sim_units_expected(SIM_UNIT_DURATION),
                         (flags & F_TICK) ? (pos ? ", at least 1ms" : ", 0 or at least 1ms")
@@ -1102,7 +1109,7 @@ parse_value(vtype t, unsigned flags, const char *text, pval *out, char **expecte
     ok = true;
     break;
   case V_SEED:
-    ok = sim_scenario_parse_seed(text, &out->u);
+    ok = parse_seed(text, &out->u);
     break;
   case V_DURATION:
     ok = sim_units_parse_u64(text, SIM_UNIT_DURATION, &out->u) && (!pos || out->u > 0) &&

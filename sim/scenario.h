@@ -237,16 +237,13 @@ sim_scenario *sim_scenario_load_data(const char *text, const char *display_name,
                                      const char *const *overrides,
                                      const uint64_t *seed_override, GError **error);
 
-/* Parse |text| as a seed, in the one form [run] seed takes: decimal
- * digits only (no sign, blanks, exponent, fraction or unit), from 0 to
- * 18446744073709551615, into |*seed|.  Returns false, leaving |*seed|
- * untouched, on anything else.  The command line's --seed uses it, so a
- * seed is written the same way everywhere. */
-bool sim_scenario_parse_seed(const char *text, uint64_t *seed);
-
-/* What sim_scenario_parse_seed accepts, for error messages ("an integer
- * from 0 to 18446744073709551615"); a static string. */
-const char *sim_scenario_seed_expected(void);
+/* Parse |text|, the value of a command's --seed, as a seed in the one
+ * form [run] seed takes: decimal digits only (no sign, blanks, exponent,
+ * fraction or unit), from 0 to 18446744073709551615, into |*seed|, so a
+ * seed is written the same way everywhere.  Returns false, leaving |*seed|
+ * untouched, with |error| (SIM_SCENARIO_ERROR_OVERRIDE) saying so on
+ * anything else. */
+bool sim_scenario_parse_seed(const char *text, uint64_t *seed, GError **error);
 
 /* |s|'s name as a file name stem (newly allocated): '/', '\\', control
  * characters and a leading '.' become '_', an empty name "run", so that
