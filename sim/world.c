@@ -1165,8 +1165,8 @@ evaluate(sim_world *w)
   for (uint32_t i = 0; i < w->sc->n_expects; i++) {
     sim_expect_outcome *o = &w->outcomes[i];
     o->expect = &w->sc->expects[i];
-    /* An unknown metric was refused when the world was built
-     * (check_expectations); a statistic of nothing fails as "no
+    /* An unknown metric was refused before the world was built
+     * (sim_world_check_expectations); a statistic of nothing fails as "no
      * observations" rather than comparing against 0. */
     sim_expect_status st = sim_expect_check(o->expect, w->metrics, &o->observed);
     o->pass = st == SIM_EXPECT_HELD;
